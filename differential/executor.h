@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The executor: runs a program on the system under test and on the
+ * reference model side by side, comparing after every op.
+ *
+ * The system under test is reached only through struct kmm_page_target, so a
+ * user can plug in their own page allocator, and tests can plug in a
+ * deliberately faulty one (tests/harness_faults.c) to prove each check fires.
+ */
+#ifndef KMM_EXECUTOR_H
+#define KMM_EXECUTOR_H
+
+#include <stdio.h>
+
+#include "program.h"
+
+/*
+ * A page allocator as the harness sees it. kmm_page_target_libkmm() returns
+ * the one over libkmm; every hook has the meaning of the libkmm call of the
+ * same name.
+ */
+struct kmm_page_target {
+	const char *name;
+	struct kmm *(*create)(const struct kmm_config *cfg);
+	void (*destroy)(struct kmm *k);
+	int (*set_cpu)(struct kmm *k, unsigned cpu);
+	int (*set_mempolicy)(struct kmm *k, enum kmm_mpol_mode mode, kmm_nodemask_t nodes,
+			     const uint8_t weights[KMM_MAX_NODES]);
+	struct kmm_page *(*alloc_pages)(struct kmm *k, kmm_gfp_t gfp, unsigned order);
+	struct kmm_page *(*alloc_pages_node)(struct kmm *k, int nid, kmm_gfp_t gfp, unsigned order);
+	void (*free_pages)(struct kmm *k, struct kmm_page *page, unsigned order);
+	void (*free_pages_addr)(struct kmm *k, const void *addr, unsigned order);
+	kmm_pfn_t (*page_to_pfn)(const struct kmm *k, const struct kmm_page *page);
+	struct kmm_page *(*pfn_to_page)(const struct kmm *k, kmm_pfn_t pfn);
+	void *(*page_address)(const struct kmm *k, const struct kmm_page *page);
+	void (*drain_local_pages)(struct kmm *k);
+	void (*drain_all_pages)(struct kmm *k);
+	int (*zone_info)(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out);
+	long (*page_check)(struct kmm *k);
+	bool (*fully_coalesced)(struct kmm *k);
+	uint64_t (*report_count)(const struct kmm *k, enum kmm_report_kind kind);
+};
+const struct kmm_page_target *kmm_page_target_libkmm(void);
+
+struct kmm_exec_options {
+	const struct kmm_page_target *target; /* NULL = libkmm */
+	bool abort_on_mismatch;  /* print signature + program to err, then abort() */
+	unsigned check_every;    /* kmm_page_check every N ops; 0 = 64 */
+	bool quiet_reports;      /* don't echo the system's reports to err */
+	FILE *err;               /* where mismatches are printed; NULL = stderr */
+	/* Called after the last op, before everything is freed (kmm stats). */
+	void (*before_teardown)(struct kmm *k, void *ctx);
+	void *ctx;
+};
+
+struct kmm_exec_result {
+	bool mismatch;
+	uint32_t step;            /* index of the op that failed a check (nr_ops = teardown) */
+	char check[48];           /* name of the failed check: "placement", "overlap", ... */
+	char signature[192];      /* stable one-line: "kmm-mismatch check=<c> op=<opname> ..." */
+	char detail[1024];        /* expected vs actual */
+	uint64_t ops_run;
+	uint64_t allocs_ok, allocs_failed, frees, misuses_reported;
+};
+
+/*
+ * Run with every check. Returns 0 when everything matched, 1 on a mismatch
+ * (result filled; with abort_on_mismatch it aborts instead of returning), or
+ * -EINVAL when the system could not be created from the header.
+ */
+int kmm_exec_run(const struct kmm_program *p, const struct kmm_exec_options *opt,
+		 struct kmm_exec_result *res);
+
+/* Run on libkmm alone with no model and no checks (benchmarks' baseline).
+ * Returns 0 or -EINVAL. */
+int kmm_exec_run_raw(const struct kmm_program *p);
+
+#endif

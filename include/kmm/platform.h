@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform interface: everything allocators/ needs from its host.
+ *
+ * allocators/ uses nothing else from the host but string functions and
+ * snprintf-style formatting, so a kernel or firmware can lift it by
+ * providing one of these tables. kmm_platform_hosted() is the POSIX one
+ * (mmap NORESERVE arena, pthread mutexes, calloc for metadata).
+ */
+#ifndef KMM_PLATFORM_H
+#define KMM_PLATFORM_H
+
+#include <kmm/types.h>
+
+/* Storage for a host lock; big enough for a pthread_mutex_t. */
+struct kmm_lock {
+	_Alignas(8) unsigned char opaque[64];
+};
+
+struct kmm_platform {
+	void *ctx; /* passed back to every hook */
+
+	/* Simulated physical memory: bytes reserved (untouched pages may stay
+	 * unbacked). NULL on failure. */
+	void *(*arena_map)(void *ctx, size_t bytes);
+	void (*arena_unmap)(void *ctx, void *base, size_t bytes);
+
+	/* Zeroed metadata (struct page array, per-CPU state). NULL on failure. */
+	void *(*meta_alloc)(void *ctx, size_t bytes);
+	void (*meta_free)(void *ctx, void *p, size_t bytes);
+
+	/* Locks; only used when the config asks for real threads. */
+	void (*lock_init)(void *ctx, struct kmm_lock *l);
+	void (*lock_destroy)(void *ctx, struct kmm_lock *l);
+	void (*lock)(void *ctx, struct kmm_lock *l);
+	void (*unlock)(void *ctx, struct kmm_lock *l);
+
+	/* CPU slot of the calling thread (threaded mode), < nr_cpus. */
+	unsigned (*current_cpu)(void *ctx);
+
+	/* Return addresses of the caller's stack, up to max; 0 if unsupported. */
+	int (*backtrace)(void *ctx, uintptr_t *frames, int max);
+};
+
+/* The POSIX platform (mmap, pthreads, calloc). */
+const struct kmm_platform *kmm_platform_hosted(void);
+
+#endif
