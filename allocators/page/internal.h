@@ -179,4 +179,43 @@ void kmm_text_printf(struct kmm_text *t, const char *fmt, ...) __attribute__((fo
 void zone_lock_(struct kmm_zone *z);
 void zone_unlock_(struct kmm_zone *z);
 
+/* ---- contracts between the page allocator files ----------------------- */
+
+/*
+ * What one allocation may use, resolved once at entry (the kernel's
+ * struct alloc_context). Built by numa.c from gfp, the explicit node and the
+ * task policy; consumed by page_alloc.c.
+ */
+struct alloc_context {
+	int preferred_nid;            /* first node of the walk (zonelist owner) */
+	kmm_nodemask_t nodemask;      /* nodes allowed; all nodes when no policy limits */
+	enum kmm_zone_type highest_zoneidx; /* gfp_zone() */
+	int migratetype;              /* gfp_migratetype() */
+	bool thisnode;                /* __GFP_THISNODE: nofallback zonelist of preferred_nid */
+	bool interleave;              /* chosen by (weighted) interleave: counts interleave_hit */
+	const struct zoneref *zonelist; /* walk order */
+	/* Preferred-many: first pass restricted to nodemask, then all nodes. */
+	kmm_nodemask_t second_pass_nodemask; /* 0 = no second pass */
+};
+
+/* numa.c */
+void build_zonelists_(struct kmm *k);               /* after every zone is set up */
+void mempolicy_init_(struct kmm *k);                /* default policy */
+/* nid < 0: use the task policy (and advance interleave); nid >= 0: that node,
+ * policy ignored (alloc_pages_node). */
+void prepare_alloc_context_(struct kmm *k, int nid, kmm_gfp_t gfp, struct alloc_context *ac);
+/* zone_statistics(): numa_hit/miss/foreign/interleave_hit/local/other, in pages. */
+void numa_account_(struct kmm *k, const struct alloc_context *ac, const struct kmm_zone *z,
+		   unsigned order);
+
+/* views.c */
+/* warn_alloc(): "page allocation failure: order:N, mode:0x..(...)" + Mem-Info,
+ * unless __GFP_NOWARN. */
+void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct alloc_context *ac);
+/* show_free_areas(): the Mem-Info block (per zone free/min/low/high, buddy counts). */
+void show_mem_info_(struct kmm *k, struct kmm_text *t);
+
+/* watermark.c (used by views.c and page_alloc.c) */
+uint64_t zone_pcp_pages_(const struct kmm_zone *z); /* pages on every CPU's pcp of z */
+
 #endif
