@@ -112,4 +112,72 @@ int kmm_program_parse(const char *text, size_t len, struct kmm_program *out, cha
 /* One op as text ("alloc_pages h3 order=2 gfp=GFP_KERNEL|__GFP_ZERO"). */
 size_t kmm_op_format(const struct kmm_op *op, char *buf, size_t cap);
 
+/* ==== appended by the codec owner: operand rules and shared helpers ==== */
+
+/*
+ * Operand rules every program obeys (both decoders guarantee them and
+ * kmm_program_validate() checks them; fields an op does not use are 0):
+ *  - alloc_pages: handle == 1 + the number of earlier alloc ops (handles are
+ *    numbered in alloc order), order 0..10, node -1 or < nr_nodes, gfp valid
+ *    (kmm_program_gfp_valid);
+ *  - free_pages / write / verify: a live handle (free kills it);
+ *  - set_cpu: cpu < nr_cpus; drain: cpu < nr_cpus or KMM_DRAIN_ALL;
+ *  - set_policy: mode < KMM_MPOL_MAX; nodes 0 for default/local, one node for
+ *    preferred, a non-empty mask within nr_nodes otherwise; weights 1..255
+ *    on the mask's nodes for weighted_interleave, 0 everywhere else;
+ *  - misuse (only with KMM_PROG_MISUSE), mode = enum kmm_misuse:
+ *      double_free  handle (live; the op kills it);
+ *      foreign_pfn  arg = any 32-bit seed the executor folds to a PFN
+ *                   outside the system;
+ *      wrong_order  handle, order = an order other than the handle's;
+ *      tail_page    handle of order >= 1, arg = tail page index
+ *                   1..2^order-1 (the page freed is head + arg);
+ *      misaligned   handle, arg = byte offset 1..4095 added to its address.
+ */
+
+/* Size limits shared by both codecs: every text program has an exact binary
+ * form, and every binary program builds a system that runs fast. */
+#define KMM_PROGRAM_PAGES_NODE_CAP 8192u   /* spanned pages of the only node */
+#define KMM_PROGRAM_NUMA_NODE_CAP 4096u    /* spanned pages of one of 2..8 nodes */
+#define KMM_PROGRAM_NUMA_TOTAL_CAP 16384u  /* ... and of all of them */
+#define KMM_PROGRAM_DEFAULT_NODE_PAGES 1024u /* NORMAL zone of a node given no zones */
+#define KMM_PROGRAM_MAX_MIN_FREE_KBYTES 16384u
+#define KMM_PROGRAM_MIN_PAGEBLOCK_ORDER 3u /* 0 (default) or 3..KMM_MAX_ORDER */
+
+/* Spanned-page cap of each node of an nr_nodes program. */
+uint32_t kmm_program_node_cap(unsigned nr_nodes);
+/* A fresh program: one node with KMM_PROGRAM_DEFAULT_NODE_PAGES of NORMAL,
+ * one CPU, seed 0, everything else default, no ops. */
+void kmm_program_init(struct kmm_program *p);
+/* Give node nid the default zones (NORMAL only, min(default, cap) pages). */
+void kmm_program_default_node(struct kmm_program_header *hdr, unsigned nid);
+/* The kind whose decoder reproduces p from kmm_program_encode(p):
+ * PAGES for one node, NUMA for 2..8. */
+enum kmm_program_kind kmm_program_kind_of(const struct kmm_program *p);
+
+/* Names as the text format spells them; "?" when out of range. */
+const char *kmm_op_name(unsigned code);          /* "alloc_pages", "free_pages", ... */
+const char *kmm_misuse_name(unsigned kind);      /* "double_free", "foreign_pfn", ... */
+const char *kmm_program_mpol_name(unsigned mode); /* "default", "preferred", ... */
+
+/* A gfp a program may carry: only known bits, at most one of
+ * __GFP_DMA / __GFP_DMA32 / __GFP_HIGHMEM, not both __GFP_MOVABLE and
+ * __GFP_RECLAIMABLE (the kernel treats both as bugs). */
+bool kmm_program_gfp_valid(kmm_gfp_t gfp);
+
+/* Check every rule above and every header range. Returns 0, or -1 with the
+ * first violation described in why. */
+int kmm_program_validate(const struct kmm_program *p, char *why, size_t len);
+/* Field-by-field comparison (header, nr_ops, nr_handles, every op). True
+ * when equal; otherwise why names the first difference. */
+bool kmm_program_equal(const struct kmm_program *a, const struct kmm_program *b, char *why,
+		       size_t len);
+/*
+ * The codecs' contract on one program: format -> parse gives p back and
+ * formats to the same text; encode -> decode (kind_of(p)) gives p back.
+ * Returns 0, or -1 with the first difference described in why. Allocates
+ * (two programs and the text) with malloc; -1 "out of memory" if that fails.
+ */
+int kmm_program_roundtrip_check(const struct kmm_program *p, char *why, size_t len);
+
 #endif

@@ -5,6 +5,9 @@
  * Lock order (threaded mode): zone->lock is the only page-allocator lock and
  * is never nested with another zone's. pcp lists are per simulated CPU and are
  * touched only by that CPU's thread, or under zone->lock when draining all.
+ * (libkmm takes zone->lock around its pcp lists too in threaded mode, so all
+ * struct page state of a zone changes under that zone's lock; single-threaded
+ * mode takes no lock at all.)
  */
 #ifndef KMM_PAGE_INTERNAL_H
 #define KMM_PAGE_INTERNAL_H
@@ -42,7 +45,8 @@ struct kmm_page {
 	uint32_t private_;      /* order for buddy / pcp / allocated / head pages */
 	uint8_t zone;           /* enum kmm_zone_type */
 	uint8_t node;           /* node id */
-	uint8_t migratetype;    /* free-list type while PG_buddy / PG_pcp */
+	uint8_t migratetype;    /* free-list type while PG_buddy / PG_pcp;
+				 * the allocation's gfp migrate type on an allocated head */
 	uint8_t pcp_cpu;        /* owning CPU while PG_pcp */
 	kmm_pfn_t compound_head;/* PFN of the head for PG_tail pages */
 	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
@@ -215,7 +219,115 @@ void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct allo
 /* show_free_areas(): the Mem-Info block (per zone free/min/low/high, buddy counts). */
 void show_mem_info_(struct kmm *k, struct kmm_text *t);
 
-/* watermark.c (used by views.c and page_alloc.c) */
+/* pcp.c (used by views.c and page_alloc.c) */
 uint64_t zone_pcp_pages_(const struct kmm_zone *z); /* pages on every CPU's pcp of z */
+
+/* ---- page allocator core (system.c, buddy.c, pcp.c, watermark.c, ...) --- */
+
+#define kmm_likely(x) __builtin_expect(!!(x), 1)
+#define kmm_unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * alloc_flags, the kernel's ALLOC_* (mm/internal.h), same bit values. The low
+ * two bits index zone->wmark[]; ALLOC_RESERVES gives access to reserves (the
+ * highatomic pageblocks are not subtracted from the free count).
+ */
+enum {
+	ALLOC_WMARK_MIN = WMARK_MIN,
+	ALLOC_WMARK_LOW = WMARK_LOW,
+	ALLOC_WMARK_HIGH = WMARK_HIGH,
+	ALLOC_NO_WATERMARKS = 0x04,
+	ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1,
+	ALLOC_OOM = 0x08,
+	ALLOC_NON_BLOCK = 0x10,   /* caller cannot sleep (no __GFP_DIRECT_RECLAIM) */
+	ALLOC_MIN_RESERVE = 0x20, /* __GFP_HIGH: may dip to min/2 */
+	ALLOC_CPUSET = 0x40,
+	ALLOC_NOFRAGMENT = 0x100,
+	ALLOC_HIGHATOMIC = 0x200, /* non-blocking order > 0: may use/reserve highatomic blocks */
+	ALLOC_KSWAPD = 0x800,     /* __GFP_KSWAPD_RECLAIM: may wake kswapd */
+	ALLOC_RESERVES = ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM,
+};
+
+static inline bool migratetype_is_mergeable_(int mt) { return mt < KMM_MIGRATE_PCPTYPES; }
+
+/* Pageblock migrate types, indexed from the zone start (zones are MAX_ORDER
+ * aligned, so zone-relative and absolute pageblock boundaries coincide). */
+static inline int get_pageblock_migratetype_(const struct kmm_zone *z, kmm_pfn_t pfn)
+{
+	return z->pageblock_mt[(pfn - z->start_pfn) >> z->sys->pageblock_order];
+}
+static inline void set_pageblock_migratetype_(struct kmm_zone *z, kmm_pfn_t pfn, int mt)
+{
+	z->pageblock_mt[(pfn - z->start_pfn) >> z->sys->pageblock_order] = (uint8_t)mt;
+}
+
+/* Event counters: plain adds single-threaded, relaxed atomics with threads
+ * (the counters are shared by every zone and CPU). */
+static inline void count_vm_(struct kmm *k, enum kmm_vm_item item, uint64_t n)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		__atomic_fetch_add(&k->vm[item], n, __ATOMIC_RELAXED);
+	else
+		k->vm[item] += n;
+}
+
+/* The simulated CPU of the caller: k->cur_cpu, or the platform's per-thread
+ * slot in threaded mode (folded into range). */
+unsigned kmm_current_cpu_slow_(const struct kmm *k);
+static inline unsigned current_cpu_(const struct kmm *k)
+{
+	if (kmm_likely(!k->cfg.threaded))
+		return k->cur_cpu;
+	return kmm_current_cpu_slow_(k);
+}
+
+/* buddy.c: the free lists; callers hold zone->lock. */
+void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
+struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt);
+struct kmm_page *__rmqueue_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags);
+void change_pageblock_range_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
+void reserve_highatomic_pageblock_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order);
+/* Takes the zone locks itself. Returns true when a pageblock was given back. */
+bool unreserve_highatomic_pageblock_(struct kmm *k, const struct alloc_context *ac, bool force);
+
+/* pcp.c */
+void pcp_update_(struct kmm_zone *z);  /* high/batch from the watermarks or config */
+/* Refill a pcp list with up to a batch of blocks; zone->lock held. Returns blocks added. */
+unsigned rmqueue_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu, unsigned order,
+		       int mt, unsigned alloc_flags);
+/* Give count pages back to the buddy lists round-robin from the list after
+ * pindex; zone->lock held. */
+void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t count, unsigned pindex);
+void drain_zone_pages_(struct kmm_zone *z, unsigned cpu); /* zone->lock held */
+
+/* watermark.c */
+void setup_per_zone_wmarks_(struct kmm *k);        /* min_free_kbytes, min/low/high */
+void setup_per_zone_lowmem_reserve_(struct kmm *k);
+bool __zone_watermark_ok_(const struct kmm_zone *z, unsigned order, uint64_t mark,
+			  int highest_zoneidx, unsigned alloc_flags, int64_t free_pages);
+bool zone_watermark_ok_(const struct kmm_zone *z, unsigned order, uint64_t mark,
+			int highest_zoneidx, unsigned alloc_flags);
+/* Watermark boost on a fallback steal (boost_watermark()). */
+bool boost_watermark_(struct kmm_zone *z);
+
+/*
+ * zone_watermark_fast(): the order-0 case is one compare. mark already
+ * includes the boost. zone->lock held in threaded mode.
+ */
+static inline bool zone_watermark_fast_(const struct kmm_zone *z, unsigned order, uint64_t mark,
+					int highest_zoneidx, unsigned alloc_flags)
+{
+	if (kmm_likely(order == 0)) {
+		int64_t usable = (int64_t)z->free_pages;
+		if (!(alloc_flags & ALLOC_RESERVES))
+			usable -= (int64_t)z->nr_reserved_highatomic;
+		if (usable > (int64_t)(mark + z->lowmem_reserve[highest_zoneidx]))
+			return true;
+	}
+	return zone_watermark_ok_(z, order, mark, highest_zoneidx, alloc_flags);
+}
+
+/* report.c: a failed KMM_ASSERT (see assert.h). */
+void kmm_assert_fail_(struct kmm *k, const char *expr, const char *file, int line);
 
 #endif

@@ -40,9 +40,15 @@ struct kmm_platform {
 
 	/* Return addresses of the caller's stack, up to max; 0 if unsupported. */
 	int (*backtrace)(void *ctx, uintptr_t *frames, int max);
+
+	/* Bind the calling thread to CPU slot cpu (threaded mode: what
+	 * kmm_set_cpu() does there). May be NULL: current_cpu decides alone. */
+	void (*set_current_cpu)(void *ctx, unsigned cpu);
 };
 
-/* The POSIX platform (mmap, pthreads, calloc). */
+/* The POSIX platform (mmap, pthreads, calloc). Its current_cpu is a
+ * thread-local slot, 0 until the thread calls kmm_set_cpu() on a threaded
+ * system (deterministic, unlike sched_getcpu()). */
 const struct kmm_platform *kmm_platform_hosted(void);
 
 #endif

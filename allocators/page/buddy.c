@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The binary buddy allocator with migrate types (mm/page_alloc.c).
+ *
+ * Free memory of a zone is kept as naturally aligned blocks of 2^order
+ * pages, order 0..MAX_ORDER, on free_area[order].free_list[migratetype].
+ * The buddy of the block at pfn is the block at pfn ^ (1 << order): the
+ * other half of the next larger aligned block. Allocation takes the
+ * smallest block of a large enough order and splits it, handing the upper
+ * halves back down the orders (expand). Freeing merges with the buddy for as
+ * long as the buddy is a free block of the same order (__free_one_page);
+ * since zones start on MAX_ORDER boundaries and holes or reserved pages are
+ * never PG_buddy, merging cannot leave the zone or swallow a hole.
+ *
+ * Anti-fragmentation (Mel Gorman's grouping by mobility): memory is divided
+ * into pageblocks (2^pageblock_order pages) and each pageblock has a migrate
+ * type. A free block always sits on the list of its pageblock's type (for
+ * blocks of pageblock order or more, every pageblock they cover has that
+ * type), which is the invariant kmm_page_check() verifies. When a request's
+ * own type is exhausted, __rmqueue_fallback takes the largest free block of
+ * a fallback type (the fallbacks[] table) and, if the pageblock is mostly
+ * free or compatible, claims the whole pageblock for the requesting type so
+ * later requests of that type stay together. Claiming below pageblock order
+ * also boosts the zone's watermarks (boost_watermark), as the kernel does to
+ * make reclaim pull the fragmenting allocations back.
+ *
+ * HIGHATOMIC: after a successful high-order non-blocking allocation, its
+ * pageblock may be reserved for such allocations (reserve_highatomic_
+ * pageblock); the allocator gives reserves back under pressure
+ * (unreserve_highatomic_pageblock). These blocks are never fallback sources
+ * for ordinary requests. ISOLATE blocks exist in the type space but nothing
+ * in this release isolates memory.
+ *
+ * The code follows the kernel around v6.10 (free lists strictly by pageblock
+ * type, "Yoink" reserve bound of 1% of the zone). All functions here are
+ * called with zone->lock held (threaded mode).
+ */
+#include "assert.h"
+#include "internal.h"
+
+/* Fallback order per requesting type (the kernel's fallbacks[]). */
+static const uint8_t fallbacks[KMM_MIGRATE_PCPTYPES][KMM_MIGRATE_PCPTYPES - 1] = {
+	[KMM_MIGRATE_UNMOVABLE] = { KMM_MIGRATE_RECLAIMABLE, KMM_MIGRATE_MOVABLE },
+	[KMM_MIGRATE_MOVABLE] = { KMM_MIGRATE_RECLAIMABLE, KMM_MIGRATE_UNMOVABLE },
+	[KMM_MIGRATE_RECLAIMABLE] = { KMM_MIGRATE_UNMOVABLE, KMM_MIGRATE_MOVABLE },
+};
+
+static inline struct kmm_page *pfn_page_(struct kmm_zone *z, kmm_pfn_t pfn)
+{
+	return &z->sys->pages[pfn];
+}
+
+/* A free block of exactly this order heads the page (page_is_buddy()). */
+static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
+{
+	return p->flags == PG_buddy && p->private_ == order;
+}
+
+static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt,
+				     bool tail)
+{
+	struct free_area *area = &z->free_area[order];
+	p->flags = PG_buddy;
+	p->private_ = order;
+	p->migratetype = (uint8_t)mt;
+	p->refcount = 0;
+	if (tail)
+		list_add_tail(&p->lru, &area->free_list[mt]);
+	else
+		list_add(&p->lru, &area->free_list[mt]);
+	area->nr_free++;
+	z->free_pages += 1u << order;
+}
+
+static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
+{
+	list_del(&p->lru);
+	p->flags = 0;
+	p->private_ = 0;
+	z->free_area[order].nr_free--;
+	z->free_pages -= 1u << order;
+}
+
+static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt)
+{
+	list_del(&p->lru);
+	list_add_tail(&p->lru, &z->free_area[order].free_list[mt]);
+	p->migratetype = (uint8_t)mt;
+}
+
+/*
+ * The kernel's buddy_merge_likely(): if the block's buddy one order up is
+ * free, the block will probably merge soon, so queue it at the tail where
+ * it is less likely to be split again first.
+ */
+static bool buddy_merge_likely_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order)
+{
+	if (order >= KMM_MAX_ORDER - 1)
+		return false;
+	kmm_pfn_t higher = pfn & ~((2u << order) - 1);
+	kmm_pfn_t higher_buddy = higher ^ (2u << order);
+	return zone_spans_pfn_(z, higher_buddy) && page_is_buddy_(pfn_page_(z, higher_buddy), order + 1);
+}
+
+void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+{
+	struct kmm *k = z->sys;
+
+	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0);
+	KMM_ASSERT(k, zone_spans_pfn_(z, pfn) && zone_spans_pfn_(z, pfn + (1u << order) - 1));
+	while (order < KMM_MAX_ORDER) {
+		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
+		if (!zone_spans_pfn_(z, buddy_pfn))
+			break;
+		struct kmm_page *buddy = pfn_page_(z, buddy_pfn);
+		if (!page_is_buddy_(buddy, order))
+			break;
+		if (order >= k->pageblock_order) {
+			/* Different pageblocks: never merge a reserve or an isolated
+			 * block into an ordinary one. */
+			int buddy_mt = get_pageblock_migratetype_(z, buddy_pfn);
+			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
+				break;
+			del_from_free_list_(z, buddy, order);
+			if (buddy_mt != mt) /* keep "list type == pageblock type" */
+				change_pageblock_range_(z, buddy_pfn, order, mt);
+		} else {
+			del_from_free_list_(z, buddy, order);
+		}
+		pfn &= buddy_pfn;
+		order++;
+	}
+	add_to_free_list_(z, pfn_page_(z, pfn), order, mt, buddy_merge_likely_(z, pfn, order));
+}
+
+/* Split a block of order high at pfn down to order low: the upper halves go
+ * back on the lists of type mt. Returns the pages given back. */
+static uint32_t expand_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned low, unsigned high, int mt)
+{
+	uint32_t size = 1u << high, added = 0;
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_list_(z, pfn_page_(z, pfn + size), high, mt, false);
+		added += size;
+	}
+	return added;
+}
+
+struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
+		struct list_head *head = &z->free_area[o].free_list[mt];
+		if (list_empty(head))
+			continue;
+		struct kmm_page *p = list_entry(head->next, struct kmm_page, lru);
+		kmm_pfn_t pfn = page_to_pfn_(z->sys, p);
+		del_from_free_list_(z, p, o);
+		expand_(z, pfn, order, o, mt);
+		return p;
+	}
+	return NULL;
+}
+
+void change_pageblock_range_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+{
+	uint32_t nr = 1u << z->sys->pageblock_order;
+	kmm_pfn_t end = pfn + (1u << order);
+	for (pfn &= ~(nr - 1); pfn < end; pfn += nr)
+		set_pageblock_migratetype_(z, pfn, mt);
+}
+
+/* Bounds of the pageblock holding pfn, or false if it leaves the zone
+ * (prep_move_freepages_block()). Counts its free and movable pages. */
+static bool pageblock_scan_(struct kmm_zone *z, kmm_pfn_t pfn, kmm_pfn_t *start_out, uint32_t *free_out,
+			    uint32_t *movable_out)
+{
+	uint32_t nr = 1u << z->sys->pageblock_order;
+	kmm_pfn_t start = pfn & ~(nr - 1);
+	if (!zone_spans_pfn_(z, start) || !zone_spans_pfn_(z, start + nr - 1))
+		return false;
+	uint32_t nfree = 0, movable = 0;
+	for (kmm_pfn_t p = start; p < start + nr;) {
+		const struct kmm_page *pg = pfn_page_(z, p);
+		if (pg->flags == PG_buddy) {
+			nfree += 1u << pg->private_;
+			p += 1u << pg->private_;
+			continue;
+		}
+		/* An allocated movable block stands for LRU pages here. */
+		if ((pg->flags & PG_allocated) && pg->migratetype == KMM_MIGRATE_MOVABLE) {
+			movable += 1u << pg->private_;
+			p += 1u << pg->private_;
+			continue;
+		}
+		p++;
+	}
+	*start_out = start;
+	*free_out = nfree;
+	*movable_out = movable;
+	return true;
+}
+
+/* Move every free block of one pageblock to new_mt's lists and retype the
+ * pageblock (__move_freepages_block()). Returns the pages moved. */
+static uint32_t move_freepages_block_(struct kmm_zone *z, kmm_pfn_t start, int new_mt)
+{
+	uint32_t nr = 1u << z->sys->pageblock_order, moved = 0;
+	for (kmm_pfn_t p = start; p < start + nr;) {
+		struct kmm_page *pg = pfn_page_(z, p);
+		if (pg->flags == PG_buddy) {
+			unsigned o = pg->private_;
+			move_to_free_list_(z, pg, o, new_mt);
+			moved += 1u << o;
+			p += 1u << o;
+		} else {
+			p++;
+		}
+	}
+	set_pageblock_migratetype_(z, start, new_mt);
+	return moved;
+}
+
+/* can_steal_fallback(): may the whole pageblock be claimed? */
+static bool can_steal_fallback_(const struct kmm *k, unsigned order, int start_mt)
+{
+	if (order >= k->pageblock_order)
+		return true;
+	return order >= k->pageblock_order / 2 || start_mt == KMM_MIGRATE_RECLAIMABLE ||
+	       start_mt == KMM_MIGRATE_UNMOVABLE;
+}
+
+/* find_suitable_fallback(): first fallback type with a block of this order. */
+static int find_suitable_fallback_(struct kmm_zone *z, unsigned order, int start_mt, bool *can_steal)
+{
+	struct free_area *area = &z->free_area[order];
+	*can_steal = false;
+	if (area->nr_free == 0)
+		return -1;
+	for (unsigned i = 0; i < KMM_MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[start_mt][i];
+		if (list_empty(&area->free_list[fmt]))
+			continue;
+		*can_steal = can_steal_fallback_(z->sys, order, start_mt);
+		return fmt;
+	}
+	return -1;
+}
+
+/*
+ * steal_suitable_fallback() / try_to_claim_block(): take the block at pfn of
+ * current_order from block_type's list for a request of (order, start_type).
+ */
+static struct kmm_page *steal_suitable_fallback_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned current_order,
+						 unsigned order, int start_type, int block_type, bool whole_block)
+{
+	struct kmm *k = z->sys;
+	struct kmm_page *page = pfn_page_(z, pfn);
+
+	count_vm_(k, KMM_PGSTEAL_FALLBACK, 1);
+	/* A block of a pageblock or more is taken over whole, no questions. */
+	if (current_order >= k->pageblock_order) {
+		del_from_free_list_(z, page, current_order);
+		change_pageblock_range_(z, pfn, current_order, start_type);
+		expand_(z, pfn, order, current_order, start_type);
+		count_vm_(k, KMM_PAGEBLOCK_STEAL, 1u << (current_order - k->pageblock_order));
+		return page;
+	}
+
+	boost_watermark_(z);
+	if (whole_block) {
+		kmm_pfn_t start;
+		uint32_t nfree, movable, alike;
+		if (pageblock_scan_(z, pfn, &start, &nfree, &movable)) {
+			uint32_t nr = 1u << k->pageblock_order;
+			if (start_type == KMM_MIGRATE_MOVABLE)
+				alike = movable;
+			else if (block_type == KMM_MIGRATE_MOVABLE)
+				alike = nr - (nfree + movable); /* everything non-movable counts */
+			else
+				alike = 0; /* unmovable vs reclaimable: can't tell them apart */
+			if (nfree + alike >= nr / 2) {
+				move_freepages_block_(z, start, start_type);
+				count_vm_(k, KMM_PAGEBLOCK_STEAL, 1);
+				return __rmqueue_smallest_(z, order, start_type);
+			}
+		}
+	}
+	/* Take only the block; its pageblock keeps its type. */
+	del_from_free_list_(z, page, current_order);
+	expand_(z, pfn, order, current_order, block_type);
+	return page;
+}
+
+/* __rmqueue_fallback(): the largest block of a fallback type (smallest for a
+ * movable request that could not claim the block). */
+static struct kmm_page *__rmqueue_fallback_(struct kmm_zone *z, unsigned order, int start_mt,
+					    unsigned alloc_flags)
+{
+	unsigned min_order = order;
+	int current_order, fmt = -1;
+	bool can_steal = false;
+
+	if (order < z->sys->pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = z->sys->pageblock_order;
+	for (current_order = KMM_MAX_ORDER; current_order >= (int)min_order; current_order--) {
+		fmt = find_suitable_fallback_(z, (unsigned)current_order, start_mt, &can_steal);
+		if (fmt < 0)
+			continue;
+		if (!can_steal && start_mt == KMM_MIGRATE_MOVABLE && (unsigned)current_order > order) {
+			/* Splitting the smallest block fragments the least. */
+			for (current_order = (int)order; current_order <= KMM_MAX_ORDER; current_order++) {
+				fmt = find_suitable_fallback_(z, (unsigned)current_order, start_mt, &can_steal);
+				if (fmt >= 0)
+					break;
+			}
+		}
+		break;
+	}
+	if (fmt < 0 || current_order > KMM_MAX_ORDER)
+		return NULL;
+	struct list_head *head = &z->free_area[current_order].free_list[fmt];
+	struct kmm_page *page = list_entry(head->next, struct kmm_page, lru);
+	return steal_suitable_fallback_(z, page_to_pfn_(z->sys, page), (unsigned)current_order, order, start_mt,
+					fmt, can_steal);
+}
+
+struct kmm_page *__rmqueue_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags)
+{
+	struct kmm_page *page = __rmqueue_smallest_(z, order, mt);
+	if (kmm_unlikely(!page))
+		page = __rmqueue_fallback_(z, order, mt, alloc_flags);
+	return page;
+}
+
+/*
+ * reserve_highatomic_pageblock() as of v6.10: the reserve is at most about
+ * 1% of the zone, rounded up to whole pageblocks, and none at all when 1% of
+ * the zone is less than one pageblock (small zones never reserve). Older
+ * kernels used 1% + one pageblock; we follow the recent rule.
+ */
+void reserve_highatomic_pageblock_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order)
+{
+	struct kmm *k = z->sys;
+	uint64_t nr = 1u << k->pageblock_order;
+	uint64_t one_percent = z->managed_pages / 100;
+
+	if (one_percent < nr)
+		return;
+	uint64_t max_managed = (one_percent + nr - 1) & ~(nr - 1);
+	if (z->nr_reserved_highatomic >= max_managed)
+		return;
+	int mt = get_pageblock_migratetype_(z, pfn);
+	if (!migratetype_is_mergeable_(mt))
+		return;
+	if (order < k->pageblock_order) {
+		kmm_pfn_t start;
+		uint32_t nfree, movable;
+		if (!pageblock_scan_(z, pfn, &start, &nfree, &movable))
+			return;
+		move_freepages_block_(z, start, KMM_MIGRATE_HIGHATOMIC);
+		z->nr_reserved_highatomic += nr;
+	} else {
+		change_pageblock_range_(z, pfn, order, KMM_MIGRATE_HIGHATOMIC);
+		z->nr_reserved_highatomic += 1u << order;
+	}
+}
+
+/*
+ * unreserve_highatomic_pageblock(): give one reserved pageblock (the first
+ * found with a free block) back to the requesting type. Without force the
+ * last pageblock of a zone's reserve is kept.
+ */
+bool unreserve_highatomic_pageblock_(struct kmm *k, const struct alloc_context *ac, bool force)
+{
+	uint64_t nr = 1u << k->pageblock_order;
+	int to_mt = ac->migratetype < KMM_MIGRATE_PCPTYPES ? ac->migratetype : KMM_MIGRATE_MOVABLE;
+
+	for (const struct zoneref *zr = ac->zonelist; zr->zone; zr++) {
+		struct kmm_zone *z = zr->zone;
+		if (zr->zone_idx > ac->highest_zoneidx || !(ac->nodemask & (1u << z->node)) || !z->populated)
+			continue;
+		zone_lock_(z);
+		if (!force && z->nr_reserved_highatomic <= nr) {
+			zone_unlock_(z);
+			continue;
+		}
+		for (unsigned order = 0; order < KMM_NR_ORDERS; order++) {
+			struct list_head *head = &z->free_area[order].free_list[KMM_MIGRATE_HIGHATOMIC];
+			if (list_empty(head))
+				continue;
+			struct kmm_page *page = list_entry(head->next, struct kmm_page, lru);
+			kmm_pfn_t pfn = page_to_pfn_(k, page);
+			int mt = get_pageblock_migratetype_(z, pfn);
+			if (mt == KMM_MIGRATE_HIGHATOMIC) {
+				uint64_t size = nr > (1u << order) ? nr : (1u << order);
+				if (size > z->nr_reserved_highatomic)
+					size = z->nr_reserved_highatomic;
+				z->nr_reserved_highatomic -= size;
+			}
+			if (order < k->pageblock_order) {
+				move_freepages_block_(z, pfn & ~(uint32_t)(nr - 1), to_mt);
+			} else {
+				move_to_free_list_(z, page, order, to_mt);
+				change_pageblock_range_(z, pfn, order, to_mt);
+			}
+			zone_unlock_(z);
+			return true;
+		}
+		zone_unlock_(z);
+	}
+	return false;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page allocation: alloc_pages() and its fast and slow paths
+ * (mm/page_alloc.c: __alloc_pages, get_page_from_freelist, rmqueue,
+ * __alloc_pages_slowpath).
+ *
+ * Fast path: walk the zonelist once with ALLOC_WMARK_LOW; the first zone
+ * that is allowed (zone index <= the gfp's highest zone, node in the
+ * nodemask) and above its low watermark (+ boost + lowmem protection) serves
+ * the request, from the CPU's pcp list for orders <= 3, else from the buddy
+ * lists. For order 0 with a warm pcp list this is: resolve the context
+ * (numa.c), one compare against the watermark, one list pop, and the page's
+ * state written; the slow path is one unlikely branch away.
+ *
+ * Slow path, in the kernel's order (gfp_to_alloc_flags):
+ *   - watermark MIN; __GFP_HIGH may take min down by half (ALLOC_MIN_RESERVE),
+ *     a non-blocking caller (no __GFP_DIRECT_RECLAIM) a further quarter when
+ *     it also has __GFP_HIGH, and may use the HIGHATOMIC reserve
+ *     (ALLOC_NON_BLOCK, ALLOC_HIGHATOMIC for order > 0);
+ *   - waking kswapd (__GFP_KSWAPD_RECLAIM): until reclaim exists this stands
+ *     for a kswapd run that finds nothing to reclaim and, as balance_pgdat()
+ *     does at its end, drops the zones' watermark boosts;
+ *   - __GFP_MEMALLOC (without __GFP_NOMEMALLOC): ALLOC_NO_WATERMARKS;
+ *   - [direct reclaim and compaction slot in here in a later issue];
+ *   - once: give highatomic reserves back (blocking callers only, as the
+ *     kernel does after reclaim failed; all of them, standing for the
+ *     kernel's repeated forced unreserve once reclaim retries run out), drain
+ *     every CPU's pcp lists (for every caller: the reference model counts pcp
+ *     pages as free after a drain) and retry;
+ *   - __GFP_NOFAIL: one more try with ALLOC_MIN_RESERVE (the kernel's
+ *     cpuset fallback); the kernel would loop forever here, we warn and fail;
+ *   - failure: warn_alloc() unless __GFP_NOWARN, NULL.
+ * Deliberately left out: ALLOC_NOFRAGMENT (the kernel's preference for not
+ * falling back when a lower zone of the node could serve), cpusets, CMA.
+ */
+#include <string.h>
+
+#include "assert.h"
+#include "internal.h"
+#include "track.h"
+
+/* gfp_to_alloc_flags() (v6.4+). */
+static unsigned gfp_to_alloc_flags_(kmm_gfp_t gfp, unsigned order)
+{
+	unsigned flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	if (gfp & KMM___GFP_HIGH)
+		flags |= ALLOC_MIN_RESERVE;
+	if (gfp & KMM___GFP_KSWAPD_RECLAIM)
+		flags |= ALLOC_KSWAPD;
+	if (!(gfp & KMM___GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & KMM___GFP_NOMEMALLOC)) {
+			flags |= ALLOC_NON_BLOCK;
+			if (order > 0)
+				flags |= ALLOC_HIGHATOMIC;
+		}
+		if (flags & ALLOC_MIN_RESERVE)
+			flags &= ~(unsigned)ALLOC_CPUSET;
+	}
+	return flags;
+}
+
+/* Hand a block to its user: state under the zone lock. */
+static inline void prep_new_page_(struct kmm *k, struct kmm_zone *z, struct kmm_page *page, unsigned order,
+				  kmm_gfp_t gfp, int mt)
+{
+	page->flags = PG_allocated;
+	page->private_ = order;
+	page->refcount = 1;
+	page->alloc_gfp = gfp;
+	page->migratetype = (uint8_t)mt;
+	if ((gfp & KMM___GFP_COMP) && order) {
+		kmm_pfn_t head = page_to_pfn_(k, page);
+		page->flags = PG_allocated | PG_head;
+		for (uint32_t i = 1; i < (1u << order); i++) {
+			struct kmm_page *t = page + i;
+			t->flags = PG_tail;
+			t->compound_head = head;
+		}
+	}
+	z->vm_pgalloc += 1u << order;
+}
+
+/* rmqueue_buddy(): the buddy lists, with the HIGHATOMIC reserve for the
+ * callers the kernel lets near it. */
+static struct kmm_page *rmqueue_buddy_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags)
+{
+	struct kmm_page *page = NULL;
+	if (order > 0 && (alloc_flags & ALLOC_HIGHATOMIC))
+		page = __rmqueue_smallest_(z, order, KMM_MIGRATE_HIGHATOMIC);
+	if (!page) {
+		page = __rmqueue_(z, order, mt, alloc_flags);
+		if (!page && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+			page = __rmqueue_smallest_(z, order, KMM_MIGRATE_HIGHATOMIC);
+	}
+	return page;
+}
+
+/* rmqueue(): pcp list for small orders, else (or if the pcp refill found
+ * nothing) the buddy lists. zone->lock held. */
+static inline struct kmm_page *rmqueue_(struct kmm_zone *z, unsigned cpu, unsigned order, int mt,
+					unsigned alloc_flags)
+{
+	if (kmm_likely(order <= KMM_PCP_MAX_ORDER)) {
+		struct per_cpu_pages *pcp = &z->pcp[cpu];
+		struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
+		if (kmm_likely(!list_empty(list)) || rmqueue_bulk_(z, pcp, cpu, order, mt, alloc_flags)) {
+			struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
+			list_del(&page->lru);
+			pcp->count -= 1u << order;
+			return page;
+		}
+	}
+	return rmqueue_buddy_(z, order, mt, alloc_flags);
+}
+
+/*
+ * get_page_from_freelist(): the first allowed zone above the watermark that
+ * has the block. Returns the page prepared (state set, counted); the arena
+ * side (tracking, zeroing) is the caller's.
+ */
+static struct kmm_page *get_page_from_freelist_(struct kmm *k, kmm_gfp_t gfp, unsigned order,
+						unsigned alloc_flags, const struct alloc_context *ac)
+{
+	const int hz = (int)ac->highest_zoneidx;
+	const int mt = ac->migratetype;
+	const unsigned cpu = current_cpu_(k);
+
+	for (const struct zoneref *zr = ac->zonelist; zr->zone; zr++) {
+		struct kmm_zone *z = zr->zone;
+		if (zr->zone_idx > hz || !(ac->nodemask & (1u << z->node)))
+			continue;
+		zone_lock_(z);
+		uint64_t mark = z->wmark[alloc_flags & ALLOC_WMARK_MASK] + z->wmark_boost;
+		if (kmm_unlikely(!zone_watermark_fast_(z, order, mark, hz, alloc_flags)) &&
+		    (!(alloc_flags & ALLOC_NO_WATERMARKS) || !z->populated)) {
+			zone_unlock_(z);
+			continue;
+		}
+		struct kmm_page *page = rmqueue_(z, cpu, order, mt, alloc_flags);
+		if (kmm_likely(page != NULL)) {
+			prep_new_page_(k, z, page, order, gfp, mt);
+			if (kmm_unlikely(alloc_flags & ALLOC_HIGHATOMIC) && order)
+				reserve_highatomic_pageblock_(z, page_to_pfn_(k, page), order);
+			zone_unlock_(z);
+			numa_account_(k, ac, z, order);
+			return page;
+		}
+		zone_unlock_(z);
+	}
+	return NULL;
+}
+
+/* Stand-in for wake_all_kswapds(): see the file comment. */
+static void wake_all_kswapds_(const struct alloc_context *ac)
+{
+	for (const struct zoneref *zr = ac->zonelist; zr->zone; zr++) {
+		struct kmm_zone *z = zr->zone;
+		if (zr->zone_idx > ac->highest_zoneidx || !(ac->nodemask & (1u << z->node)) || !z->wmark_boost)
+			continue;
+		zone_lock_(z);
+		z->wmark_boost = 0;
+		zone_unlock_(z);
+	}
+}
+
+static struct kmm_page *__alloc_pages_slowpath_(struct kmm *k, kmm_gfp_t gfp, unsigned order,
+						const struct alloc_context *ac)
+{
+	const bool can_direct_reclaim = gfp & KMM___GFP_DIRECT_RECLAIM;
+	unsigned alloc_flags = gfp_to_alloc_flags_(gfp, order);
+	bool drained = false;
+	struct kmm_page *page;
+
+	count_vm_(k, KMM_ALLOCSTALL, 1);
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds_(ac);
+retry:
+	page = get_page_from_freelist_(k, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if ((gfp & KMM___GFP_MEMALLOC) && !(gfp & KMM___GFP_NOMEMALLOC)) {
+		page = get_page_from_freelist_(k, gfp, order, ALLOC_NO_WATERMARKS | (alloc_flags & ALLOC_KSWAPD),
+					       ac);
+		if (page)
+			return page;
+	}
+	/* Direct reclaim and compaction will slot in here. */
+	if (!drained) {
+		if (can_direct_reclaim)
+			while (unreserve_highatomic_pageblock_(k, ac, true))
+				;
+		kmm_drain_all_pages(k);
+		drained = true;
+		goto retry;
+	}
+	if (gfp & KMM___GFP_NOFAIL) {
+		if (!can_direct_reclaim) {
+			if (!(gfp & KMM___GFP_NOWARN))
+				kmm_report(k, KMM_REPORT_WARNING,
+					   "WARNING: __GFP_NOFAIL without __GFP_DIRECT_RECLAIM: order:%u, failing\n",
+					   order);
+		} else {
+			page = get_page_from_freelist_(k, gfp, order, ALLOC_MIN_RESERVE, ac);
+			if (page)
+				return page;
+			kmm_report(k, KMM_REPORT_WARNING,
+				   "WARNING: __GFP_NOFAIL allocation of order:%u gave up: no reclaim to retry with\n",
+				   order);
+		}
+	}
+	warn_alloc_(k, gfp, order, ac);
+	return NULL;
+}
+
+/* The arena side of a successful allocation: unpoison, zero. */
+static inline void *finish_alloc_(struct kmm *k, struct kmm_page *page, kmm_gfp_t gfp, unsigned order)
+{
+	void *addr = (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT);
+	kmm_track_alloc(k->arena, addr, (size_t)KMM_PAGE_SIZE << order);
+	if (gfp & KMM___GFP_ZERO)
+		memset(addr, 0, (size_t)KMM_PAGE_SIZE << order);
+	count_vm_(k, KMM_PGALLOC, 1u << order);
+	return addr;
+}
+
+static struct kmm_page *alloc_fail_(struct kmm *k)
+{
+	count_vm_(k, KMM_PGALLOC_FAIL, 1);
+	return NULL;
+}
+
+/* __alloc_pages() for a resolved context. */
+static struct kmm_page *__alloc_pages_(struct kmm *k, kmm_gfp_t gfp, unsigned order, struct alloc_context *ac)
+{
+	if (kmm_unlikely(order > KMM_MAX_ORDER || ac->highest_zoneidx >= KMM_NR_ZONES ||
+			 (unsigned)ac->migratetype >= KMM_MIGRATE_PCPTYPES)) {
+		if (order > KMM_MAX_ORDER) {
+			if (!(gfp & KMM___GFP_NOWARN))
+				kmm_report(k, KMM_REPORT_WARNING,
+					   "WARNING: page allocation of order:%u > MAX_ORDER %d\n", order,
+					   KMM_MAX_ORDER);
+			return alloc_fail_(k);
+		}
+		if (ac->highest_zoneidx >= KMM_NR_ZONES) {
+			kmm_report(k, KMM_REPORT_WARNING,
+				   "WARNING: invalid zone modifiers in gfp mask 0x%x\n", gfp);
+			return alloc_fail_(k);
+		}
+		ac->migratetype = KMM_MIGRATE_MOVABLE; /* MOVABLE|RECLAIMABLE: as gfp.c maps it */
+	}
+
+	struct kmm_page *page = get_page_from_freelist_(k, gfp, order, ALLOC_WMARK_LOW, ac);
+	if (kmm_unlikely(!page)) {
+		if (ac->second_pass_nodemask) {
+			/* Preferred-many: the preferred nodes without blocking first. */
+			kmm_gfp_t first = (gfp | KMM___GFP_NOWARN) & ~(KMM___GFP_DIRECT_RECLAIM | KMM___GFP_NOFAIL);
+			page = __alloc_pages_slowpath_(k, first, order, ac);
+			if (!page) {
+				ac->nodemask = ac->second_pass_nodemask;
+				page = get_page_from_freelist_(k, gfp, order, ALLOC_WMARK_LOW, ac);
+				if (!page)
+					page = __alloc_pages_slowpath_(k, gfp, order, ac);
+			}
+		} else {
+			page = __alloc_pages_slowpath_(k, gfp, order, ac);
+		}
+		if (!page)
+			return alloc_fail_(k);
+	}
+	finish_alloc_(k, page, gfp, order);
+	return page;
+}
+
+struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
+{
+	struct alloc_context ac;
+	prepare_alloc_context_(k, -1, gfp, &ac);
+	return __alloc_pages_(k, gfp, order, &ac);
+}
+
+struct kmm_page *kmm_alloc_pages_node(struct kmm *k, int nid, kmm_gfp_t gfp, unsigned order)
+{
+	struct alloc_context ac;
+	if (nid < 0)
+		nid = kmm_numa_node_id(k);
+	if (kmm_unlikely((unsigned)nid >= k->nr_nodes)) {
+		kmm_report(k, KMM_REPORT_WARNING, "WARNING: alloc_pages_node: node %d >= nr_nodes %u\n", nid,
+			   k->nr_nodes);
+		return alloc_fail_(k);
+	}
+	prepare_alloc_context_(k, nid, gfp, &ac);
+	return __alloc_pages_(k, gfp, order, &ac);
+}
+
+void *kmm_get_free_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
+{
+	struct kmm_page *page = kmm_alloc_pages(k, gfp & ~KMM___GFP_HIGHMEM, order);
+	return page ? (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT) : NULL;
+}

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A simulated system: configuration, physical layout, struct page array,
+ * zones, per-CPU state, and the conversions between pages, PFNs and
+ * addresses.
+ *
+ * Boot follows the kernel's order (mm/mm_init.c, mm/page_alloc.c):
+ *   1. lay out PFNs: node by node, zones in kernel order, each zone start
+ *      rounded up to a MAX_ORDER block (1024 pages) so the buddy allocator
+ *      never has to look across a zone edge (include/kmm/config.h);
+ *   2. memmap_init: every struct page gets its node and zone; holes and the
+ *      inter-zone padding are PG_hole, the first reserved_pages present pages
+ *      of a zone are PG_reserved (memblock reservations); all pageblocks start
+ *      MIGRATE_MOVABLE;
+ *   3. memblock_free_all: the managed pages are freed into the buddy lists in
+ *      the largest aligned blocks that fit;
+ *   4. init_per_zone_wmark_min: min_free_kbytes, watermarks, lowmem_reserve,
+ *      then pcp high/batch (which depend on the low watermark);
+ *   5. zonelists and the task's default memory policy (numa.c).
+ *
+ * Sizes: spanned = zone end - zone start, present = spanned - hole, managed =
+ * present - reserved. Only managed pages ever enter the allocator.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "assert.h"
+#include "internal.h"
+#include "track.h"
+
+_Static_assert(sizeof(struct kmm_page) <= 64, "struct kmm_page must stay within 64 bytes");
+
+#define ZONE_ALIGN_PAGES (1u << KMM_MAX_ORDER)
+
+static const uint32_t default_lowmem_reserve_ratio[KMM_NR_ZONES] = {
+	[KMM_ZONE_DMA] = 256, [KMM_ZONE_DMA32] = 256, [KMM_ZONE_NORMAL] = 32,
+	[KMM_ZONE_HIGHMEM] = 0, [KMM_ZONE_MOVABLE] = 0,
+};
+
+/* ---- configuration ----------------------------------------------------- */
+
+void kmm_config_init(struct kmm_config *cfg, unsigned nr_nodes, uint32_t pages_per_node)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (nr_nodes == 0)
+		nr_nodes = 1;
+	if (nr_nodes > KMM_MAX_NODES)
+		nr_nodes = KMM_MAX_NODES;
+	cfg->nr_nodes = nr_nodes;
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		struct kmm_zone_config *zc = cfg->nodes[n].zones;
+		if (n == 0) {
+			uint32_t dma = pages_per_node / 16;
+			if (dma > 4096)
+				dma = 4096;
+			uint32_t dma32 = pages_per_node / 4;
+			zc[KMM_ZONE_DMA].spanned_pages = dma;
+			zc[KMM_ZONE_DMA32].spanned_pages = dma32;
+			zc[KMM_ZONE_NORMAL].spanned_pages = pages_per_node - dma - dma32;
+		} else {
+			zc[KMM_ZONE_NORMAL].spanned_pages = pages_per_node;
+		}
+	}
+	cfg->nr_cpus = nr_nodes;
+	cfg->seed = 1;
+	cfg->debug_level = 1;
+}
+
+/* The PFN layout, in 64 bits so validation can see overflow. Returns the
+ * total PFN range; fills zone starts when starts != NULL. */
+static uint64_t layout_pfns_(const struct kmm_config *cfg, uint64_t starts[KMM_MAX_NODES][KMM_NR_ZONES])
+{
+	uint64_t pfn = 0;
+	for (unsigned n = 0; n < cfg->nr_nodes && n < KMM_MAX_NODES; n++) {
+		for (unsigned z = 0; z < KMM_NR_ZONES; z++) {
+			uint32_t span = cfg->nodes[n].zones[z].spanned_pages;
+			if (span) {
+				pfn = (pfn + ZONE_ALIGN_PAGES - 1) & ~(uint64_t)(ZONE_ALIGN_PAGES - 1);
+			}
+			if (starts)
+				starts[n][z] = pfn;
+			pfn += span;
+		}
+	}
+	return pfn;
+}
+
+__attribute__((format(printf, 3, 4))) static int config_error_(char *msg, size_t len, const char *fmt, ...)
+{
+	if (msg && len) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int kmm_config_validate(const struct kmm_config *cfg, char *msg, size_t len)
+{
+	if (msg && len)
+		msg[0] = '\0';
+	if (!cfg)
+		return config_error_(msg, len, "config is NULL");
+	if (cfg->nr_nodes < 1 || cfg->nr_nodes > KMM_MAX_NODES)
+		return config_error_(msg, len, "nr_nodes %u not in 1..%d", cfg->nr_nodes, KMM_MAX_NODES);
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > KMM_MAX_CPUS)
+		return config_error_(msg, len, "nr_cpus %u not in 1..%d", cfg->nr_cpus, KMM_MAX_CPUS);
+
+	bool cpu_node_given = false;
+	for (unsigned c = 0; c < KMM_MAX_CPUS; c++)
+		cpu_node_given |= cfg->cpu_node[c] != 0;
+	if (cpu_node_given) {
+		for (unsigned c = 0; c < cfg->nr_cpus; c++)
+			if (cfg->cpu_node[c] >= cfg->nr_nodes)
+				return config_error_(msg, len, "cpu_node[%u] %u >= nr_nodes %u", c,
+						     cfg->cpu_node[c], cfg->nr_nodes);
+	}
+
+	bool distance_given = false;
+	for (unsigned a = 0; a < KMM_MAX_NODES; a++)
+		for (unsigned b = 0; b < KMM_MAX_NODES; b++)
+			distance_given |= cfg->distance[a][b] != 0;
+	if (distance_given) {
+		for (unsigned a = 0; a < cfg->nr_nodes; a++) {
+			for (unsigned b = 0; b < cfg->nr_nodes; b++) {
+				unsigned d = cfg->distance[a][b];
+				if (a == b && d != 10)
+					return config_error_(msg, len, "distance[%u][%u] %u != 10", a, b, d);
+				if (a != b && d <= 10)
+					return config_error_(msg, len, "distance[%u][%u] %u <= 10", a, b, d);
+				if (d != cfg->distance[b][a])
+					return config_error_(msg, len, "distance[%u][%u] %u != distance[%u][%u] %u",
+							     a, b, d, b, a, cfg->distance[b][a]);
+			}
+		}
+	}
+
+	if (cfg->pageblock_order > KMM_MAX_ORDER)
+		return config_error_(msg, len, "pageblock_order %u > MAX_ORDER %d", cfg->pageblock_order,
+				     KMM_MAX_ORDER);
+	if (cfg->watermark_scale_factor > 3000)
+		return config_error_(msg, len, "watermark_scale_factor %u > 3000",
+				     cfg->watermark_scale_factor);
+	if (cfg->debug_level > 2)
+		return config_error_(msg, len, "debug_level %u > 2", cfg->debug_level);
+
+	uint64_t managed = 0;
+	for (unsigned n = 0; n < cfg->nr_nodes; n++) {
+		for (unsigned z = 0; z < KMM_NR_ZONES; z++) {
+			const struct kmm_zone_config *zc = &cfg->nodes[n].zones[z];
+			const char *zn = kmm_zone_name((enum kmm_zone_type)z);
+			if (zc->hole_pages > zc->spanned_pages)
+				return config_error_(msg, len, "nodes[%u].zones[%s].hole_pages %u > spanned_pages %u",
+						     n, zn, zc->hole_pages, zc->spanned_pages);
+			if (zc->hole_pages && (uint64_t)zc->hole_start + zc->hole_pages > zc->spanned_pages)
+				return config_error_(msg, len,
+						     "nodes[%u].zones[%s].hole_start %u + hole_pages %u > spanned_pages %u",
+						     n, zn, zc->hole_start, zc->hole_pages, zc->spanned_pages);
+			uint32_t present = zc->spanned_pages - zc->hole_pages;
+			if (zc->reserved_pages > present)
+				return config_error_(msg, len, "nodes[%u].zones[%s].reserved_pages %u > present_pages %u",
+						     n, zn, zc->reserved_pages, present);
+			managed += present - zc->reserved_pages;
+		}
+	}
+	if (managed == 0)
+		return config_error_(msg, len, "no managed pages: every zone is empty, a hole or reserved");
+	uint64_t total = layout_pfns_(cfg, NULL);
+	if (total >= KMM_PFN_NONE)
+		return config_error_(msg, len, "%llu PFNs (with inter-zone padding) do not fit in kmm_pfn_t",
+				     (unsigned long long)total);
+	if (total > (SIZE_MAX >> KMM_PAGE_SHIFT))
+		return config_error_(msg, len, "arena of %llu pages does not fit the address space",
+				     (unsigned long long)total);
+
+	const struct kmm_platform *p = cfg->platform;
+	if (p) {
+		if (!p->arena_map || !p->arena_unmap || !p->meta_alloc || !p->meta_free)
+			return config_error_(msg, len, "platform lacks arena_map/arena_unmap/meta_alloc/meta_free");
+		if (cfg->threaded && (!p->lock_init || !p->lock_destroy || !p->lock || !p->unlock ||
+				      !p->current_cpu))
+			return config_error_(msg, len, "threaded config needs platform locks and current_cpu");
+	}
+	return 0;
+}
+
+/* The validated config with every "0 = default" resolved. */
+static void config_fill_defaults_(struct kmm_config *c)
+{
+	bool any = false;
+	for (unsigned c2 = 0; c2 < KMM_MAX_CPUS; c2++)
+		any |= c->cpu_node[c2] != 0;
+	if (!any)
+		for (unsigned cpu = 0; cpu < KMM_MAX_CPUS; cpu++)
+			c->cpu_node[cpu] = (uint8_t)(cpu % c->nr_nodes);
+
+	any = false;
+	for (unsigned a = 0; a < KMM_MAX_NODES; a++)
+		for (unsigned b = 0; b < KMM_MAX_NODES; b++)
+			any |= c->distance[a][b] != 0;
+	if (!any)
+		for (unsigned a = 0; a < KMM_MAX_NODES; a++)
+			for (unsigned b = 0; b < KMM_MAX_NODES; b++)
+				c->distance[a][b] = a == b ? 10 : 20;
+
+	if (c->pageblock_order == 0)
+		c->pageblock_order = KMM_DEFAULT_PAGEBLOCK_ORDER;
+	if (c->watermark_scale_factor == 0)
+		c->watermark_scale_factor = 10;
+	if (c->watermark_boost_factor == 0)
+		c->watermark_boost_factor = 15000;
+
+	any = false;
+	for (unsigned z = 0; z < KMM_NR_ZONES; z++)
+		any |= c->lowmem_reserve_ratio[z] != 0;
+	if (!any)
+		memcpy(c->lowmem_reserve_ratio, default_lowmem_reserve_ratio, sizeof(c->lowmem_reserve_ratio));
+	if (!c->platform)
+		c->platform = kmm_platform_hosted();
+}
+
+/* ---- locks and CPUs ---------------------------------------------------- */
+
+void zone_lock_(struct kmm_zone *z)
+{
+	struct kmm *k = z->sys;
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->lock(k->plat->ctx, &z->lock);
+}
+
+void zone_unlock_(struct kmm_zone *z)
+{
+	struct kmm *k = z->sys;
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->unlock(k->plat->ctx, &z->lock);
+}
+
+unsigned kmm_current_cpu_slow_(const struct kmm *k)
+{
+	unsigned cpu = k->plat->current_cpu(k->plat->ctx);
+	return cpu < k->nr_cpus ? cpu : cpu % k->nr_cpus;
+}
+
+int kmm_set_cpu(struct kmm *k, unsigned cpu)
+{
+	if (!k || cpu >= k->nr_cpus)
+		return -EINVAL;
+	if (k->cfg.threaded) {
+		if (k->plat->set_current_cpu)
+			k->plat->set_current_cpu(k->plat->ctx, cpu);
+	} else {
+		k->cur_cpu = cpu;
+	}
+	return 0;
+}
+
+unsigned kmm_current_cpu(const struct kmm *k)
+{
+	return current_cpu_(k);
+}
+
+int kmm_numa_node_id(const struct kmm *k)
+{
+	return k->cfg.cpu_node[current_cpu_(k)];
+}
+
+/* ---- boot --------------------------------------------------------------- */
+
+static void *meta_(struct kmm *k, size_t bytes)
+{
+	return k->plat->meta_alloc(k->plat->ctx, bytes);
+}
+
+static uint32_t zone_nr_pageblocks_(const struct kmm *k, const struct kmm_zone *z)
+{
+	return (z->spanned_pages + (1u << k->pageblock_order) - 1) >> k->pageblock_order;
+}
+
+/* memmap_init for one zone: flags, sizes; returns false on allocation failure. */
+static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned zt, kmm_pfn_t start)
+{
+	const struct kmm_zone_config *zc = &k->cfg.nodes[nid].zones[zt];
+
+	z->sys = k;
+	z->node = (uint8_t)nid;
+	z->idx = (uint8_t)zt;
+	z->start_pfn = start;
+	z->spanned_pages = zc->spanned_pages;
+	z->present_pages = zc->spanned_pages - zc->hole_pages;
+	z->managed_pages = z->present_pages - zc->reserved_pages;
+	z->populated = z->managed_pages > 0;
+	for (unsigned o = 0; o < KMM_NR_ORDERS; o++)
+		for (unsigned t = 0; t < KMM_MIGRATE_TYPES; t++)
+			INIT_LIST_HEAD(&z->free_area[o].free_list[t]);
+	if (k->cfg.threaded)
+		k->plat->lock_init(k->plat->ctx, &z->lock);
+	if (!z->spanned_pages)
+		return true;
+
+	z->pageblock_mt = meta_(k, zone_nr_pageblocks_(k, z));
+	if (!z->pageblock_mt)
+		return false;
+	memset(z->pageblock_mt, KMM_MIGRATE_MOVABLE, zone_nr_pageblocks_(k, z));
+	if (z->populated) {
+		z->pcp = meta_(k, sizeof(*z->pcp) * k->nr_cpus);
+		if (!z->pcp)
+			return false;
+		for (unsigned c = 0; c < k->nr_cpus; c++)
+			for (unsigned i = 0; i < NR_PCP_LISTS; i++)
+				INIT_LIST_HEAD(&z->pcp[c].lists[i]);
+	}
+
+	uint32_t reserved_left = zc->reserved_pages;
+	for (uint32_t i = 0; i < z->spanned_pages; i++) {
+		struct kmm_page *p = &k->pages[start + i];
+		p->node = (uint8_t)nid;
+		p->zone = (uint8_t)zt;
+		INIT_LIST_HEAD(&p->lru);
+		if (zc->hole_pages && i >= zc->hole_start && i - zc->hole_start < zc->hole_pages) {
+			p->flags = PG_hole;
+		} else if (reserved_left) {
+			reserved_left--;
+			p->flags = PG_reserved;
+			p->refcount = 1;
+		} else {
+			p->flags = 0;
+		}
+	}
+	return true;
+}
+
+/* memblock_free_all for one zone: each run of managed pages goes to the
+ * buddy lists as the largest naturally aligned blocks that fit. */
+static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
+{
+	kmm_pfn_t end = z->start_pfn + z->spanned_pages;
+	kmm_pfn_t pfn = z->start_pfn;
+	while (pfn < end) {
+		if (k->pages[pfn].flags != 0) {
+			pfn++;
+			continue;
+		}
+		kmm_pfn_t run_end = pfn;
+		while (run_end < end && k->pages[run_end].flags == 0)
+			run_end++;
+		while (pfn < run_end) {
+			unsigned order = pfn ? (unsigned)__builtin_ctz(pfn) : KMM_MAX_ORDER;
+			if (order > KMM_MAX_ORDER)
+				order = KMM_MAX_ORDER;
+			while (pfn + (1u << order) > run_end)
+				order--;
+			__free_one_page_(z, pfn, order, get_pageblock_migratetype_(z, pfn));
+			pfn += 1u << order;
+		}
+	}
+}
+
+static void report_config_error_(const struct kmm_config *cfg, const char *msg)
+{
+	if (cfg && cfg->sink.emit) {
+		char line[320];
+		snprintf(line, sizeof(line), "kmm_create: invalid config: %s\n", msg);
+		cfg->sink.emit(cfg->sink.ctx, KMM_REPORT_WARNING, line);
+	}
+}
+
+struct kmm *kmm_create(const struct kmm_config *cfg)
+{
+	char msg[256];
+	uint64_t starts[KMM_MAX_NODES][KMM_NR_ZONES];
+
+	if (kmm_config_validate(cfg, msg, sizeof(msg)) != 0) {
+		report_config_error_(cfg, msg);
+		return NULL;
+	}
+	const struct kmm_platform *plat = cfg->platform ? cfg->platform : kmm_platform_hosted();
+	struct kmm *k = plat->meta_alloc(plat->ctx, sizeof(*k));
+	if (!k) {
+		report_config_error_(cfg, "out of memory for struct kmm");
+		return NULL;
+	}
+	k->cfg = *cfg;
+	config_fill_defaults_(&k->cfg);
+	k->plat = plat;
+	k->nr_nodes = cfg->nr_nodes;
+	k->nr_cpus = cfg->nr_cpus;
+	k->pageblock_order = k->cfg.pageblock_order;
+	k->rng = cfg->seed;
+	k->total_pages = (kmm_pfn_t)layout_pfns_(&k->cfg, starts);
+
+	k->pages = meta_(k, sizeof(struct kmm_page) * (size_t)k->total_pages);
+	k->arena = plat->arena_map(plat->ctx, (size_t)k->total_pages << KMM_PAGE_SHIFT);
+	if (!k->pages || !k->arena) {
+		report_config_error_(cfg, "out of memory for the arena or the struct page array");
+		kmm_destroy(k);
+		return NULL;
+	}
+	kmm_track_arena_created(k->arena, (size_t)k->total_pages << KMM_PAGE_SHIFT);
+
+	/* Everything not claimed by a zone below is inter-zone padding. */
+	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn++) {
+		k->pages[pfn].flags = PG_hole;
+		INIT_LIST_HEAD(&k->pages[pfn].lru);
+	}
+	kmm_pfn_t cursor = 0;
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		struct kmm_node *node = &k->nodes[n];
+		node->id = (uint8_t)n;
+		node->start_pfn = node->end_pfn = (kmm_pfn_t)starts[n][0];
+		bool first = true;
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			struct kmm_zone *z = &node->zones[zt];
+			if (!zone_init_(k, z, n, zt, (kmm_pfn_t)starts[n][zt])) {
+				report_config_error_(cfg, "out of memory for zone metadata");
+				kmm_destroy(k);
+				return NULL;
+			}
+			if (z->spanned_pages) {
+				/* Padding pages take the node and zone they precede. */
+				for (kmm_pfn_t pfn = cursor; pfn < z->start_pfn; pfn++) {
+					k->pages[pfn].node = z->node;
+					k->pages[pfn].zone = z->idx;
+				}
+				cursor = z->start_pfn + z->spanned_pages;
+				if (first)
+					node->start_pfn = z->start_pfn;
+				first = false;
+				node->end_pfn = z->start_pfn + z->spanned_pages;
+			}
+		}
+	}
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			if (k->nodes[n].zones[zt].populated)
+				zone_free_managed_(k, &k->nodes[n].zones[zt]);
+
+	setup_per_zone_wmarks_(k);
+	setup_per_zone_lowmem_reserve_(k);
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			if (k->nodes[n].zones[zt].populated)
+				pcp_update_(&k->nodes[n].zones[zt]);
+
+	build_zonelists_(k);
+	mempolicy_init_(k);
+	return k;
+}
+
+void kmm_destroy(struct kmm *k)
+{
+	if (!k)
+		return;
+	const struct kmm_platform *plat = k->plat;
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zt];
+			if (z->sys && k->cfg.threaded)
+				plat->lock_destroy(plat->ctx, &z->lock);
+			if (z->pcp)
+				plat->meta_free(plat->ctx, z->pcp, sizeof(*z->pcp) * k->nr_cpus);
+			if (z->pageblock_mt)
+				plat->meta_free(plat->ctx, z->pageblock_mt, zone_nr_pageblocks_(k, z));
+		}
+	}
+	if (k->arena) {
+		size_t bytes = (size_t)k->total_pages << KMM_PAGE_SHIFT;
+		kmm_track_arena_destroyed(k->arena, bytes);
+		plat->arena_unmap(plat->ctx, k->arena, bytes);
+	}
+	if (k->pages)
+		plat->meta_free(plat->ctx, k->pages, sizeof(struct kmm_page) * (size_t)k->total_pages);
+	plat->meta_free(plat->ctx, k, sizeof(*k));
+}
+
+/* ---- conversions and accessors ----------------------------------------- */
+
+kmm_pfn_t kmm_page_to_pfn(const struct kmm *k, const struct kmm_page *page)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)k->pages;
+	if (!page || (uintptr_t)page < (uintptr_t)k->pages || off % sizeof(struct kmm_page))
+		return KMM_PFN_NONE;
+	uintptr_t pfn = off / sizeof(struct kmm_page);
+	return pfn < k->total_pages ? (kmm_pfn_t)pfn : KMM_PFN_NONE;
+}
+
+struct kmm_page *kmm_pfn_to_page(const struct kmm *k, kmm_pfn_t pfn)
+{
+	return pfn < k->total_pages ? &k->pages[pfn] : NULL;
+}
+
+void *kmm_page_address(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+	if (pfn == KMM_PFN_NONE)
+		return NULL;
+	return (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT);
+}
+
+struct kmm_page *kmm_virt_to_page(const struct kmm *k, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)k->arena;
+	if (a < base || (a - base) >> KMM_PAGE_SHIFT >= k->total_pages)
+		return NULL;
+	return &k->pages[(a - base) >> KMM_PAGE_SHIFT];
+}
+
+int kmm_page_to_nid(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+	return pfn == KMM_PFN_NONE ? -1 : k->pages[pfn].node;
+}
+
+enum kmm_zone_type kmm_page_zonenum(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+	return pfn == KMM_PFN_NONE ? KMM_NR_ZONES : (enum kmm_zone_type)k->pages[pfn].zone;
+}
+
+unsigned kmm_compound_order(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+	if (pfn == KMM_PFN_NONE || !(k->pages[pfn].flags & PG_head))
+		return 0;
+	return k->pages[pfn].private_;
+}
+
+int kmm_page_count(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+	return pfn == KMM_PFN_NONE ? 0 : k->pages[pfn].refcount;
+}
+
+void *kmm_arena_base(const struct kmm *k)
+{
+	return k->arena;
+}
+
+kmm_pfn_t kmm_total_pages(const struct kmm *k)
+{
+	return k->total_pages;
+}

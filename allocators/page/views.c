@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Counters and /proc-style views of a system (mm/vmstat.c's seq_files).
+ *
+ * kmm_zone_info() is the structured view a harness compares with its model;
+ * kmm_show() prints the same state in the kernel's text formats so that
+ * people and scripts that read /proc/buddyinfo, /proc/pagetypeinfo,
+ * /proc/zoneinfo, /proc/vmstat and /sys/devices/system/node/node<N>/numastat
+ * can read libkmm's output the same way:
+ *
+ *   buddyinfo     one line per populated zone: free blocks per order;
+ *   pagetypeinfo  per node with memory: free blocks per order and migrate
+ *                 type, then pageblocks per migrate type;
+ *   zoneinfo      every zone of every node, populated or not: free pages,
+ *                 watermarks (boost included, as min_wmark_pages() and
+ *                 friends report them), sizes, protection (lowmem_reserve),
+ *                 and for populated zones the pcp lists of every CPU;
+ *   vmstat        "name value" lines: the kernel's names where the kernel
+ *                 has the counter, libkmm's own after them;
+ *   numastat      the sysfs numastat block, once per node under a "Node N:"
+ *                 line (sysfs has one file per node; this is one stream).
+ *
+ * Lines the kernel prints for subsystems libkmm does not have yet (per-node
+ * LRU stats, vm stats threshold) are left out rather than filled with
+ * invented numbers; fields inside a line that the kernel always prints
+ * (cma, promo, high_min/high_max) carry the value they have here (0, the
+ * watermark formula, the fixed pcp high).
+ *
+ * Reading a zone's free lists takes the zone lock (threaded mode); counts per
+ * migrate type walk the lists, so they cost O(free blocks) like the kernel's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The kernel caps its pagetypeinfo list walks (under the zone lock). */
+#define PAGETYPEINFO_WALK_CAP 100000
+
+/* ---- shared walks ----------------------------------------------------- */
+
+static bool valid_zone(const struct kmm *k, int nid, int zone)
+{
+	return k && nid >= 0 && nid < (int)k->nr_nodes && zone >= 0 && zone < KMM_NR_ZONES;
+}
+
+/* Blocks on one free list, stopping at cap (0 = no cap). Caller holds the lock. */
+static uint64_t free_list_count(const struct list_head *head, uint64_t cap)
+{
+	uint64_t n = 0;
+	const struct list_head *pos;
+	list_for_each(pos, head) {
+		if (++n == cap)
+			break;
+	}
+	return n;
+}
+
+/* ---- structured view -------------------------------------------------- */
+
+int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out)
+{
+	if (!valid_zone(k, nid, (int)zone) || !out)
+		return -EINVAL;
+
+	struct kmm_zone *z = &k->nodes[nid].zones[zone];
+	memset(out, 0, sizeof(*out));
+	out->populated = z->populated;
+	out->start_pfn = z->start_pfn;
+	out->spanned_pages = z->spanned_pages;
+	out->present_pages = z->present_pages;
+	out->managed_pages = z->managed_pages;
+	if (!z->populated)
+		return 0; /* lists and pcp of an unpopulated zone are never used */
+
+	zone_lock_(z);
+	out->free_pages = z->free_pages;
+	out->wmark_min = z->wmark[WMARK_MIN];
+	out->wmark_low = z->wmark[WMARK_LOW];
+	out->wmark_high = z->wmark[WMARK_HIGH];
+	out->wmark_boost = z->wmark_boost;
+	memcpy(out->lowmem_reserve, z->lowmem_reserve, sizeof(out->lowmem_reserve));
+	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
+	for (int o = 0; o < KMM_NR_ORDERS; o++)
+		for (int t = 0; t < KMM_MIGRATE_TYPES; t++)
+			out->nr_free[o][t] = free_list_count(&z->free_area[o].free_list[t], 0);
+	zone_unlock_(z);
+
+	out->pcp_pages = zone_pcp_pages_(z);
+	if (z->pcp && k->nr_cpus) {
+		/* high and batch are zone-wide values copied to every CPU. */
+		out->pcp_high = z->pcp[0].high;
+		out->pcp_batch = z->pcp[0].batch;
+	}
+	return 0;
+}
+
+uint64_t kmm_vm_event(const struct kmm *k, enum kmm_vm_item item)
+{
+	if (!k || (unsigned)item >= KMM_NR_VM_ITEMS)
+		return 0;
+	if (item == KMM_PGALLOC) {
+		/* The kernel keeps pgalloc per zone only; the total is their sum. */
+		uint64_t sum = 0;
+		for (unsigned n = 0; n < k->nr_nodes; n++)
+			for (int z = 0; z < KMM_NR_ZONES; z++)
+				sum += __atomic_load_n(&k->nodes[n].zones[z].vm_pgalloc, __ATOMIC_RELAXED);
+		return sum;
+	}
+	return __atomic_load_n(&k->vm[item], __ATOMIC_RELAXED);
+}
+
+/* ---- text output ------------------------------------------------------ */
+
+/* Buffers output and hands it to the caller's writer a chunk at a time. */
+struct printer {
+	kmm_write_fn write;
+	void *ctx;
+	size_t len;
+	char buf[1024];
+};
+
+static void pr_flush(struct printer *p)
+{
+	if (p->len)
+		p->write(p->ctx, p->buf, p->len);
+	p->len = 0;
+}
+
+static void pr(struct printer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pr(struct printer *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(p->buf) - p->len) {
+		/* Did not fit: flush and format again into the empty buffer.
+		 * Every piece printed here is far shorter than the buffer. */
+		pr_flush(p);
+		va_start(ap, fmt);
+		n = vsnprintf(p->buf, sizeof(p->buf), fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n >= sizeof(p->buf))
+			n = (int)sizeof(p->buf) - 1;
+	}
+	p->len += (size_t)n;
+}
+
+static bool node_has_memory(const struct kmm *k, unsigned nid)
+{
+	for (int z = 0; z < KMM_NR_ZONES; z++)
+		if (k->nodes[nid].zones[z].populated)
+			return true;
+	return false;
+}
+
+/* /proc/buddyinfo: frag_show_print(). */
+static void show_buddyinfo(struct kmm *k, struct printer *p)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			uint64_t nr[KMM_NR_ORDERS];
+
+			if (!z->populated)
+				continue;
+			zone_lock_(z);
+			for (int o = 0; o < KMM_NR_ORDERS; o++)
+				nr[o] = z->free_area[o].nr_free;
+			zone_unlock_(z);
+			pr(p, "Node %u, zone %8s ", n, kmm_zone_name((enum kmm_zone_type)zi));
+			for (int o = 0; o < KMM_NR_ORDERS; o++)
+				pr(p, "%6llu ", (unsigned long long)nr[o]);
+			pr(p, "\n");
+		}
+	}
+}
+
+/* pageblock count of a zone; pageblock_mt has one entry per block spanned. */
+static uint64_t zone_pageblocks(const struct kmm *k, const struct kmm_zone *z)
+{
+	uint64_t per = (uint64_t)1 << k->pageblock_order;
+	return (z->spanned_pages + per - 1) / per;
+}
+
+/* /proc/pagetypeinfo: pagetypeinfo_show() for every node with memory. */
+static void show_pagetypeinfo(struct kmm *k, struct printer *p)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		if (!node_has_memory(k, n))
+			continue;
+		pr(p, "Page block order: %u\n", k->pageblock_order);
+		pr(p, "Pages per block:  %lu\n", 1ul << k->pageblock_order);
+		pr(p, "\n");
+
+		pr(p, "%-43s ", "Free pages count per migrate type at order");
+		for (int o = 0; o < KMM_NR_ORDERS; o++)
+			pr(p, "%6d ", o);
+		pr(p, "\n");
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			if (!z->populated)
+				continue;
+			for (int t = 0; t < KMM_MIGRATE_TYPES; t++) {
+				pr(p, "Node %4u, zone %8s, type %12s ", n,
+				   kmm_zone_name((enum kmm_zone_type)zi),
+				   kmm_migratetype_name((enum kmm_migratetype)t));
+				for (int o = 0; o < KMM_NR_ORDERS; o++) {
+					zone_lock_(z);
+					uint64_t c = free_list_count(&z->free_area[o].free_list[t],
+								     PAGETYPEINFO_WALK_CAP);
+					zone_unlock_(z);
+					pr(p, "%s%6llu ", c >= PAGETYPEINFO_WALK_CAP ? ">" : "",
+					   (unsigned long long)c);
+				}
+				pr(p, "\n");
+			}
+		}
+
+		pr(p, "\n%-23s", "Number of blocks type ");
+		for (int t = 0; t < KMM_MIGRATE_TYPES; t++)
+			pr(p, "%12s ", kmm_migratetype_name((enum kmm_migratetype)t));
+		pr(p, "\n");
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			uint64_t count[KMM_MIGRATE_TYPES] = { 0 };
+			if (!z->populated)
+				continue;
+			zone_lock_(z);
+			for (uint64_t b = 0; z->pageblock_mt && b < zone_pageblocks(k, z); b++)
+				if (z->pageblock_mt[b] < KMM_MIGRATE_TYPES)
+					count[z->pageblock_mt[b]]++;
+			zone_unlock_(z);
+			pr(p, "Node %u, zone %8s ", n, kmm_zone_name((enum kmm_zone_type)zi));
+			for (int t = 0; t < KMM_MIGRATE_TYPES; t++)
+				pr(p, "%12llu ", (unsigned long long)count[t]);
+			pr(p, "\n");
+		}
+	}
+}
+
+/* /proc/zoneinfo: zoneinfo_show_print() for every zone, populated or not. */
+static void show_zoneinfo(struct kmm *k, struct printer *p)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			uint64_t boost = z->wmark_boost;
+			uint64_t min = z->wmark[WMARK_MIN], low = z->wmark[WMARK_LOW];
+			uint64_t high = z->wmark[WMARK_HIGH];
+			/* WMARK_PROMO sits one watermark step above high. */
+			uint64_t promo = high + (high - low);
+
+			pr(p, "Node %u, zone %8s", n, kmm_zone_name((enum kmm_zone_type)zi));
+			pr(p, "\n  pages free     %llu", (unsigned long long)z->free_pages);
+			pr(p, "\n        boost    %llu", (unsigned long long)boost);
+			pr(p, "\n        min      %llu", (unsigned long long)(min + boost));
+			pr(p, "\n        low      %llu", (unsigned long long)(low + boost));
+			pr(p, "\n        high     %llu", (unsigned long long)(high + boost));
+			pr(p, "\n        promo    %llu", (unsigned long long)(promo + boost));
+			pr(p, "\n        spanned  %lu", (unsigned long)z->spanned_pages);
+			pr(p, "\n        present  %lu", (unsigned long)z->present_pages);
+			pr(p, "\n        managed  %lu", (unsigned long)z->managed_pages);
+			pr(p, "\n        cma      %lu", 0ul);
+			pr(p, "\n        protection: (%lld", (long long)z->lowmem_reserve[0]);
+			for (int i = 1; i < KMM_NR_ZONES; i++)
+				pr(p, ", %lld", (long long)z->lowmem_reserve[i]);
+			pr(p, ")");
+			if (!z->populated) {
+				pr(p, "\n");
+				continue;
+			}
+			pr(p, "\n      %-12s %llu", "nr_free_pages", (unsigned long long)z->free_pages);
+			pr(p, "\n  pagesets");
+			for (unsigned c = 0; z->pcp && c < k->nr_cpus; c++) {
+				const struct per_cpu_pages *pcp = &z->pcp[c];
+				pr(p, "\n    cpu: %u", c);
+				pr(p, "\n              count:    %u", pcp->count);
+				pr(p, "\n              high:     %u", pcp->high);
+				pr(p, "\n              batch:    %u", pcp->batch);
+				pr(p, "\n              high_min: %u", pcp->high);
+				pr(p, "\n              high_max: %u", pcp->high);
+			}
+			pr(p, "\n  node_unreclaimable:  %u", 0u);
+			pr(p, "\n  start_pfn:           %lu", (unsigned long)z->start_pfn);
+			pr(p, "\n");
+		}
+	}
+}
+
+/* Suffixes of the kernel's TEXTS_FOR_ZONES(). */
+static const char *const zone_suffix[KMM_NR_ZONES] = {
+	"dma", "dma32", "normal", "high", "movable",
+};
+
+static uint64_t node_numa_sum(const struct kmm *k, enum kmm_numa_item item)
+{
+	uint64_t sum = 0;
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		sum += kmm_numa_stat(k, (int)n, item);
+	return sum;
+}
+
+/* /proc/vmstat: zone items, numa events, then events, in the kernel's order;
+ * libkmm's own counters last. */
+static void show_vmstat(struct kmm *k, struct printer *p)
+{
+	uint64_t free = 0;
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (int z = 0; z < KMM_NR_ZONES; z++)
+			free += k->nodes[n].zones[z].free_pages;
+	pr(p, "nr_free_pages %llu\n", (unsigned long long)free);
+
+	static const char *const numa_names[KMM_NR_NUMA_ITEMS] = {
+		"numa_hit", "numa_miss", "numa_foreign",
+		"numa_interleave", "numa_local", "numa_other",
+	};
+	for (int i = 0; i < KMM_NR_NUMA_ITEMS; i++)
+		pr(p, "%s %llu\n", numa_names[i],
+		   (unsigned long long)node_numa_sum(k, (enum kmm_numa_item)i));
+
+	for (int z = 0; z < KMM_NR_ZONES; z++) {
+		uint64_t sum = 0;
+		for (unsigned n = 0; n < k->nr_nodes; n++)
+			sum += k->nodes[n].zones[z].vm_pgalloc;
+		pr(p, "pgalloc_%s %llu\n", zone_suffix[z], (unsigned long long)sum);
+	}
+	pr(p, "allocstall %llu\n", (unsigned long long)kmm_vm_event(k, KMM_ALLOCSTALL));
+	pr(p, "pgfree %llu\n", (unsigned long long)kmm_vm_event(k, KMM_PGFREE));
+
+	pr(p, "pgalloc_fail %llu\n", (unsigned long long)kmm_vm_event(k, KMM_PGALLOC_FAIL));
+	pr(p, "pcp_drain %llu\n", (unsigned long long)kmm_vm_event(k, KMM_PCP_DRAIN));
+	pr(p, "pgsteal_fallback %llu\n",
+	   (unsigned long long)kmm_vm_event(k, KMM_PGSTEAL_FALLBACK));
+	pr(p, "pageblock_steal %llu\n", (unsigned long long)kmm_vm_event(k, KMM_PAGEBLOCK_STEAL));
+	pr(p, "bad_page %llu\n", (unsigned long long)kmm_vm_event(k, KMM_BAD_PAGE));
+}
+
+/* node<N>/numastat: node_read_numastat(), one block per node. */
+static void show_numastat(struct kmm *k, struct printer *p)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		pr(p, "Node %u:\n", n);
+		pr(p, "numa_hit %llu\n", (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_HIT));
+		pr(p, "numa_miss %llu\n", (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_MISS));
+		pr(p, "numa_foreign %llu\n",
+		   (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_FOREIGN));
+		pr(p, "interleave_hit %llu\n",
+		   (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_INTERLEAVE_HIT));
+		pr(p, "local_node %llu\n",
+		   (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_LOCAL));
+		pr(p, "other_node %llu\n",
+		   (unsigned long long)kmm_numa_stat(k, (int)n, KMM_NUMA_OTHER));
+	}
+}
+
+const char *kmm_view_name(enum kmm_view view)
+{
+	static const char *const names[KMM_NR_VIEWS] = {
+		[KMM_VIEW_BUDDYINFO] = "buddyinfo",
+		[KMM_VIEW_PAGETYPEINFO] = "pagetypeinfo",
+		[KMM_VIEW_ZONEINFO] = "zoneinfo",
+		[KMM_VIEW_VMSTAT] = "vmstat",
+		[KMM_VIEW_NUMASTAT] = "numastat",
+	};
+	if ((unsigned)view >= KMM_NR_VIEWS)
+		return "invalid";
+	return names[view];
+}
+
+int kmm_show(struct kmm *k, enum kmm_view view, kmm_write_fn write, void *ctx)
+{
+	struct printer p;
+
+	if (!k || !write || (unsigned)view >= KMM_NR_VIEWS)
+		return -EINVAL;
+	p.write = write;
+	p.ctx = ctx;
+	p.len = 0;
+	switch (view) {
+	case KMM_VIEW_BUDDYINFO:
+		show_buddyinfo(k, &p);
+		break;
+	case KMM_VIEW_PAGETYPEINFO:
+		show_pagetypeinfo(k, &p);
+		break;
+	case KMM_VIEW_ZONEINFO:
+		show_zoneinfo(k, &p);
+		break;
+	case KMM_VIEW_VMSTAT:
+		show_vmstat(k, &p);
+		break;
+	case KMM_VIEW_NUMASTAT:
+		show_numastat(k, &p);
+		break;
+	case KMM_NR_VIEWS:
+		break;
+	}
+	pr_flush(&p);
+	return 0;
+}

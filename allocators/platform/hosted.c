@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hosted (POSIX) platform: what a libkmm system needs from a Linux or
+ * BSD user-space host.
+ *
+ *  - arena: one anonymous mmap with MAP_NORESERVE, so a system can stand for
+ *    gigabytes of "physical" memory while only the pages it touches are
+ *    backed;
+ *  - metadata: calloc (the struct page array, per-CPU state, report buffers);
+ *  - locks: pthread mutexes stored inside struct kmm_lock;
+ *  - current CPU: a thread-local slot that kmm_set_cpu() fills on a threaded
+ *    system. sched_getcpu() % nr_cpus would tie per-CPU lists to the host
+ *    scheduler and make runs irreproducible, so it is deliberately not used;
+ *    a thread that never called kmm_set_cpu() runs on CPU 0. The slot is per
+ *    thread, not per system: a thread is the same simulated CPU in every
+ *    threaded system it uses;
+ *  - backtraces: glibc's backtrace() (execinfo.h);
+ *  - kmm_report_to_stderr(), the stdio report sink for tools and tests.
+ *
+ * This is the only file of allocators/ that talks to the host directly; a
+ * kernel or firmware port replaces it with its own struct kmm_platform.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <execinfo.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include <kmm/platform.h>
+#include <kmm/report.h>
+
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(struct kmm_lock), "struct kmm_lock too small");
+_Static_assert(_Alignof(pthread_mutex_t) <= _Alignof(struct kmm_lock), "struct kmm_lock underaligned");
+
+/* The calling thread's simulated CPU (see above). */
+static _Thread_local unsigned hosted_cpu_slot;
+
+static void *hosted_arena_map(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void hosted_arena_unmap(void *ctx, void *base, size_t bytes)
+{
+	(void)ctx;
+	munmap(base, bytes);
+}
+
+static void *hosted_meta_alloc(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	return calloc(1, bytes ? bytes : 1);
+}
+
+static void hosted_meta_free(void *ctx, void *p, size_t bytes)
+{
+	(void)ctx;
+	(void)bytes;
+	free(p);
+}
+
+static pthread_mutex_t *mutex_of(struct kmm_lock *l)
+{
+	return (pthread_mutex_t *)(void *)l->opaque;
+}
+
+static void hosted_lock_init(void *ctx, struct kmm_lock *l)
+{
+	(void)ctx;
+	pthread_mutex_init(mutex_of(l), NULL);
+}
+
+static void hosted_lock_destroy(void *ctx, struct kmm_lock *l)
+{
+	(void)ctx;
+	pthread_mutex_destroy(mutex_of(l));
+}
+
+static void hosted_lock(void *ctx, struct kmm_lock *l)
+{
+	(void)ctx;
+	pthread_mutex_lock(mutex_of(l));
+}
+
+static void hosted_unlock(void *ctx, struct kmm_lock *l)
+{
+	(void)ctx;
+	pthread_mutex_unlock(mutex_of(l));
+}
+
+static unsigned hosted_current_cpu(void *ctx)
+{
+	(void)ctx;
+	return hosted_cpu_slot;
+}
+
+static void hosted_set_current_cpu(void *ctx, unsigned cpu)
+{
+	(void)ctx;
+	hosted_cpu_slot = cpu;
+}
+
+static int hosted_backtrace(void *ctx, uintptr_t *frames, int max)
+{
+	void *buf[64];
+	int n;
+
+	(void)ctx;
+	if (max <= 0)
+		return 0;
+	n = backtrace(buf, max < 64 ? max : 64);
+	for (int i = 0; i < n; i++)
+		frames[i] = (uintptr_t)buf[i];
+	return n;
+}
+
+static const struct kmm_platform hosted_platform = {
+	.ctx = NULL,
+	.arena_map = hosted_arena_map,
+	.arena_unmap = hosted_arena_unmap,
+	.meta_alloc = hosted_meta_alloc,
+	.meta_free = hosted_meta_free,
+	.lock_init = hosted_lock_init,
+	.lock_destroy = hosted_lock_destroy,
+	.lock = hosted_lock,
+	.unlock = hosted_unlock,
+	.current_cpu = hosted_current_cpu,
+	.backtrace = hosted_backtrace,
+	.set_current_cpu = hosted_set_current_cpu,
+};
+
+const struct kmm_platform *kmm_platform_hosted(void)
+{
+	return &hosted_platform;
+}
+
+void kmm_report_to_stderr(void *ctx, enum kmm_report_kind kind, const char *text)
+{
+	(void)ctx;
+	(void)kind;
+	fputs(text, stderr);
+}
