@@ -195,7 +195,8 @@ unsigned bench_buddy(const struct bench_opts *o, struct bench_row *rows)
 		free(ops3);
 		return 0;
 	}
-	fprintf(stderr, "buddy: random mix over %u slots, %zu ops a run ...\n", SLOTS, n);
+	printf("buddy: random mix over %u slots, %zu ops a run ...\n", SLOTS, n);
+	fflush(stdout);
 	for (unsigned i = 0; i < 4; i++) {
 		struct bench_row *row = &rows[nr];
 

@@ -177,8 +177,9 @@ unsigned bench_harness(const struct bench_opts *o, struct bench_row *rows)
 	uint64_t allocs_ok = 0, allocs_failed = 0;
 	double raw, checked;
 
-	fprintf(stderr, "harness: generating a %u-op program (seed %llu) ...\n", n,
+	printf("harness: generating a %u-op program (seed %llu) ...\n", n,
 		(unsigned long long)o->seed);
+	fflush(stdout);
 	if (!gen_program(&p, n, o->seed)) {
 		fprintf(stderr, "bench_pages: harness: out of memory\n");
 		return 0;

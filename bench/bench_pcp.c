@@ -107,8 +107,9 @@ unsigned bench_pcp(const struct bench_opts *o, struct bench_row *rows)
 	struct kmm *k;
 	struct bench_row *single = &rows[0], *batch = &rows[1];
 
-	fprintf(stderr, "pcp: order-0 alloc+free LIFO, %llu pairs a run ...\n",
+	printf("pcp: order-0 alloc+free LIFO, %llu pairs a run ...\n",
 		(unsigned long long)n);
+	fflush(stdout);
 	k = bench_kmm_create(BENCH_PAGES, 1, 0, 0);
 	if (!k || freelist_floor_init(&f, BENCH_PAGES) != 0) {
 		fprintf(stderr, "bench_pages: pcp: setup failed\n");

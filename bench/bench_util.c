@@ -19,6 +19,18 @@
 #define KMM_BENCH_BUILD_TYPE "(not recorded)"
 #endif
 
+/* libkmm's compile-time switches travel to us as kmm_lib usage requirements. */
+#if defined(KMM_DEBUG_LEVEL)
+#define KMM_BENCH_DEBUG_CEILING KMM_DEBUG_LEVEL
+#else
+#define KMM_BENCH_DEBUG_CEILING 2 /* allocators/page/assert.h's default */
+#endif
+#if defined(KMM_VALGRIND)
+#define KMM_BENCH_VALGRIND KMM_VALGRIND
+#else
+#define KMM_BENCH_VALGRIND 0
+#endif
+
 uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
@@ -115,6 +127,9 @@ void bench_print_machine(FILE *out, const char *argv0)
 	fprintf(out, "compiler: unknown\n");
 #endif
 	fprintf(out, "build:    %s, flags: %s\n", KMM_BENCH_BUILD_TYPE, KMM_BENCH_CFLAGS);
+	fprintf(out, "libkmm:   asserts compiled in up to level %d (runtime debug_level 0 here), "
+		     "Valgrind client requests %s\n",
+		KMM_BENCH_DEBUG_CEILING, KMM_BENCH_VALGRIND ? "compiled in" : "off");
 	fprintf(out, "binary:   %s\n", argv0);
 #ifndef __OPTIMIZE__
 	fprintf(out, "WARNING:  this binary was built without optimisation; the numbers "

@@ -75,4 +75,25 @@ int kmm_exec_run(const struct kmm_program *p, const struct kmm_exec_options *opt
  * Returns 0 or -EINVAL. */
 int kmm_exec_run_raw(const struct kmm_program *p);
 
+/* ==== appended by the executor owner: programs longer than a struct kmm_program ==== */
+
+/*
+ * The same two runs over a bare op array (benchmarks build 1M-op programs in
+ * memory; KMM_PROGRAM_MAX_OPS only bounds decoded ones). nr_handles is the
+ * highest handle number the ops use, 0 = find it by scanning the ops.
+ * kmm_exec_run() and kmm_exec_run_raw() are these with p's fields. A
+ * mismatch report prints at most the last KMM_PROGRAM_MAX_OPS ops up to the
+ * failing step.
+ *
+ * Full checks (kmm_page_check, every live pattern, drain + free-list
+ * comparison) run every check_every ops, except that a program of more than
+ * 10,000 ops gets at most about 1,000 of them (every nr_ops / 1000 ops), so
+ * that a 1M-op replay costs a few times the raw run; CHECK ops and the end of
+ * the program always run one.
+ */
+int kmm_exec_run_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
+		     uint32_t nr_handles, const struct kmm_exec_options *opt, struct kmm_exec_result *res);
+int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
+			 uint32_t nr_handles);
+
 #endif

@@ -317,7 +317,9 @@ static int validate_header(const struct kmm_program_header *h, char *why, size_t
 	return 0;
 }
 
-/* Per-handle facts while walking the ops (handles are <= nr_ops). */
+/* Per-handle facts while walking the ops (handles are <= nr_ops). Entries
+ * are written when their alloc is seen and read only for handles below
+ * next_handle, so the arrays need no clearing. */
 struct handle_state {
 	bool live[KMM_PROGRAM_MAX_OPS + 1];
 	uint8_t order[KMM_PROGRAM_MAX_OPS + 1];
@@ -444,7 +446,7 @@ static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_st
 
 int kmm_program_validate(const struct kmm_program *p, char *why, size_t len)
 {
-	struct handle_state *hs;
+	struct handle_state hs; /* 8 KiB of stack, never cleared (see above) */
 	uint32_t next_handle = 1;
 	int rc = 0;
 
@@ -452,12 +454,8 @@ int kmm_program_validate(const struct kmm_program *p, char *why, size_t len)
 		return -1;
 	if (p->nr_ops > KMM_PROGRAM_MAX_OPS)
 		return say(why, len, "nr_ops %u > %u", p->nr_ops, KMM_PROGRAM_MAX_OPS);
-	hs = calloc(1, sizeof(*hs));
-	if (!hs)
-		return say(why, len, "out of memory");
 	for (uint32_t i = 0; i < p->nr_ops && rc == 0; i++)
-		rc = validate_op(p, i, hs, &next_handle, why, len);
-	free(hs);
+		rc = validate_op(p, i, &hs, &next_handle, why, len);
 	if (rc == 0 && p->nr_handles != next_handle - 1)
 		rc = say(why, len, "nr_handles %u but %u allocs", p->nr_handles, next_handle - 1);
 	return rc;

@@ -29,6 +29,9 @@ struct kmm_model {
 	uint8_t distance[KMM_MAX_NODES][KMM_MAX_NODES];
 	uint64_t min_free_kbytes;
 	struct kmm_model_zone zones[KMM_MAX_NODES][KMM_NR_ZONES];
+	kmm_nodemask_t memory_nodes;       /* nodes with a zone that manages pages */
+	uint8_t fallback[KMM_MAX_NODES][KMM_MAX_NODES]; /* zonelist node order per node */
+	uint8_t fallback_len[KMM_MAX_NODES];
 
 	kmm_pfn_t total_pages;             /* end of the last zone */
 	uint32_t nr_blocks;                /* MAX_ORDER blocks covering [0, total_pages) */
@@ -52,6 +55,8 @@ static inline struct kmm_model_zone *model_zone_of_id_(struct kmm_model *m, unsi
  * that do not touch a possibly-HIGHATOMIC pageblock. */
 uint64_t model_free_runs_(const struct kmm_model *m, const struct kmm_model_zone *z,
 			  unsigned order);
+/* Is the aligned block [pfn, pfn + 2^order) entirely free and managed? O(MAX_ORDER). */
+bool model_block_free_(const struct kmm_model *m, kmm_pfn_t pfn, unsigned order);
 bool model_block_touches_ha_(const struct kmm_model *m, kmm_pfn_t pfn, unsigned order);
 
 #endif

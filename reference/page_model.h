@@ -69,7 +69,8 @@ const struct kmm_model_zone *kmm_model_pfn_zone(const struct kmm_model *m, kmm_p
 bool kmm_model_pfn_managed(const struct kmm_model *m, kmm_pfn_t pfn);
 int kmm_model_cpu_node(const struct kmm_model *m, unsigned cpu);
 int kmm_model_distance(const struct kmm_model *m, unsigned a, unsigned b);
-/* Nodes in nid's fallback order: nid, then by distance, ties by lowest id. */
+/* Nodes with memory in nid's zonelist order (the kernel's find_next_best_node():
+ * nid first, then by distance with its tie-breaks; see page_model.c). */
 unsigned kmm_model_fallback_order(const struct kmm_model *m, unsigned nid,
 				  uint8_t order_out[KMM_MAX_NODES]);
 

@@ -9,7 +9,7 @@
 #  2. encode the readable seeds (corpus/seeds/<target>/*.trace) into the binary
 #     corpus (corpus/<target>/) with `kmm corpus build` (writes only what
 #     changed);
-#  3. run `kmm fuzz --time S --engine libfuzzer[,afl] all`, which prints live
+#  3. run `kmm fuzz --time S --engine libfuzzer|both all`, which prints live
 #     progress (execs, exec/s, coverage, corpus, crashes) and a summary table,
 #     and minimises, decodes and saves every crash with its signature.
 #
@@ -18,7 +18,8 @@
 #
 #   scripts/fuzz.sh              60 s per target, every engine available
 #   scripts/fuzz.sh 600          10 minutes per target
-#   KMM_ENGINES=libfuzzer scripts/fuzz.sh 30   skip AFL++ even when installed
+#   KMM_ENGINE=libfuzzer scripts/fuzz.sh 30   skip AFL++ even when installed
+#                                (libfuzzer, afl or both; default both when AFL++ is installed)
 #   JOBS=4 scripts/fuzz.sh       parallelism of the builds (default: nproc)
 
 set -uo pipefail
@@ -44,15 +45,19 @@ export CMAKE_BUILD_PARALLEL_LEVEL="$jobs"
 command -v cmake >/dev/null || die "cmake not found (Debian: apt-get install cmake)"
 command -v clang >/dev/null || die "clang not found: libFuzzer needs it (Debian: apt-get install clang)"
 
-engines="${KMM_ENGINES:-}"
-if [ -z "$engines" ]; then
-	engines=libfuzzer
+engine="${KMM_ENGINE:-}"
+if [ -z "$engine" ]; then
+	engine=libfuzzer
 	if command -v afl-fuzz >/dev/null && command -v afl-clang-fast >/dev/null; then
-		engines=libfuzzer,afl
+		engine=both
 	else
 		echo "fuzz.sh: AFL++ not installed (afl-fuzz, afl-clang-fast): fuzzing with libFuzzer only"
 	fi
 fi
+case "$engine" in
+libfuzzer | afl | both) ;;
+*) die "KMM_ENGINE must be libfuzzer, afl or both (got '$engine')" ;;
+esac
 
 mkdir -p build/logs
 
@@ -72,9 +77,10 @@ build_preset() {
 	fi
 }
 
+# The fuzz preset also builds the kmm tool, so it is needed even for AFL++ alone.
 build_preset fuzz
-case ",$engines," in
-*,afl,*) build_preset afl ;;
+case "$engine" in
+afl | both) build_preset afl ;;
 esac
 
 kmm="build/fuzz/bin/kmm"
@@ -86,5 +92,5 @@ echo "== encoding seeds into corpus/ (kmm corpus build)"
 "$kmm" corpus build --source "$root" | sed 's/^/  /'
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "kmm corpus build failed"
 
-echo "== kmm fuzz --time $secs --engine $engines all"
-exec "$kmm" fuzz --time "$secs" --engine "$engines" all
+echo "== kmm fuzz --time $secs --engine $engine all"
+exec "$kmm" fuzz --time "$secs" --engine "$engine" all

@@ -41,11 +41,13 @@ static const char *test_current_;
 		}                                                                         \
 	} while (0)
 
-/* Abort the current test function when a precondition for the rest fails. */
+/* Abort the current test function when a precondition for the rest fails.
+ * cond is evaluated once, so REQUIRE(p = alloc()) is safe. */
 #define REQUIRE(cond)                                                                     \
 	do {                                                                              \
+		unsigned long rf0_ = test_failed_;                                        \
 		CHECK(cond);                                                              \
-		if (!(cond))                                                              \
+		if (test_failed_ != rf0_)                                                 \
 			return;                                                           \
 	} while (0)
 

@@ -41,8 +41,7 @@ static void encode_help(void)
 	       "to the same program.\n"
 	       "\n"
 	       "  --kind K   pages or numa (the fuzz target that will read it). Default:\n"
-	       "             guessed from the path, else from the program (more than one\n"
-	       "             node: numa).\n"
+	       "             from the program: one node is pages, more is numa.\n"
 	       "  -o OUT     output file; '-' or none: stdout (refused when it is a terminal)\n");
 }
 
@@ -177,20 +176,10 @@ int cmd_encode(int argc, char **argv)
 		rc = KMM_EXIT_USAGE;
 		goto out;
 	}
+	/* The program says which decoder reproduces it (one node: pages). */
 	if (!kind_opt)
-		kind = guess_target(path) ? guess_kind(path)
-		       : p->hdr.nr_nodes > 1 ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+		kind = kmm_program_kind_of(p);
 	r = program_to_binary(p, kind, &bin);
-	if (r == -1 && !kind_opt) {
-		enum kmm_program_kind other = kind == KMM_PROGRAM_NUMA ? KMM_PROGRAM_PAGES
-								       : KMM_PROGRAM_NUMA;
-
-		if (program_to_binary(p, other, &bin) == 0) {
-			kmm_warn(cmd, "%s: encoded for --kind %s (it does not fit a %s program)", path,
-				 kind_name(other), kind_name(kind));
-			r = 0;
-		}
-	}
 	if (r == -1) {
 		kmm_err(cmd, "%s: this program cannot be expressed as a %s input (it would decode "
 			"differently); check the header against the kind", path, kind_name(kind));

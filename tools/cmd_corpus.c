@@ -2,7 +2,7 @@
 /*
  * kmm corpus build / kmm regress add: the two ways inputs enter the tree.
  *
- * corpus build: people write seeds as text (corpus/seeds/<target>/*.trace);
+ * corpus build: people write seeds as text (corpus/seeds/<target>/NAME.trace);
  * fuzzers want bytes. Each seed is encoded for its target's kind into
  * corpus/<target>/<name>.bin, checked to decode back to the same program;
  * fuzz_trace_parser, which reads text, gets the seed files copied as they
@@ -380,7 +380,7 @@ static int regress_add(int argc, char **argv)
 	struct replay_request rq = { 0 };
 	struct replay_outcome o;
 	struct buf text = { 0 }, file = { 0 }, check = { 0 };
-	char sig[256] = "", name[160], date[32], line[512];
+	char sig[600] = "", name[160], date[32], line[512];
 	char *root = NULL, *dir = NULL, *dst = NULL;
 	const char *target;
 	bool force = false, is_text = false;
@@ -465,6 +465,7 @@ static int regress_add(int argc, char **argv)
 	}
 	rq.prog = p;
 	rq.isolate = true;
+	rq.silence_child = true;
 	rq.timeout = 120;
 	replay_program(&rq, &o);
 	replay_outcome_line(&o, line, sizeof(line));

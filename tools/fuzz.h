@@ -67,6 +67,8 @@ struct fuzz_run {
 	const struct fuzz_target *t;
 	enum fuzz_engine engine;
 	char *binary;                /* engine binary of this target */
+	char *replay_bin;            /* binary that shows sanitizer reports for an input:
+					the libFuzzer build if found, else binary */
 	char *seeds;                 /* corpus/<target>/: read only */
 	char *dict;                  /* fuzz/dict/<target>.dict or NULL */
 	char *work;                  /* <out>/<target> */

@@ -69,7 +69,8 @@ int main(int argc, char **argv)
 		return KMM_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "help") || is_help(argv[1])) {
-		char *help_argv[] = { NULL, "--help", NULL };
+		char help[] = "--help";
+		char *help_argv[] = { NULL, help, NULL };
 
 		if (argc < 3 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 			usage(stdout);

@@ -160,6 +160,7 @@ struct replay_request {
 	const struct kmm_program *prog;
 	bool verbose;                 /* show the system's reports on stderr */
 	bool isolate;                 /* run in a child process (default) */
+	bool silence_child;           /* child's stderr to /dev/null (sanitizer noise) */
 	unsigned timeout;             /* seconds, 0 = none */
 	/* kmm stats: called before teardown, in the child */
 	void (*before_teardown)(struct kmm *k, void *ctx);
@@ -172,8 +173,8 @@ void replay_outcome_line(const struct replay_outcome *o, char *buf, size_t cap);
 
 /* ---- child processes (proc.c) ---- */
 struct proc_spec {
-	char *const *argv;            /* argv[0] is the program (PATH searched if no '/') */
-	char *const *env_add;         /* "NAME=value" entries added to the environment */
+	const char *const *argv;      /* argv[0] is the program (PATH searched if no '/') */
+	const char *const *env_add;   /* "NAME=value" entries added to the environment */
 	const char *cwd;              /* NULL = inherit */
 	const char *stdin_path;       /* NULL = /dev/null */
 	bool own_pgrp;                /* own process group (signals go to the group) */

@@ -27,8 +27,6 @@
 
 #include "kmm.h"
 
-extern char **environ;
-
 const char *signal_name(int sig)
 {
 	switch (sig) {
@@ -76,9 +74,9 @@ static void exec_child(const struct proc_spec *spec, int out_fd)
 		dprintf(2, "kmm: cannot enter %s: %s\n", spec->cwd, strerror(errno));
 		_exit(127);
 	}
-	for (char *const *e = spec->env_add; e && *e; e++)
-		putenv(*e);
-	execvp(spec->argv[0], spec->argv);
+	for (const char *const *e = spec->env_add; e && *e; e++)
+		putenv(xstrdup(*e)); /* putenv keeps the string: a copy we never free */
+	execvp(spec->argv[0], (char *const *)spec->argv);
 	dprintf(2, "kmm: cannot run %s: %s\n", spec->argv[0], strerror(errno));
 	_exit(127);
 }
@@ -250,6 +248,14 @@ void replay_program(const struct replay_request *rq, struct replay_outcome *out)
 
 		close(p[0]);
 		signal(SIGINT, SIG_DFL);
+		if (rq->silence_child) {
+			int nul = open("/dev/null", O_WRONLY);
+
+			if (nul >= 0) {
+				dup2(nul, 2);
+				close(nul);
+			}
+		}
 #ifdef __linux__
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif

@@ -24,6 +24,8 @@
 /* ---- messages ---- */
 
 static void vmsg(const char *cmd, const char *what, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vmsg(const char *cmd, const char *what, const char *fmt, va_list ap)
 {
 	char line[2048];
 

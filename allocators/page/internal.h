@@ -152,7 +152,7 @@ struct kmm {
 	uint64_t rng;                      /* splitmix64 state from cfg.seed */
 };
 
-/* ---- shared helpers (implemented across allocators/page/*.c) ---------- */
+/* ---- shared helpers (implemented across the allocators/page files) ---- */
 
 static inline struct kmm_page *pfn_to_page_(struct kmm *k, kmm_pfn_t pfn) { return &k->pages[pfn]; }
 static inline kmm_pfn_t page_to_pfn_(const struct kmm *k, const struct kmm_page *p)

@@ -58,6 +58,26 @@ static uint64_t free_list_count(const struct list_head *head, uint64_t cap)
 	return n;
 }
 
+/*
+ * Free blocks per migrate type at one order. Every list but MOVABLE's is
+ * walked; MOVABLE, usually the longest, is nr_free minus the others when its
+ * list is non-empty (kmm_page_check() is what holds nr_free to the lists).
+ * Caller holds the zone lock.
+ */
+static void free_blocks_by_type(const struct free_area *area, uint64_t out[KMM_MIGRATE_TYPES])
+{
+	uint64_t others = 0;
+	for (int t = 0; t < KMM_MIGRATE_TYPES; t++) {
+		out[t] = 0;
+		if (t == KMM_MIGRATE_MOVABLE)
+			continue;
+		out[t] = free_list_count(&area->free_list[t], 0);
+		others += out[t];
+	}
+	if (!list_empty(&area->free_list[KMM_MIGRATE_MOVABLE]))
+		out[KMM_MIGRATE_MOVABLE] = area->nr_free > others ? area->nr_free - others : 0;
+}
+
 /* ---- structured view -------------------------------------------------- */
 
 int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out)
@@ -72,28 +92,26 @@ int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zo
 	out->spanned_pages = z->spanned_pages;
 	out->present_pages = z->present_pages;
 	out->managed_pages = z->managed_pages;
-	if (!z->populated)
-		return 0; /* lists and pcp of an unpopulated zone are never used */
 
+	/* Every zone has its lists and watermarks set up (empty ones too);
+	 * only populated zones have pcp lists. */
 	zone_lock_(z);
 	out->free_pages = z->free_pages;
-	out->wmark_min = z->wmark[WMARK_MIN];
+	out->wmark_min = z->wmark[WMARK_MIN]; /* without the boost, which is apart */
 	out->wmark_low = z->wmark[WMARK_LOW];
 	out->wmark_high = z->wmark[WMARK_HIGH];
 	out->wmark_boost = z->wmark_boost;
 	memcpy(out->lowmem_reserve, z->lowmem_reserve, sizeof(out->lowmem_reserve));
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
 	for (int o = 0; o < KMM_NR_ORDERS; o++)
-		for (int t = 0; t < KMM_MIGRATE_TYPES; t++)
-			out->nr_free[o][t] = free_list_count(&z->free_area[o].free_list[t], 0);
-	zone_unlock_(z);
-
-	out->pcp_pages = zone_pcp_pages_(z);
-	if (z->pcp && k->nr_cpus) {
+		free_blocks_by_type(&z->free_area[o], out->nr_free[o]);
+	if (z->pcp) {
+		out->pcp_pages = zone_pcp_pages_(z);
 		/* high and batch are zone-wide values copied to every CPU. */
 		out->pcp_high = z->pcp[0].high;
 		out->pcp_batch = z->pcp[0].batch;
 	}
+	zone_unlock_(z);
 	return 0;
 }
 

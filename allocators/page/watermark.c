@@ -59,7 +59,7 @@ static bool is_lowmem_(unsigned zt) { return zt != KMM_ZONE_HIGHMEM && zt != KMM
 		for (struct kmm_zone *z = (k)->nodes[n_].zones;                          \
 		     z < (k)->nodes[n_].zones + KMM_NR_ZONES; z++)
 
-static uint64_t calculate_min_free_kbytes_(const struct kmm *k)
+static uint64_t calculate_min_free_kbytes_(struct kmm *k)
 {
 	uint64_t lowmem_pages = 0;
 	for_each_zone_(k, z)

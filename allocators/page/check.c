@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kmm_page_check(): recompute every page allocator invariant from scratch
+ * and report each violation (KMM_REPORT_CHECK). It trusts no counter: the
+ * lists are walked (with a step bound, so a corrupted list ends the walk
+ * instead of looping), and the struct page array is walked block by block.
+ *
+ * Per zone:
+ *   free lists  every entry is a PG_buddy head of its list's order and type,
+ *               aligned to its order, inside the zone, on the list of its
+ *               pageblock's type (every pageblock it covers); no free buddy
+ *               of the same order that could have merged; nr_free per order
+ *               and free_pages equal the walk;
+ *   pcp lists   every entry is a PG_pcp head of its list's order and type,
+ *               owned by that CPU, aligned, inside the zone; count equals
+ *               the walk;
+ *   page walk   from the zone start the pages tile into holes, reserved
+ *               pages, free blocks, pcp blocks and allocated blocks (inner
+ *               pages blank, tails pointing at their head): free, pcp and
+ *               allocated are disjoint, and managed == free + pcp + allocated;
+ *   watermarks  min <= low <= high; the highatomic reserve matches the
+ *               HIGHATOMIC pageblocks.
+ * System: pages allocated by the walk == PGALLOC - PGFREE.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "assert.h"
+#include "internal.h"
+
+struct check_ctx {
+	struct kmm *k;
+	struct kmm_zone *z;
+	long violations;
+};
+
+__attribute__((format(printf, 2, 3))) static void violation_(struct check_ctx *c, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->violations++;
+	if (c->z)
+		kmm_report(c->k, KMM_REPORT_CHECK, "kmm_page_check: node %u zone %s: %s\n", c->z->node,
+			   kmm_zone_name((enum kmm_zone_type)c->z->idx), msg);
+	else
+		kmm_report(c->k, KMM_REPORT_CHECK, "kmm_page_check: %s\n", msg);
+}
+
+/* A list entry that points into the struct page array of this zone. */
+static struct kmm_page *entry_page_(struct check_ctx *c, struct list_head *pos, kmm_pfn_t *pfn_out)
+{
+	struct kmm *k = c->k;
+	struct kmm_page *p = list_entry(pos, struct kmm_page, lru);
+	uintptr_t off = (uintptr_t)p - (uintptr_t)k->pages;
+	if ((uintptr_t)p < (uintptr_t)k->pages || off % sizeof(struct kmm_page) ||
+	    off / sizeof(struct kmm_page) >= k->total_pages)
+		return NULL;
+	*pfn_out = (kmm_pfn_t)(off / sizeof(struct kmm_page));
+	return zone_spans_pfn_(c->z, *pfn_out) ? p : NULL;
+}
+
+/* Could the free block (pfn, order, type mt) still merge with its buddy? */
+static bool mergeable_buddy_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+{
+	if (order >= KMM_MAX_ORDER)
+		return false;
+	kmm_pfn_t b = pfn ^ (1u << order);
+	if (!zone_spans_pfn_(z, b))
+		return false;
+	const struct kmm_page *bp = &z->sys->pages[b];
+	if (bp->flags != PG_buddy || bp->private_ != order)
+		return false;
+	if (order < z->sys->pageblock_order)
+		return true;
+	int bmt = get_pageblock_migratetype_(z, b);
+	return mt == bmt || (migratetype_is_mergeable_(mt) && migratetype_is_mergeable_(bmt));
+}
+
+/* Walk one list; returns the pages on it. */
+static uint64_t check_list_(struct check_ctx *c, struct list_head *head, unsigned order, int mt, bool pcp,
+			    unsigned cpu, uint64_t *blocks_out)
+{
+	struct kmm_zone *z = c->z;
+	uint64_t pages = 0, blocks = 0, limit = (uint64_t)z->spanned_pages + 1;
+	struct list_head *pos = head->next;
+	const char *what = pcp ? "pcp" : "free";
+
+	for (; pos != head; pos = pos->next) {
+		kmm_pfn_t pfn = 0;
+		if (pos->next->prev != pos) {
+			violation_(c, "%s list order %u type %d: broken link (next->prev != entry)", what, order, mt);
+			break;
+		}
+		if (++blocks > limit) {
+			violation_(c, "%s list order %u type %d: longer than the zone (cycle?)", what, order, mt);
+			break;
+		}
+		struct kmm_page *p = entry_page_(c, pos, &pfn);
+		if (!p) {
+			violation_(c, "%s list order %u type %d: entry is not a page of this zone", what, order, mt);
+			break;
+		}
+		uint32_t want = pcp ? PG_pcp : PG_buddy;
+		if (p->flags != want)
+			violation_(c, "pfn 0x%x on %s list order %u has flags 0x%x", pfn, what, order, p->flags);
+		if (p->private_ != order)
+			violation_(c, "pfn 0x%x on %s list order %u records order %u", pfn, what, order, p->private_);
+		if (p->migratetype != mt)
+			violation_(c, "pfn 0x%x on %s list of type %d records type %u", pfn, what, mt, p->migratetype);
+		if (pfn & ((1u << order) - 1))
+			violation_(c, "%s block pfn 0x%x not aligned to order %u", what, pfn, order);
+		if (!zone_spans_pfn_(z, pfn + (1u << order) - 1))
+			violation_(c, "%s block pfn 0x%x order %u runs past the zone end", what, pfn, order);
+		if (p->refcount != 0)
+			violation_(c, "%s block pfn 0x%x has refcount %d", what, pfn, p->refcount);
+		if (pcp) {
+			if (p->pcp_cpu != cpu)
+				violation_(c, "pfn 0x%x on cpu %u's pcp list records cpu %u", pfn, cpu, p->pcp_cpu);
+		} else {
+			uint32_t nr = 1u << c->k->pageblock_order;
+			kmm_pfn_t end = pfn + (1u << order);
+			for (kmm_pfn_t pb = pfn & ~(nr - 1); pb < end && zone_spans_pfn_(z, pb); pb += nr) {
+				int pmt = get_pageblock_migratetype_(z, pb);
+				if (pmt != mt) {
+					violation_(c, "free block pfn 0x%x order %u on type %d list, pageblock 0x%x is type %d",
+						   pfn, order, mt, pb, pmt);
+					break;
+				}
+			}
+			if (mergeable_buddy_(z, pfn, order, mt))
+				violation_(c, "free block pfn 0x%x order %u and its buddy 0x%x are both free and mergeable",
+					   pfn, order, pfn ^ (1u << order));
+		}
+		pages += 1u << order;
+	}
+	*blocks_out = blocks;
+	return pages;
+}
+
+/* Tile the zone's PFNs into blocks; counts what each kind holds. */
+static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *pcp_out, uint64_t *alloc_out)
+{
+	struct kmm *k = c->k;
+	struct kmm_zone *z = c->z;
+	const struct kmm_zone_config *zc = &k->cfg.nodes[z->node].zones[z->idx];
+	uint64_t nfree = 0, npcp = 0, nalloc = 0, nhole = 0, nres = 0;
+	kmm_pfn_t end = z->start_pfn + z->spanned_pages;
+
+	for (kmm_pfn_t pfn = z->start_pfn; pfn < end;) {
+		const struct kmm_page *p = &k->pages[pfn];
+		uint32_t off = pfn - z->start_pfn;
+		bool in_hole = zc->hole_pages && off >= zc->hole_start && off - zc->hole_start < zc->hole_pages;
+		if (p->node != z->node || p->zone != z->idx)
+			violation_(c, "pfn 0x%x records node %u zone %u", pfn, p->node, p->zone);
+		if (in_hole != !!(p->flags & PG_hole))
+			violation_(c, "pfn 0x%x: hole flag %s but the layout says %s", pfn,
+				   (p->flags & PG_hole) ? "set" : "clear", in_hole ? "hole" : "present");
+		if (p->flags == PG_hole) {
+			nhole++;
+			pfn++;
+			continue;
+		}
+		if (p->flags == PG_reserved) {
+			nres++;
+			pfn++;
+			continue;
+		}
+		unsigned order = p->private_;
+		const char *kind;
+		uint64_t *counter;
+		if (p->flags == PG_buddy) {
+			kind = "free";
+			counter = &nfree;
+		} else if (p->flags == PG_pcp) {
+			kind = "pcp";
+			counter = &npcp;
+		} else if (p->flags == PG_allocated || p->flags == (PG_allocated | PG_head)) {
+			kind = "allocated";
+			counter = &nalloc;
+			if (p->refcount < 1)
+				violation_(c, "allocated block pfn 0x%x has refcount %d", pfn, p->refcount);
+		} else {
+			violation_(c, "pfn 0x%x (flags 0x%x) is not the first page of any block", pfn, p->flags);
+			pfn++;
+			continue;
+		}
+		if (order > KMM_MAX_ORDER || (pfn & ((1u << order) - 1)) || pfn + (1u << order) > end) {
+			violation_(c, "%s block pfn 0x%x has bad order %u", kind, pfn, order);
+			pfn++;
+			continue;
+		}
+		bool compound = p->flags & PG_head;
+		for (uint32_t i = 1; i < (1u << order); i++) {
+			const struct kmm_page *t = &k->pages[pfn + i];
+			bool ok = compound ? (t->flags == PG_tail && t->compound_head == pfn) : t->flags == 0;
+			if (!ok) {
+				violation_(c, "%s block pfn 0x%x order %u: page 0x%x has flags 0x%x (overlap?)", kind,
+					   pfn, order, pfn + i, t->flags);
+				break;
+			}
+		}
+		*counter += 1u << order;
+		pfn += 1u << order;
+	}
+	if (nhole != zc->hole_pages)
+		violation_(c, "%llu hole pages, layout says %u", (unsigned long long)nhole, zc->hole_pages);
+	if (nres != zc->reserved_pages)
+		violation_(c, "%llu reserved pages, layout says %u", (unsigned long long)nres, zc->reserved_pages);
+	*free_out = nfree;
+	*pcp_out = npcp;
+	*alloc_out = nalloc;
+}
+
+static uint64_t zone_check_(struct check_ctx *c)
+{
+	struct kmm *k = c->k;
+	struct kmm_zone *z = c->z;
+	uint64_t list_free = 0, list_pcp = 0, walk_free = 0, walk_pcp = 0, walk_alloc = 0;
+
+	if (!z->spanned_pages)
+		return 0;
+	for (unsigned o = 0; o < KMM_NR_ORDERS; o++) {
+		uint64_t blocks_o = 0;
+		for (int mt = 0; mt < KMM_MIGRATE_TYPES; mt++) {
+			uint64_t blocks;
+			list_free += check_list_(c, &z->free_area[o].free_list[mt], o, mt, false, 0, &blocks);
+			blocks_o += blocks;
+		}
+		if (blocks_o != z->free_area[o].nr_free)
+			violation_(c, "free_area[%u].nr_free %llu != %llu blocks on its lists", o,
+				   (unsigned long long)z->free_area[o].nr_free, (unsigned long long)blocks_o);
+	}
+	if (list_free != z->free_pages)
+		violation_(c, "free_pages %llu != %llu pages on the free lists", (unsigned long long)z->free_pages,
+			   (unsigned long long)list_free);
+	if (z->pcp) {
+		for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+			struct per_cpu_pages *pcp = &z->pcp[cpu];
+			uint64_t pages = 0, blocks;
+			for (unsigned i = 0; i < NR_PCP_LISTS; i++)
+				pages += check_list_(c, &pcp->lists[i], i / KMM_MIGRATE_PCPTYPES,
+						     (int)(i % KMM_MIGRATE_PCPTYPES), true, cpu, &blocks);
+			if (pages != pcp->count)
+				violation_(c, "cpu %u pcp count %u != %llu pages on its lists", cpu, pcp->count,
+					   (unsigned long long)pages);
+			if (pcp->batch == 0)
+				violation_(c, "cpu %u pcp batch is 0", cpu);
+			list_pcp += pages;
+		}
+	}
+	check_page_walk_(c, &walk_free, &walk_pcp, &walk_alloc);
+	if (walk_free != list_free)
+		violation_(c, "%llu pages in free blocks by the page walk, %llu on the free lists",
+			   (unsigned long long)walk_free, (unsigned long long)list_free);
+	if (walk_pcp != list_pcp)
+		violation_(c, "%llu pages in pcp blocks by the page walk, %llu on the pcp lists",
+			   (unsigned long long)walk_pcp, (unsigned long long)list_pcp);
+	if (walk_free + walk_pcp + walk_alloc != z->managed_pages)
+		violation_(c, "managed %u != free %llu + pcp %llu + allocated %llu", z->managed_pages,
+			   (unsigned long long)walk_free, (unsigned long long)walk_pcp,
+			   (unsigned long long)walk_alloc);
+	if (z->present_pages + 0ull != (uint64_t)z->spanned_pages - k->cfg.nodes[z->node].zones[z->idx].hole_pages)
+		violation_(c, "present_pages %u inconsistent with spanned %u", z->present_pages, z->spanned_pages);
+	if (!(z->wmark[WMARK_MIN] <= z->wmark[WMARK_LOW] && z->wmark[WMARK_LOW] <= z->wmark[WMARK_HIGH]))
+		violation_(c, "watermarks out of order: min %llu low %llu high %llu",
+			   (unsigned long long)z->wmark[WMARK_MIN], (unsigned long long)z->wmark[WMARK_LOW],
+			   (unsigned long long)z->wmark[WMARK_HIGH]);
+
+	uint32_t nr = 1u << k->pageblock_order, nblocks = (z->spanned_pages + nr - 1) / nr, highatomic = 0;
+	for (uint32_t i = 0; i < nblocks; i++) {
+		uint8_t mt = z->pageblock_mt[i];
+		if (mt >= KMM_MIGRATE_TYPES)
+			violation_(c, "pageblock %u has migrate type %u", i, mt);
+		highatomic += mt == KMM_MIGRATE_HIGHATOMIC;
+	}
+	if ((uint64_t)highatomic * nr != z->nr_reserved_highatomic)
+		violation_(c, "nr_reserved_highatomic %llu != %u HIGHATOMIC pageblocks",
+			   (unsigned long long)z->nr_reserved_highatomic, highatomic);
+	return walk_alloc;
+}
+
+static void lock_all_(struct kmm *k, bool lock)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			(lock ? zone_lock_ : zone_unlock_)(&k->nodes[n].zones[zt]);
+}
+
+long kmm_zone_check(struct kmm *k, int nid, enum kmm_zone_type zone)
+{
+	if (!k || nid < 0 || (unsigned)nid >= k->nr_nodes || (unsigned)zone >= KMM_NR_ZONES)
+		return -EINVAL;
+	struct check_ctx c = { .k = k, .z = &k->nodes[nid].zones[zone] };
+	zone_lock_(c.z);
+	zone_check_(&c);
+	zone_unlock_(c.z);
+	return c.violations;
+}
+
+long kmm_page_check(struct kmm *k)
+{
+	struct check_ctx c = { .k = k };
+	uint64_t allocated = 0;
+
+	/* Zone locks in node/zone order: the only place more than one is held. */
+	lock_all_(k, true);
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			c.z = &k->nodes[n].zones[zt];
+			allocated += zone_check_(&c);
+		}
+	}
+	c.z = NULL;
+	uint64_t pgalloc = __atomic_load_n(&k->vm[KMM_PGALLOC], __ATOMIC_RELAXED);
+	uint64_t pgfree = __atomic_load_n(&k->vm[KMM_PGFREE], __ATOMIC_RELAXED);
+	if (pgalloc - pgfree != allocated)
+		violation_(&c, "%llu pages allocated by the page walk, PGALLOC %llu - PGFREE %llu = %llu",
+			   (unsigned long long)allocated, (unsigned long long)pgalloc, (unsigned long long)pgfree,
+			   (unsigned long long)(pgalloc - pgfree));
+	lock_all_(k, false);
+	return c.violations;
+}
+
+bool kmm_page_fully_coalesced(struct kmm *k)
+{
+	bool ok = true;
+	for (unsigned n = 0; n < k->nr_nodes && ok; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES && ok; zt++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zt];
+			if (!z->populated)
+				continue;
+			zone_lock_(z);
+			if (zone_pcp_pages_(z))
+				ok = false;
+			for (unsigned o = 0; o < KMM_NR_ORDERS && ok; o++) {
+				for (int mt = 0; mt < KMM_MIGRATE_TYPES && ok; mt++) {
+					struct list_head *head = &z->free_area[o].free_list[mt], *pos;
+					list_for_each(pos, head) {
+						struct kmm_page *p = list_entry(pos, struct kmm_page, lru);
+						if (mergeable_buddy_(z, page_to_pfn_(k, p), o, mt)) {
+							ok = false;
+							break;
+						}
+					}
+				}
+			}
+			zone_unlock_(z);
+		}
+	}
+	return ok;
+}

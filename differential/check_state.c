@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Whole-system checks: what the target reports about its zones against the
+ * model, at creation, after ops, at full checks and at teardown.
+ *
+ * Counters: the model counts pcp pages as free, so a zone's
+ * kmm_zone_info().free_pages + pcp_pages must equal the model's free pages
+ * at every point. Free lists: only after a drain-all are the buddy lists
+ * fully coalesced, and then every zone's free blocks per order (summed over
+ * migrate types) must be the model's canonical decomposition exactly.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec_internal.h"
+
+static int zone_info_(struct exec *x, unsigned nid, enum kmm_zone_type zone, struct kmm_zone_info *zi)
+{
+	if (x->t->zone_info(x->k, (int)nid, zone, zi) != 0)
+		return exec_failf(x, "api", "kmm_zone_info() == 0 for an existing zone",
+				  "it failed for node %u zone %s", nid, kmm_zone_name(zone));
+	return 0;
+}
+
+uint64_t exec_pcp_pages(void *ctx, unsigned nid, enum kmm_zone_type zone)
+{
+	struct exec *x = ctx;
+	struct kmm_zone_info zi;
+
+	/* Only the walk-order judgement asks; an error there reads as "no pcp". */
+	if (x->t->zone_info(x->k, (int)nid, zone, &zi) != 0)
+		return 0;
+	return zi.pcp_pages;
+}
+
+static int counters_(struct exec *x, unsigned nid, enum kmm_zone_type zone, const struct kmm_zone_info *zi)
+{
+	const struct kmm_model_zone *mz = kmm_model_zone(x->m, nid, zone);
+	char exp[160];
+
+	if (zi->free_pages + zi->pcp_pages == mz->free_pages)
+		return 0;
+	snprintf(exp, sizeof(exp), "node %u zone %s: free + pcp pages = %" PRIu64 " (the model's free pages)",
+		 nid, kmm_zone_name(zone), mz->free_pages);
+	return exec_failf(x, "counters", exp, "free %" PRIu64 " + pcp %" PRIu64 " = %" PRIu64,
+			  zi->free_pages, zi->pcp_pages, zi->free_pages + zi->pcp_pages);
+}
+
+int exec_check_zone(struct exec *x, unsigned nid, enum kmm_zone_type zone)
+{
+	struct kmm_zone_info zi;
+
+	if (zone_info_(x, nid, zone, &zi))
+		return 1;
+	return counters_(x, nid, zone, &zi);
+}
+
+int exec_check_all_zones(struct exec *x)
+{
+	for (unsigned n = 0; n < kmm_model_nr_nodes(x->m); n++)
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++)
+			if (kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned &&
+			    exec_check_zone(x, n, (enum kmm_zone_type)t))
+				return 1;
+	return 0;
+}
+
+int exec_check_reports(struct exec *x, uint64_t expected_bad_pages, bool misuse)
+{
+	uint64_t bad = x->t->report_count(x->k, KMM_REPORT_BAD_PAGE);
+	uint64_t chk = x->t->report_count(x->k, KMM_REPORT_CHECK);
+	uint64_t delta = bad - x->bad_pages;
+
+	x->bad_pages = bad;
+	if (chk != x->check_reports) {
+		uint64_t n = chk - x->check_reports;
+
+		x->check_reports = chk;
+		return exec_failf(x, "page_check", "no invariant violation reported by the library",
+				  "%" PRIu64 " KMM_REPORT_CHECK report(s) during the op", n);
+	}
+	if (delta == expected_bad_pages)
+		return 0;
+	if (misuse) {
+		char exp[80];
+
+		snprintf(exp, sizeof(exp), "%" PRIu64 " BAD_PAGE report(s) for this misuse", expected_bad_pages);
+		return exec_failf(x, "misuse", exp, "%" PRIu64 " report(s)", delta);
+	}
+	return exec_failf(x, "bad-page", "no BAD_PAGE report (no misuse happened)",
+			  "%" PRIu64 " BAD_PAGE report(s)", delta);
+}
+
+/* ---- creation ------------------------------------------------------------------ */
+
+static int layout_(struct exec *x, unsigned n, enum kmm_zone_type t, const struct kmm_zone_info *zi,
+		   const struct kmm_model_zone *mz)
+{
+	char exp[200];
+
+	if (zi->spanned_pages == mz->spanned_pages && zi->present_pages == mz->present_pages &&
+	    zi->managed_pages == mz->managed_pages && zi->populated == (mz->managed_pages > 0) &&
+	    (!mz->spanned || zi->start_pfn == mz->start_pfn))
+		return 0;
+	snprintf(exp, sizeof(exp),
+		 "node %u zone %s: start %" PRIu32 " spanned %" PRIu32 " present %" PRIu32 " managed %" PRIu32,
+		 n, kmm_zone_name(t), mz->start_pfn, mz->spanned_pages, mz->present_pages,
+		 mz->managed_pages);
+	return exec_failf(x, "layout", exp,
+			  "start %" PRIu32 " spanned %" PRIu32 " present %" PRIu32 " managed %" PRIu32
+			  " populated %d",
+			  zi->start_pfn, zi->spanned_pages, zi->present_pages, zi->managed_pages,
+			  (int)zi->populated);
+}
+
+static int watermarks_(struct exec *x, unsigned n, enum kmm_zone_type t, const struct kmm_zone_info *zi,
+		       const struct kmm_model_zone *mz)
+{
+	char exp[320], act[320];
+	bool same = zi->wmark_min == mz->wmark_min && zi->wmark_low == mz->wmark_low &&
+		    zi->wmark_high == mz->wmark_high;
+
+	for (unsigned j = 0; j < KMM_NR_ZONES; j++)
+		same &= zi->lowmem_reserve[j] == mz->lowmem_reserve[j];
+	if (same)
+		return 0;
+	snprintf(exp, sizeof(exp),
+		 "node %u zone %s: min %" PRIu64 " low %" PRIu64 " high %" PRIu64 " protection (%" PRIu64
+		 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ") [min_free_kbytes %" PRIu64 "]",
+		 n, kmm_zone_name(t), mz->wmark_min, mz->wmark_low, mz->wmark_high, mz->lowmem_reserve[0],
+		 mz->lowmem_reserve[1], mz->lowmem_reserve[2], mz->lowmem_reserve[3], mz->lowmem_reserve[4],
+		 kmm_model_min_free_kbytes(x->m));
+	snprintf(act, sizeof(act),
+		 "min %" PRIu64 " low %" PRIu64 " high %" PRIu64 " protection (%" PRIu64 ", %" PRIu64
+		 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ")",
+		 zi->wmark_min, zi->wmark_low, zi->wmark_high, zi->lowmem_reserve[0], zi->lowmem_reserve[1],
+		 zi->lowmem_reserve[2], zi->lowmem_reserve[3], zi->lowmem_reserve[4]);
+	return exec_fail(x, "watermarks", exp, act);
+}
+
+int exec_check_created(struct exec *x)
+{
+	for (unsigned n = 0; n < kmm_model_nr_nodes(x->m); n++) {
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
+			const struct kmm_model_zone *mz = kmm_model_zone(x->m, n, (enum kmm_zone_type)t);
+			struct kmm_zone_info zi;
+
+			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    layout_(x, n, (enum kmm_zone_type)t, &zi, mz))
+				return 1;
+			if (mz->managed_pages && watermarks_(x, n, (enum kmm_zone_type)t, &zi, mz))
+				return 1;
+			if (mz->spanned && counters_(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+			x->start_free[n][t] = zi.free_pages + zi.pcp_pages;
+		}
+	}
+	return exec_check_reports(x, 0, false);
+}
+
+/* ---- full check ------------------------------------------------------------------- */
+
+/* After a drain: no pcp pages, and the free lists are the canonical decomposition. */
+static int free_lists_(struct exec *x, unsigned n, enum kmm_zone_type t, const struct kmm_zone_info *zi)
+{
+	uint64_t want[KMM_NR_ORDERS];
+	char exp[400], act[400];
+	size_t el = 0, al = 0;
+	bool same = true;
+
+	if (zi->pcp_pages)
+		return exec_failf(x, "counters", "no pcp pages right after drain_all_pages()",
+				  "node %u zone %s still has %" PRIu64 " pcp pages", n, kmm_zone_name(t),
+				  zi->pcp_pages);
+	kmm_model_free_blocks(x->m, n, t, want);
+	for (unsigned o = 0; o < KMM_NR_ORDERS; o++) {
+		uint64_t have = 0;
+
+		for (unsigned mt = 0; mt < KMM_MIGRATE_TYPES; mt++)
+			have += zi->nr_free[o][mt];
+		same &= have == want[o];
+		el += (size_t)snprintf(exp + el, sizeof(exp) - el, " %" PRIu64, want[o]);
+		al += (size_t)snprintf(act + al, sizeof(act) - al, " %" PRIu64, have);
+	}
+	if (same)
+		return 0;
+	{
+		char e2[480];
+
+		snprintf(e2, sizeof(e2), "node %u zone %s free blocks per order 0..10 (fully coalesced):%s",
+			 n, kmm_zone_name(t), exp);
+		return exec_failf(x, "nr_free", e2, "%s", act);
+	}
+}
+
+static int highatomic_(struct exec *x, unsigned n, enum kmm_zone_type t, const struct kmm_zone_info *zi)
+{
+	uint64_t bound = kmm_model_highatomic_bound(x->m, n, t);
+	char exp[160];
+
+	if (zi->nr_reserved_highatomic <= bound)
+		return 0;
+	snprintf(exp, sizeof(exp),
+		 "node %u zone %s: at most %" PRIu64 " pages of HIGHATOMIC reserve (pageblocks that "
+		 "took non-blocking high-order allocations, capped at ~1%%)",
+		 n, kmm_zone_name(t), bound);
+	return exec_failf(x, "highatomic", exp, "nr_reserved_highatomic %" PRIu64,
+			  zi->nr_reserved_highatomic);
+}
+
+static int page_check_(struct exec *x, const char *when)
+{
+	long v = x->t->page_check(x->k);
+	char exp[96];
+
+	x->check_reports = x->t->report_count(x->k, KMM_REPORT_CHECK);
+	if (v == 0)
+		return 0;
+	snprintf(exp, sizeof(exp), "kmm_page_check() == 0 %s", when);
+	return exec_failf(x, "page_check", exp, "%ld violation(s) (reported through the sink)", v);
+}
+
+int exec_full_check(struct exec *x)
+{
+	unsigned nr_nodes = kmm_model_nr_nodes(x->m);
+
+	if (page_check_(x, "at a full check"))
+		return 1;
+	for (uint32_t i = 0; i < x->nr_live; i++)
+		if (exec_pattern_verify(x, x->live[i], "at a full check"))
+			return 1;
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
+			struct kmm_zone_info zi;
+
+			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
+				continue;
+			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    counters_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    highatomic_(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+		}
+	}
+	x->t->drain_all_pages(x->k);
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
+			struct kmm_zone_info zi;
+
+			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
+				continue;
+			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    counters_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    free_lists_(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+		}
+	}
+	return exec_check_reports(x, 0, false);
+}
+
+/* ---- teardown ------------------------------------------------------------------------ */
+
+int exec_teardown_checks(struct exec *x)
+{
+	unsigned nr_nodes = kmm_model_nr_nodes(x->m);
+
+	/* In handle order, so the run is the same whatever the live list's order. */
+	for (uint32_t id = 1; id <= x->nr_handles; id++) {
+		struct exec_handle *h = &x->handles[id];
+
+		if (!h->live)
+			continue;
+		if (exec_pattern_verify(x, id, "before the teardown free"))
+			return 1;
+		x->t->free_pages(x->k, h->page, h->order);
+		kmm_model_free(x->m, h->pfn, h->order);
+		h->live = false;
+		x->res->frees++;
+	}
+	x->nr_live = 0;
+	if (exec_check_reports(x, 0, false))
+		return 1;
+	x->t->drain_all_pages(x->k);
+	if (!x->t->fully_coalesced(x->k))
+		return exec_fail(x, "coalesced", "kmm_page_fully_coalesced() after freeing everything",
+				 "false: pcp pages left or free buddies not merged");
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
+			struct kmm_zone_info zi;
+			char exp[128];
+
+			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
+				continue;
+			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+			if (zi.free_pages != x->start_free[n][t] || zi.pcp_pages) {
+				snprintf(exp, sizeof(exp), "node %u zone %s: free pages back to %" PRIu64
+					 ", no pcp pages", n, kmm_zone_name((enum kmm_zone_type)t),
+					 x->start_free[n][t]);
+				return exec_failf(x, "teardown", exp, "free %" PRIu64 ", pcp %" PRIu64,
+						  zi.free_pages, zi.pcp_pages);
+			}
+			if (free_lists_(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+		}
+	}
+	if (page_check_(x, "after freeing everything"))
+		return 1;
+	return exec_check_reports(x, 0, false);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private state of one executor run, shared by executor.c (the run loop,
+ * set-up, teardown, mismatch reports), check_ops.c (one op on both sides and
+ * its checks), check_state.c (counters, full checks, creation and teardown
+ * checks) and pattern.c (content patterns).
+ */
+#ifndef KMM_EXEC_INTERNAL_H
+#define KMM_EXEC_INTERNAL_H
+
+#include "../reference/page_model.h"
+#include "executor.h"
+
+/*
+ * One handle of the program. live == the block is allocated on both sides:
+ * the model has it at pfn with this order, the target handed out page.
+ */
+struct exec_handle {
+	struct kmm_page *page;  /* as the target returned it */
+	unsigned char *addr;    /* the target's page_address(page) */
+	kmm_pfn_t pfn;          /* target's page_to_pfn(page), judged by the model */
+	kmm_gfp_t gfp;          /* the allocation's gfp (for signatures) */
+	uint32_t gen;           /* pattern generation: bumped by every write op */
+	uint32_t live_idx;      /* position in exec.live[] while live */
+	uint8_t order;
+	bool live;
+};
+
+/* Where a mismatch was found: an op, a full check after an op, set-up, or teardown. */
+enum exec_phase { PHASE_CREATE, PHASE_OP, PHASE_FULL_CHECK, PHASE_TEARDOWN };
+
+struct exec {
+	const struct kmm_page_target *t;
+	const struct kmm_exec_options *opt;
+	struct kmm_exec_result *res;
+	FILE *err;
+
+	const struct kmm_program_header *hdr;
+	const struct kmm_op *ops;
+	uint32_t nr_ops;
+	const struct kmm_program *prog; /* for the program text; NULL: build one */
+
+	struct kmm_config cfg;
+	struct kmm *k;
+	struct kmm_model *m;
+	unsigned char *arena;           /* address of PFN 0 */
+	uintptr_t page_stride;          /* bytes between struct pages, 0 if unknown */
+	kmm_pfn_t total_pages;
+
+	struct exec_handle *handles;    /* [nr_handles + 1], index 0 unused */
+	uint32_t nr_handles;
+	uint32_t *live;                 /* ids of the live handles, in no order */
+	uint32_t nr_live;
+
+	uint32_t step;                  /* op being run (nr_ops in teardown) */
+	enum exec_phase phase;
+	uint32_t full_every;            /* ops between full checks */
+	uint64_t reports[KMM_NR_REPORT_KINDS]; /* counted by our sink */
+	uint64_t bad_pages;             /* target's BAD_PAGE count after the last op */
+	uint64_t check_reports;         /* target's CHECK count outside page_check */
+	uint64_t start_free[KMM_MAX_NODES][KMM_NR_ZONES]; /* free_pages right after create */
+	bool mismatch;
+};
+
+/* executor.c: record a mismatch (check name, expected, actual), print it, and
+ * abort() if asked. Always returns 1 so callers can `return exec_fail(...)`. */
+int exec_fail(struct exec *x, const char *check, const char *expected, const char *actual);
+int exec_failf(struct exec *x, const char *check, const char *expected, const char *actual_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* check_ops.c: run op on both sides and check it. 0 or 1 (mismatch). */
+int exec_op(struct exec *x, const struct kmm_op *op);
+/* Run op on the target alone (raw runs); handles as in exec_op. */
+void exec_op_raw(struct kmm *k, struct exec_handle *handles, uint32_t nr_handles,
+		 const struct kmm_op *op, kmm_pfn_t total_pages);
+
+/* check_state.c */
+int exec_check_created(struct exec *x);              /* layout, watermarks, counters */
+int exec_check_zone(struct exec *x, unsigned nid, enum kmm_zone_type zone); /* counters */
+int exec_check_all_zones(struct exec *x);            /* counters, every zone */
+int exec_check_reports(struct exec *x, uint64_t expected_bad_pages, bool misuse);
+int exec_full_check(struct exec *x);                 /* page_check, contents, nr_free */
+int exec_teardown_checks(struct exec *x);            /* free all, coalesced, counters back */
+uint64_t exec_pcp_pages(void *ctx, unsigned nid, enum kmm_zone_type zone);
+
+/* pattern.c */
+void exec_pattern_write(struct exec *x, uint32_t handle);
+int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when);
+int exec_check_zeroed(struct exec *x, uint32_t handle);
+
+#endif
