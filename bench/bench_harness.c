@@ -4,9 +4,11 @@
  *
  * One program of o->harness_ops ops (1M by default), generated in memory from
  * a fixed seed, is run two ways on the same single-node 64 MiB system:
- *   checked  kmm_exec_run_ops: libkmm and the reference model side by side,
- *            every check after every op, kmm_page_check every 64 ops (the
- *            executor's defaults, as the fuzz targets run it);
+ *   checked  kmm_exec_run_ops with the executor's default options (as the
+ *            fuzz targets run it): libkmm and the reference model side by
+ *            side, every per-op check, and full checks (kmm_page_check, every
+ *            live pattern, free lists against the model) every 64 ops, which
+ *            the executor thins to about 1,000 for a program this long;
  *   raw      kmm_exec_run_raw_ops: libkmm alone, no model, no checks.
  * The figure is ns per op; the target is checked throughput >= 20% of raw,
  * i.e. ratio (checked ns / raw ns) <= 5.
@@ -205,6 +207,12 @@ unsigned bench_harness(const struct bench_opts *o, struct bench_row *rows)
 				res.mismatch ? res.signature : "");
 			if (res.mismatch)
 				fprintf(stderr, "  step %u: %s\n", res.step, res.detail);
+			free(p.ops);
+			return 0;
+		}
+		if (res.ops_run != n) {
+			fprintf(stderr, "bench_pages: harness: the checked run executed %llu of %u ops\n",
+				(unsigned long long)res.ops_run, n);
 			free(p.ops);
 			return 0;
 		}

@@ -10,8 +10,8 @@
  *   harness  a 1M-op program replayed with every check (kmm_exec_run_ops)
  *            against the same program run raw (kmm_exec_run_raw_ops).
  *
- * usage: bench_pages [--runs N] [--quick] [--ops N] [--seed S] [--strict]
- *                    [pcp] [buddy] [harness]
+ * usage: bench_pages [--runs N] [--quick] [--ops N] [--seed S]
+ *                    [--clock wall|cpu] [--strict] [pcp] [buddy] [harness]
  * With no section named, all run. --strict exits 1 if a row misses its
  * target. See docs/benchmarks.md for how to read the table.
  */
@@ -99,12 +99,14 @@ void bench_kmm_verify(struct kmm *k, const char *what)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: bench_pages [--runs N] [--quick] [--ops N] [--seed S] [--strict] "
-		     "[pcp] [buddy] [harness]\n"
+	fprintf(out, "usage: bench_pages [--runs N] [--quick] [--ops N] [--seed S] "
+		     "[--clock wall|cpu] [--strict] [pcp] [buddy] [harness]\n"
 		     "  --runs N   measured runs per row, median kept (default 7, max %d)\n"
 		     "  --quick    a tenth of the work, 3 runs: a smoke test, not a measurement\n"
 		     "  --ops N    harness program length (default 1000000)\n"
 		     "  --seed S   workload seed (default 1)\n"
+		     "  --clock wall|cpu  CLOCK_MONOTONIC (default) or this thread's CPU time\n"
+		     "             (CLOCK_THREAD_CPUTIME_ID: use it on a busy machine)\n"
 		     "  --strict   exit 1 when a row misses its target\n",
 		     BENCH_MAX_RUNS);
 }
@@ -146,6 +148,9 @@ int main(int argc, char **argv)
 			o.scale = 0.1;
 			if (!runs_given)
 				o.runs = 3;
+		} else if (!strcmp(argv[i], "--clock") && i + 1 < argc &&
+			   (!strcmp(argv[i + 1], "wall") || !strcmp(argv[i + 1], "cpu"))) {
+			bench_use_cpu_clock(!strcmp(argv[++i], "cpu"));
 		} else if (!strcmp(argv[i], "--strict")) {
 			strict = true;
 		} else if (!strcmp(argv[i], "pcp")) {

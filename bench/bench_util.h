@@ -23,8 +23,12 @@
  * may have changed, so the work producing it cannot be dropped or hoisted. */
 #define BENCH_KEEP(x) __asm__ __volatile__("" : : "g"(x) : "memory")
 
-/* CLOCK_MONOTONIC in nanoseconds. */
+/* Nanoseconds of CLOCK_MONOTONIC, or with bench_use_cpu_clock(true) of
+ * CLOCK_THREAD_CPUTIME_ID: time this thread actually ran, which keeps a
+ * busy machine's preemptions out of the figures. */
 uint64_t bench_now_ns(void);
+void bench_use_cpu_clock(bool cpu);
+const char *bench_clock_name(void);
 
 /* splitmix64: tiny, fast, and the same sequence on every machine. */
 struct bench_rng {

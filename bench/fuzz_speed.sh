@@ -10,9 +10,13 @@
 # stat::average_exec_per_sec, and the median of the runs is reported.
 # Target: fuzz_pages >= 10,000 exec/s. fuzz_numa is reported for information.
 #
-# usage: bench/fuzz_speed.sh [--seconds S] [--runs N] [--build-dir DIR] [target...]
-#        (default targets: fuzz_pages fuzz_numa; exit 1 if fuzz_pages misses
-#         its target with --strict, 2 on a setup error)
+# usage: bench/fuzz_speed.sh [--seconds S] [--runs N] [--build-dir DIR]
+#                            [--kmm PATH] [--strict] [target...]
+#   default targets: fuzz_pages fuzz_numa; --build-dir: default build/fuzz;
+#   --kmm: the kmm tool used to encode seed traces when no binary corpus is
+#   shipped (default: <build>/bin/kmm or any build/*/bin/kmm; env KMM_TOOL).
+#   Exit 1 if fuzz_pages misses its target with --strict, 2 on a setup error
+#   or when a run stops early (a crash or mismatch).
 
 set -euo pipefail
 
@@ -22,6 +26,7 @@ seconds=20
 runs=3
 build_dir="$root/build/fuzz"
 strict=0
+kmm_tool="${KMM_TOOL:-}"
 targets=()
 pages_target=10000
 
@@ -32,8 +37,9 @@ while [ $# -gt 0 ]; do
 	--seconds) [ $# -ge 2 ] || die "--seconds needs a value"; seconds="$2"; shift 2 ;;
 	--runs) [ $# -ge 2 ] || die "--runs needs a value"; runs="$2"; shift 2 ;;
 	--build-dir) [ $# -ge 2 ] || die "--build-dir needs a value"; build_dir="$2"; shift 2 ;;
+	--kmm) [ $# -ge 2 ] || die "--kmm needs a value"; kmm_tool="$2"; shift 2 ;;
 	--strict) strict=1; shift ;;
-	-h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 3 && /^#/ {sub(/^# ?/, ""); print; next} NR > 3 {exit}' "$0"; exit 0 ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) targets+=("$1"); shift ;;
 	esac
@@ -51,13 +57,30 @@ find_binary() {
 	return 1
 }
 
-# Shipped seeds: corpus/<target>/ (or corpus/<target without fuzz_>/).
+# The shipped inputs, as binary programs: corpus/<target>/ (`kmm corpus build`
+# output plus what fuzzers found), else the seeds the build encoded for ctest
+# (<build>/seed-corpus/<target>/), else corpus/seeds/<target>/*.trace encoded
+# here with a `kmm` tool. Prints the directory, or nothing.
 find_corpus() {
-	local t="$1" d
-	for d in "$root/corpus/$t" "$root/corpus/${t#fuzz_}"; do
-		if [ -d "$d" ]; then echo "$d"; return 0; fi
+	local t="$1" d kmm s n=0
+	for d in "$root/corpus/$t" "$build_dir/seed-corpus/$t"; do
+		if [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ]; then echo "$d"; return 0; fi
 	done
-	return 1
+	[ -d "$root/corpus/seeds/$t" ] || return 0
+	for kmm in "$kmm_tool" "$build_dir/bin/kmm" "$root"/build/*/bin/kmm; do
+		[ -x "$kmm" ] && break
+	done
+	[ -n "$kmm" ] && [ -x "$kmm" ] || return 0
+	d="$work/$t-seeds"
+	mkdir -p "$d"
+	for s in "$root/corpus/seeds/$t"/*.trace; do
+		[ -f "$s" ] || continue
+		if "$kmm" encode --kind "${t#fuzz_}" "$s" -o "$d/$(basename "${s%.trace}").bin" >/dev/null 2>&1; then
+			n=$((n + 1))
+		fi
+	done
+	[ $n -gt 0 ] && echo "$d"
+	return 0
 }
 
 missing=0
@@ -92,6 +115,11 @@ status=0
 for t in "${targets[@]}"; do
 	bin="$(find_binary "$t")"
 	seeds="$(find_corpus "$t" || true)"
+	if [ -n "$seeds" ]; then
+		echo "  $t: starting corpus $seeds ($(ls -A "$seeds" | wc -l) inputs, copied per run)"
+	else
+		echo "  $t: no shipped corpus found; starting from an empty one"
+	fi
 	rates=()
 	for r in $(seq 1 "$runs"); do
 		corpus="$work/$t-corpus-$r"

@@ -9,6 +9,7 @@
 #include "naive_buddy.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void nb_add(struct naive_buddy *b, uint32_t pfn, unsigned order)
 {
@@ -75,6 +76,10 @@ int naive_buddy_init(struct naive_buddy *b, uint32_t nr_pages)
 		naive_buddy_destroy(b);
 		return -1;
 	}
+	/* Write every metadata byte now, so no run pays for faulting it in. */
+	memset(b->next, 0xff, nr_pages * sizeof(*b->next));
+	memset(b->prev, 0xff, nr_pages * sizeof(*b->prev));
+	memset(b->tag, 0, nr_pages * sizeof(*b->tag));
 	/* Largest aligned blocks that fit, low to high. */
 	for (uint32_t pfn = 0; pfn < nr_pages;) {
 		unsigned o = NB_MAX_ORDER;

@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--no-fuzz) fuzz=0; shift ;;
 	--strict) strict=1; shift ;;
 	--fuzz-seconds) [ $# -ge 2 ] || die "--fuzz-seconds needs a value"; fuzz_seconds="$2"; shift 2 ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 3 && /^#/ {sub(/^# ?/, ""); print; next} NR > 3 {exit}' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -62,6 +62,8 @@ else
 		-DKMM_BUILD_BENCH=ON -DKMM_BUILD_TESTS=OFF >/dev/null
 	cmake --build "$build_dir" --target bench_pages -j "$jobs"
 fi
+# The kmm tool encodes the seed traces for fuzz_speed.sh when no binary corpus is shipped.
+cmake --build "$build_dir" --target kmm -j "$jobs" >/dev/null 2>&1 || true
 bench="$build_dir/bin/bench_pages"
 [ -x "$bench" ] || bench="$build_dir/bench/bench_pages"
 [ -x "$bench" ] || die "bench_pages was not built (looked in $build_dir/bin and $build_dir/bench)"
@@ -79,6 +81,7 @@ echo "== bench_pages ${args[*]:-}"
 if [ $fuzz -eq 1 ]; then
 	fuzz_args=(--seconds "$fuzz_seconds")
 	[ $quick -eq 1 ] && fuzz_args=(--seconds 5 --runs 1)
+	[ -x "$build_dir/bin/kmm" ] && fuzz_args+=(--kmm "$build_dir/bin/kmm")
 	[ $strict -eq 1 ] && fuzz_args+=(--strict)
 	if ! "$here/fuzz_speed.sh" --help >/dev/null 2>&1; then
 		die "bench/fuzz_speed.sh is not runnable"

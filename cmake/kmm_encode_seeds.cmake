@@ -8,6 +8,8 @@
 # corpus/<target>/ has not been filled by `kmm corpus build`. The source tree
 # is never written.
 
+cmake_minimum_required(VERSION 3.25)
+
 foreach(v KMM_TOOL KIND SEEDS OUT)
 	if(NOT DEFINED ${v})
 		message(FATAL_ERROR "kmm_encode_seeds.cmake: -D${v}=... missing")

@@ -7,6 +7,8 @@
 # catches a deliberate bug; if the bug goes unnoticed the test fails, and a
 # crash for another reason does not count either.
 
+cmake_minimum_required(VERSION 3.25)
+
 set(cmd "")
 set(seen OFF)
 math(EXPR last "${CMAKE_ARGC} - 1")

@@ -8,6 +8,8 @@
 # all it prints "KMM-SKIP: ..." (the test's SKIP_REGULAR_EXPRESSION) instead
 # of pretending to pass. The command's exit status decides the test.
 
+cmake_minimum_required(VERSION 3.25)
+
 set(cmd "")
 set(inputs "")
 set(state "")
@@ -15,12 +17,12 @@ math(EXPR last "${CMAKE_ARGC} - 1")
 foreach(i RANGE 0 ${last})
 	set(a "${CMAKE_ARGV${i}}")
 	if(state STREQUAL "" AND a STREQUAL "--")
-		set(state cmd)
-	elseif(state STREQUAL "cmd" AND a STREQUAL "--kmm-inputs")
-		set(state inputs)
-	elseif(state STREQUAL "cmd")
+		set(state in_cmd)
+	elseif(state STREQUAL "in_cmd" AND a STREQUAL "--kmm-inputs")
+		set(state in_inputs)
+	elseif(state STREQUAL "in_cmd")
 		list(APPEND cmd "${a}")
-	elseif(state STREQUAL "inputs")
+	elseif(state STREQUAL "in_inputs")
 		list(APPEND inputs "${a}")
 	endif()
 endforeach()

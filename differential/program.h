@@ -175,8 +175,9 @@ bool kmm_program_equal(const struct kmm_program *a, const struct kmm_program *b,
 /*
  * The codecs' contract on one program: format -> parse gives p back and
  * formats to the same text; encode -> decode (kind_of(p)) gives p back.
- * Returns 0, or -1 with the first difference described in why. Allocates
- * (two programs and the text) with malloc; -1 "out of memory" if that fails.
+ * Returns 0, or -1 with the first difference described in why. Uses a
+ * program-sized copy on the stack (~130 KiB) and mallocs the texts; -1 "out
+ * of memory" if that fails.
  */
 int kmm_program_roundtrip_check(const struct kmm_program *p, char *why, size_t len);
 

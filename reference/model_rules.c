@@ -180,6 +180,7 @@ void kmm_model_prepare(struct kmm_model *m, struct kmm_model_request *rq)
 
 	rq->highest_zone = kmm_model_gfp_zone(rq->gfp);
 	rq->interleave_nid = -1;
+	rq->nonblocking_pass = false;
 	rq->walk_len = 0;
 	rq->invalid = rq->highest_zone >= KMM_NR_ZONES || rq->order > KMM_MAX_ORDER ||
 		      rq->nid >= (int)m->nr_nodes;
@@ -214,6 +215,7 @@ void kmm_model_prepare(struct kmm_model *m, struct kmm_model_request *rq)
 		break;
 	case KMM_MPOL_PREFERRED_MANY:
 		rq->may_nodes = rq->must_nodes = all;
+		rq->nonblocking_pass = true;
 		walk_from_(rq, m, local, m->pol.nodes, all);
 		break;
 	case KMM_MPOL_INTERLEAVE:
@@ -382,6 +384,14 @@ enum kmm_model_block kmm_model_judge_block(const struct kmm_model *m,
 	}
 
 	min = kmm_model_min_for(z->wmark_min, rq->gfp, false);
+	if (rq->nonblocking_pass) {
+		/* preferred-many's first pass asks with fewer rights but may go lower */
+		kmm_gfp_t first = (rq->gfp | KMM___GFP_NOWARN) & ~(KMM___GFP_DIRECT_RECLAIM | KMM___GFP_NOFAIL);
+		int64_t m1 = kmm_model_min_for(z->wmark_min, first, false);
+
+		if (min >= 0 && (m1 < 0 || m1 < min))
+			min = m1;
+	}
 	avail = (int64_t)z->free_pages - (int64_t)(npages - 1);
 	if (min >= 0 && avail <= min + (int64_t)z->lowmem_reserve[rq->highest_zone]) {
 		if (why)

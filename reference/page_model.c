@@ -83,7 +83,13 @@
  * Canonical decomposition. With every pcp page returned and buddies fully
  * merged, the free blocks of a zone are exactly the maximal aligned all-free
  * blocks: split each 1024-page block recursively until a part is entirely
- * free. That is the walk in kmm_model_free_blocks().
+ * free. That is the walk in kmm_model_free_blocks(). One kernel rule breaks
+ * it: at orders >= pageblock_order a HIGHATOMIC pageblock never merges with
+ * an ordinary one (__free_one_page), so a canonical block bigger than a
+ * pageblock that contains a HIGHATOMIC candidate may legitimately sit in the
+ * free lists as several blocks of orders pageblock_order..its own. Those
+ * blocks are reported apart ("flex") and the executor checks them by pages
+ * and by the orders they could split into.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -512,10 +518,10 @@ void kmm_model_alloc(struct kmm_model *m, const struct kmm_model_request *rq, km
 	z->free_pages -= 1u << order;
 
 	/* Preferred-many's first pass drops __GFP_DIRECT_RECLAIM. */
-	if (rq->nid < 0 && !(rq->gfp & KMM___GFP_THISNODE) &&
-	    m->pol.mode == KMM_MPOL_PREFERRED_MANY)
+	if (rq->nonblocking_pass)
 		nonblocking = true;
-	if (order > 0 && nonblocking) {
+	/* A zone whose 1% is below a pageblock never reserves (kernel rule). */
+	if (order > 0 && nonblocking && z->ha_cap) {
 		kmm_pfn_t first = pfn >> m->pageblock_order;
 		kmm_pfn_t last = (pfn + (1u << order) - 1) >> m->pageblock_order;
 
@@ -607,32 +613,37 @@ static void zone_blocks_(const struct kmm_model_zone *z, uint32_t *b0, uint32_t 
 }
 
 static void free_blocks_rec_(const struct kmm_model *m, kmm_pfn_t q, unsigned j,
-			     uint64_t nr_free[KMM_NR_ORDERS])
+			     uint64_t exact[KMM_NR_ORDERS], uint64_t flex[KMM_NR_ORDERS])
 {
 	uint32_t n = occ_(m, q, j);
 
 	if (n == 0) {
-		nr_free[j]++;
+		if (flex && j > m->pageblock_order && model_block_touches_ha_(m, q, j))
+			flex[j]++;
+		else
+			exact[j]++;
 		return;
 	}
 	if (n == (1u << j))
 		return;
-	free_blocks_rec_(m, q, j - 1, nr_free);
-	free_blocks_rec_(m, q + (1u << (j - 1)), j - 1, nr_free);
+	free_blocks_rec_(m, q, j - 1, exact, flex);
+	free_blocks_rec_(m, q + (1u << (j - 1)), j - 1, exact, flex);
 }
 
 void kmm_model_free_blocks(const struct kmm_model *m, unsigned nid, enum kmm_zone_type zone,
-			   uint64_t nr_free[KMM_NR_ORDERS])
+			   uint64_t exact[KMM_NR_ORDERS], uint64_t flex[KMM_NR_ORDERS])
 {
 	const struct kmm_model_zone *z = kmm_model_zone(m, nid, zone);
 	uint32_t b0, b1;
 
-	memset(nr_free, 0, sizeof(uint64_t) * KMM_NR_ORDERS);
+	memset(exact, 0, sizeof(uint64_t) * KMM_NR_ORDERS);
+	if (flex)
+		memset(flex, 0, sizeof(uint64_t) * KMM_NR_ORDERS);
 	if (!z || !z->spanned)
 		return;
 	zone_blocks_(z, &b0, &b1);
 	for (uint32_t b = b0; b < b1; b++)
-		free_blocks_rec_(m, (kmm_pfn_t)b * MODEL_BLOCK_PAGES, KMM_MAX_ORDER, nr_free);
+		free_blocks_rec_(m, (kmm_pfn_t)b * MODEL_BLOCK_PAGES, KMM_MAX_ORDER, exact, flex);
 }
 
 static bool has_block_rec_(const struct kmm_model *m, kmm_pfn_t q, unsigned j, unsigned order,

@@ -117,6 +117,8 @@ struct kmm_model_request {
 	uint8_t walk[KMM_MAX_NODES];
 	uint8_t walk_len;                 /* 0 = no order to check */
 	int interleave_nid;               /* node the cursor chose, -1 if none */
+	bool nonblocking_pass;            /* preferred-many: a first pass without
+					   * __GFP_DIRECT_RECLAIM / __GFP_NOFAIL */
 	bool invalid;                     /* bad order / zone / node: must fail */
 };
 void kmm_model_prepare(struct kmm_model *m, struct kmm_model_request *rq);
@@ -165,9 +167,14 @@ uint32_t kmm_model_find_overlap(const struct kmm_model *m, kmm_pfn_t pfn, unsign
 /*
  * The canonical buddy decomposition of the zone's free pages: the number of
  * free blocks per order once everything is drained and fully coalesced.
+ * flex (may be NULL: everything counts as exact) receives the canonical
+ * blocks above pageblock order that contain a possibly-HIGHATOMIC
+ * pageblock: the kernel does not merge across such a pageblock's edge, so
+ * each of those may show up as several blocks of orders
+ * pageblock_order..its own.
  */
 void kmm_model_free_blocks(const struct kmm_model *m, unsigned nid, enum kmm_zone_type zone,
-			   uint64_t nr_free[KMM_NR_ORDERS]);
+			   uint64_t exact[KMM_NR_ORDERS], uint64_t flex[KMM_NR_ORDERS]);
 /*
  * Is there an aligned run of 2^order free managed pages in the zone?
  * exclude_highatomic: ignore free space in pageblocks that may have become

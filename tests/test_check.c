@@ -197,25 +197,28 @@ TEST(asserts_report_and_continue)
 {
 	struct kmm *k = mk(1);
 	REQUIRE(k);
+	/* What the build compiled in (KMM_DEBUG / KMM_DEBUG_LEVEL). */
+	const uint64_t on1 = KMM_DEBUG >= 1, on2 = KMM_DEBUG >= 2;
 	int evaluated = 0;
 	reports[0] = '\0';
 	KMM_ASSERT(k, 1 + 1 == 3);
-	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), 1);
-	CHECK(strstr(reports, "assertion failed: 1 + 1 == 3") != NULL);
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), on1);
+	CHECK(!on1 || strstr(reports, "assertion failed: 1 + 1 == 3") != NULL);
 	KMM_ASSERT(k, ++evaluated > 0);
-	CHECK_EQ(evaluated, 1);
+	CHECK_EQ(evaluated, on1);
 	/* Level 2 asserts are off at debug level 1: not even evaluated. */
 	KMM_ASSERT_EXPENSIVE(k, ++evaluated < 0);
-	CHECK_EQ(evaluated, 1);
-	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), 1);
+	CHECK_EQ(evaluated, on1);
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), on1);
 	k->cfg.debug_level = 2;
 	KMM_ASSERT_EXPENSIVE(k, ++evaluated < 0);
-	CHECK_EQ(evaluated, 2);
-	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), 2);
+	CHECK_EQ(evaluated, on1 + on2);
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), on1 + on2);
+	/* Runtime level 0: nothing, even when compiled in. */
 	k->cfg.debug_level = 0;
 	KMM_ASSERT(k, ++evaluated < 0);
-	CHECK_EQ(evaluated, 2);
-	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), 2);
+	CHECK_EQ(evaluated, on1 + on2);
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_CHECK), on1 + on2);
 	kmm_destroy(k);
 }
 

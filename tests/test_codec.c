@@ -993,6 +993,8 @@ TEST(seeds_cover_every_op_and_misuse)
 	};
 	bool code[KMM_OP_COUNT] = { false }, misuse[KMM_MISUSE_COUNT] = { false };
 	bool order[KMM_NR_ORDERS] = { false }, comp[10] = { false };
+	const kmm_gfp_t mods = KMM___GFP_ZERO | KMM___GFP_COMP | KMM___GFP_NOWARN | KMM___GFP_NORETRY |
+			       KMM___GFP_RETRY_MAYFAIL | KMM___GFP_NOFAIL | KMM___GFP_THISNODE;
 	unsigned found = 0;
 
 	for (unsigned f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
@@ -1018,9 +1020,7 @@ TEST(seeds_cover_every_op_and_misuse)
 					continue;
 				order[op->order] = true;
 				for (unsigned c = 0; c < 10; c++)
-					if ((op->gfp & ~(kmm_gfp_t)(KMM___GFP_ZERO | KMM___GFP_COMP | KMM___GFP_NOWARN |
-								    KMM___GFP_NORETRY | KMM___GFP_RETRY_MAYFAIL |
-								    KMM___GFP_NOFAIL | KMM___GFP_THISNODE)) == composites[c])
+					if ((op->gfp & ~mods) == (composites[c] & ~mods))
 						comp[c] = true;
 			}
 		}

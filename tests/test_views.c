@@ -564,6 +564,55 @@ TEST(failure_report_nodemask_and_no_sink)
 	kmm_destroy(k);
 }
 
+TEST(reserved_zone_is_shown_like_the_kernel)
+{
+	/* DMA present but all reserved: no managed pages, so the allocator
+	 * leaves it out, but /proc shows it (populated_zone() is present pages). */
+	struct kmm_config c;
+	kmm_config_init(&c, 1, 16384);
+	c.nodes[0].zones[KMM_ZONE_DMA].reserved_pages = 1024;
+	memset(&sink, 0, sizeof(sink));
+	c.sink.emit = sink_emit;
+	c.sink.ctx = &sink;
+	struct kmm *k = kmm_create(&c);
+	REQUIRE(k);
+
+	struct kmm_zone_info zi;
+	CHECK_EQ(kmm_zone_info(k, 0, KMM_ZONE_DMA, &zi), 0);
+	CHECK(!zi.populated);
+	CHECK_EQ(zi.present_pages, 1024);
+	CHECK_EQ(zi.managed_pages, 0);
+	CHECK_EQ(zi.free_pages, 0);
+	CHECK_EQ(zi.pcp_pages, 0);
+
+	char *t = show(k, KMM_VIEW_BUDDYINFO);
+	REQUIRE(t);
+	CHECK(starts_with(t, "Node 0, zone      DMA      0      0      0      0      0      0      0      0      0      0      0 \n"));
+	free(t);
+	t = show(k, KMM_VIEW_ZONEINFO);
+	REQUIRE(t);
+	const char *dma32 = strstr(t, "Node 0, zone    DMA32");
+	REQUIRE(dma32);
+	char *d = dup_n(t, (size_t)(dma32 - t));
+	CHECK(has_line(d, "        managed  0"));
+	CHECK(has_line(d, "  pagesets"));
+	CHECK(has_line(d, "              count:    0"));
+	CHECK(has_line(d, "  start_pfn:           0"));
+	free(d);
+	free(t);
+
+	CHECK(kmm_alloc_pages(k, KMM_GFP_DMA, 0) == NULL);
+	CHECK_EQ(sink.count[KMM_REPORT_ALLOC_FAILURE], 1);
+	CHECK(has_line(sink.last, "16384 pages RAM"));
+	CHECK(has_line(sink.last, "1024 pages reserved"));
+	CHECK(line_with(sink.last, "Node 0 DMA free:0kB ") != NULL);
+	CHECK(has_line(sink.last, "Node 0 DMA: 0*4kB 0*8kB 0*16kB 0*32kB 0*64kB 0*128kB 0*256kB 0*512kB "
+				  "0*1024kB 0*2048kB 0*4096kB = 0kB"));
+	/* No managed zone at or below DMA: no per-node line. */
+	CHECK(line_with(sink.last, "Node 0 active_anon") == NULL);
+	kmm_destroy(k);
+}
+
 int main(void)
 {
 	RUN(buddyinfo);
@@ -575,5 +624,6 @@ int main(void)
 	RUN(show_arguments_and_names);
 	RUN(failure_report);
 	RUN(failure_report_nodemask_and_no_sink);
+	RUN(reserved_zone_is_shown_like_the_kernel);
 	return test_summary();
 }

@@ -611,6 +611,7 @@ int cmd_fuzz(int argc, char **argv)
 			struct fuzz_run *r = &s.runs[i];
 			unsigned n = r->engine == ENGINE_AFL ? r->jobs : 1;
 
+			r->fork_mode = r->engine == ENGINE_LIBFUZZER && r->jobs > 1;
 			for (unsigned k = 0; k < n; k++) {
 				char **a;
 

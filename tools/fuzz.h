@@ -90,6 +90,8 @@ struct fuzz_run {
 	bool failed;                 /* the engine could not run: error says why */
 	char error[512];
 	unsigned restarts;           /* libFuzzer restarted after a crash */
+	bool fork_mode;              /* libFuzzer -fork (jobs > 1, or after a crash while
+					loading the corpus: -fork survives crashing inputs) */
 	uint64_t execs_base;         /* libFuzzer: units run by earlier processes */
 	uint64_t crashes_base;       /* libFuzzer: findings of earlier processes */
 	double rate_t;               /* when execs was last updated */

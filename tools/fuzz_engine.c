@@ -11,8 +11,10 @@
  *   "#4096 pulse  cov: 310 ft: 1208 corp: 52/3127b lim: 64 exec/s: 2048 ..."
  *   "#82969: cov: 18 ft: 18 corp: 6 exec/s 0 oom/timeout/crash: 0/0/10 ..." (-fork)
  * Without -fork libFuzzer stops at its first crash; the run is restarted on
- * the same working corpus for the rest of the time (not when a seed itself
- * crashes: then it would only crash again).
+ * the same working corpus for the rest of the time. When the crash came
+ * while loading the corpus (an input there crashes), a plain restart would
+ * only crash again, so the rest of the time runs with -fork=1
+ * -ignore_crashes=1, which survives crashing inputs.
  *
  * AFL++. One afl-fuzz per job (-M main, -S s1 ...), sharing <work>/afl:
  *   AFL_NO_UI=1 ... afl-fuzz -i corpus/<t> -o <work>/afl -V T -m none -t 10000
@@ -93,7 +95,7 @@ char **engine_argv(const struct fuzz_session *s, const struct fuzz_run *r, unsig
 		v[n++] = fmt("-artifact_prefix=%s/", r->artifacts);
 		if (r->dict)
 			v[n++] = fmt("-dict=%s", r->dict);
-		if (r->jobs > 1) {
+		if (r->fork_mode) {
 			v[n++] = fmt("-fork=%u", r->jobs);
 			v[n++] = xstrdup("-ignore_crashes=1");
 			v[n++] = xstrdup("-ignore_timeouts=1");
@@ -182,6 +184,7 @@ int engine_start(struct fuzz_session *s, struct fuzz_run *r)
 	r->wall_start = time(NULL);
 	r->log = fopen(r->log_path, "w");
 	r->nr_procs = r->engine == ENGINE_AFL ? r->jobs : 1;
+	r->fork_mode = r->engine == ENGINE_LIBFUZZER && r->jobs > 1;
 	for (unsigned i = 0; i < r->nr_procs; i++) {
 		r->procs[i].fd = -1;
 		if (i == 0)
@@ -254,8 +257,10 @@ static void libfuzzer_line(struct fuzz_run *r, struct engine_proc *p, const char
 		bool have = false;
 		uint64_t v;
 
-		p->last_n = n;
-		r->st.execs = r->execs_base + n;
+		if (n > p->last_n)
+			p->last_n = n;
+		if (r->execs_base + n > r->st.execs)
+			r->st.execs = r->execs_base + n;
 		r->rate_t = now_seconds();
 		v = field_u64(end, "cov:", &have);
 		if (have)
@@ -286,12 +291,17 @@ static void libfuzzer_line(struct fuzz_run *r, struct engine_proc *p, const char
 	}
 	if (strstr(line, "Test unit written to ")) {
 		p->saw_finding = true;
-		if (r->jobs <= 1)
+		if (!r->fork_mode)
 			r->st.crashes++;
 		return;
 	}
 	if (!strncmp(line, "stat::number_of_executed_units:", 31)) {
-		r->st.execs = r->execs_base + strtoull(line + 31, NULL, 10);
+		uint64_t n = strtoull(line + 31, NULL, 10);
+
+		if (n > p->last_n)
+			p->last_n = n;
+		if (r->execs_base + n > r->st.execs)
+			r->st.execs = r->execs_base + n;
 		r->rate_t = now_seconds();
 		return;
 	}
@@ -303,9 +313,60 @@ static void libfuzzer_line(struct fuzz_run *r, struct engine_proc *p, const char
 
 static void afl_line(struct fuzz_run *r, struct engine_proc *p, const char *line)
 {
-	(void)p;
+	const char *q = strstr(line, "Fuzzing test case #");
+	unsigned long cur, total, crashes;
+
 	if (strstr(line, "PROGRAM ABORT"))
 		snprintf(r->error, sizeof(r->error), "%s", line);
+	/* Between stats files: "Fuzzing test case #7 (163 total, 1 crashes saved, ..." */
+	if (q && sscanf(q, "Fuzzing test case #%lu (%lu total, %lu crashes saved", &cur, &total,
+			&crashes) == 3) {
+		if (total > p->corpus)
+			p->corpus = total;
+		if (crashes > p->crashes)
+			p->crashes = crashes;
+	}
+}
+
+/*
+ * The last line of an instance's plot_data (written every few seconds, the
+ * stats file only every minute): relative_time, cycles_done, cur_item,
+ * corpus_count, pending_total, pending_favs, map_size%, saved_crashes,
+ * saved_hangs, max_depth, execs_per_sec, total_execs, edges_found.
+ */
+static void afl_plot_data(struct engine_proc *p, const char *dir)
+{
+	char *path = path_join(dir, "plot_data");
+	FILE *f = fopen(path, "r");
+	char tail[4096], *last = NULL, *s;
+	size_t n;
+
+	free(path);
+	if (!f)
+		return;
+	if (fseek(f, -(long)(sizeof(tail) - 1), SEEK_END) < 0)
+		rewind(f);
+	n = fread(tail, 1, sizeof(tail) - 1, f);
+	fclose(f);
+	tail[n] = '\0';
+	for (s = strtok(tail, "\n"); s; s = strtok(NULL, "\n"))
+		if (s[0] != '#')
+			last = s;
+	if (last) {
+		unsigned long long t, cyc, cur, corpus, pend, favs, crashes, hangs, depth, execs, edges;
+		double map, eps;
+
+		if (sscanf(last, "%llu, %llu, %llu, %llu, %llu, %llu, %lf%%, %llu, %llu, %llu, %lf, %llu, %llu",
+			   &t, &cyc, &cur, &corpus, &pend, &favs, &map, &crashes, &hangs, &depth, &eps,
+			   &execs, &edges) == 13 && execs >= p->execs) {
+			p->execs = execs;
+			p->corpus = corpus;
+			p->crashes = crashes;
+			p->hangs = hangs;
+			p->bitmap_pct = map;
+			p->edges = edges;
+		}
+	}
 }
 
 /* Strip ANSI colour sequences in place (AFL prints them even without a tty). */
@@ -388,9 +449,10 @@ void engine_read_afl_stats(struct fuzz_run *r)
 		FILE *f = fopen(path, "r");
 		char line[512];
 
-		free(dir);
 		free(path);
 		if (f) {
+			struct engine_proc st = *p; /* fuzzer_stats may be older than what we have */
+
 			while (fgets(line, sizeof(line), f)) {
 				char key[64];
 				char val[256];
@@ -398,22 +460,33 @@ void engine_read_afl_stats(struct fuzz_run *r)
 				if (sscanf(line, "%63s : %255[^\n]", key, val) != 2)
 					continue;
 				if (!strcmp(key, "execs_done"))
-					p->execs = strtoull(val, NULL, 10);
+					st.execs = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "saved_crashes") || !strcmp(key, "unique_crashes"))
-					p->crashes = strtoull(val, NULL, 10);
+					st.crashes = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "saved_hangs") || !strcmp(key, "unique_hangs"))
-					p->hangs = strtoull(val, NULL, 10);
+					st.hangs = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "corpus_count") || !strcmp(key, "paths_total"))
-					p->corpus = strtoull(val, NULL, 10);
+					st.corpus = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "edges_found"))
-					p->edges = strtoull(val, NULL, 10);
+					st.edges = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "total_edges"))
-					p->total_edges = strtoull(val, NULL, 10);
+					st.total_edges = strtoull(val, NULL, 10);
 				else if (!strcmp(key, "bitmap_cvg"))
-					p->bitmap_pct = strtod(val, NULL);
+					st.bitmap_pct = strtod(val, NULL);
 			}
 			fclose(f);
+			if (st.execs >= p->execs) {
+				p->execs = st.execs;
+				p->crashes = st.crashes;
+				p->hangs = st.hangs;
+				p->corpus = st.corpus;
+				p->edges = st.edges;
+				p->bitmap_pct = st.bitmap_pct;
+			}
+			p->total_edges = st.total_edges;
 		}
+		afl_plot_data(p, dir);
+		free(dir);
 		execs += p->execs;
 		crashes += p->crashes + p->hangs;
 		if (p->corpus > corpus)
@@ -446,14 +519,22 @@ static void proc_exited(struct fuzz_session *s, struct fuzz_run *r, struct engin
 		close(p->fd);
 		p->fd = -1;
 	}
-	if (r->engine == ENGINE_LIBFUZZER && r->jobs <= 1 && p->saw_finding && p->inited &&
+	if (r->engine == ENGINE_LIBFUZZER && !r->fork_mode && p->saw_finding &&
 	    !*s->interrupted && !r->stopping && left > 3 && r->restarts < 200) {
-		/* Plain libFuzzer stops at a crash: go on for the rest of the time. */
+		/*
+		 * Plain libFuzzer stops at a crash: go on for the rest of the time.
+		 * A crash while loading the corpus would only repeat, so go on in
+		 * -fork=1 mode, which survives crashing inputs.
+		 */
 		r->execs_base += p->last_n;
 		r->restarts++;
+		if (!p->inited) {
+			r->fork_mode = true;
+			r->crashes_base = r->st.crashes;
+		}
 		if (r->log)
-			fprintf(r->log, "\n# kmm: restarting after a finding (%u), %.0f s left\n",
-				r->restarts, left);
+			fprintf(r->log, "\n# kmm: restarting after a finding (%u)%s, %.0f s left\n",
+				r->restarts, r->fork_mode ? " in -fork=1 mode" : "", left);
 		if (spawn_proc(s, r, 0, left) == 0)
 			return;
 	}

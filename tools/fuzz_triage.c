@@ -260,7 +260,7 @@ static void explain(struct buf *rep, const struct kmm_program *p, const struct k
 }
 
 static void signature_of(struct fuzz_session *s, struct fuzz_run *r, const char *path,
-			 struct finding *f)
+			 const char *label, struct finding *f)
 {
 	struct buf in = { 0 }, out = { 0 };
 	struct kmm_program *p = program_new();
@@ -315,7 +315,7 @@ static void signature_of(struct fuzz_session *s, struct fuzz_run *r, const char 
 		spec.argv = argv;
 		spec.env_add = env;
 		st = proc_run("fuzz", &spec, REPLAY_TIMEOUT, &out, 1 << 18, &to);
-		buf_printf(&f->report, "fuzz binary: %s %s -> %s\n", r->replay_bin, path,
+		buf_printf(&f->report, "fuzz binary: %s %s -> %s\n", r->replay_bin, label,
 			   to ? "timed out" : st == 0 ? "exit 0" : "failed");
 		if (out.len && sanitizer_signature(out.data, f->sig, sizeof(f->sig))) {
 			snprintf(f->how, sizeof(f->how), "sanitizer report");
@@ -482,7 +482,7 @@ unsigned triage_run(struct fuzz_session *s, struct fuzz_run *r)
 		const char *input = files.v[i];
 		size_t bl;
 
-		signature_of(s, r, files.v[i], &f);
+		signature_of(s, r, files.v[i], files.v[i], &f);
 		snprintf(key, sizeof(key), "%s\t%s", r->t->name, f.sig);
 		if (strlist_has(&s->seen, key)) {
 			dups++;
@@ -516,7 +516,7 @@ unsigned triage_run(struct fuzz_session *s, struct fuzz_run *r)
 			struct finding m = { 0 };
 			off_t before = file_size(input), after = file_size(min_path);
 
-			signature_of(s, r, min_path, &m);
+			signature_of(s, r, min_path, "<the minimised input>", &m);
 			if (!strcmp(m.sig, f.sig) && after >= 0 && after <= before) {
 				snprintf(note, sizeof(note), "minimised by %s from %lld bytes",
 					 r->engine == ENGINE_AFL ? "afl-tmin" : "libFuzzer -minimize_crash",

@@ -179,9 +179,20 @@ struct kmm_text {
 };
 void kmm_text_printf(struct kmm_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Locking wrappers: no-ops unless cfg.threaded. */
-void zone_lock_(struct kmm_zone *z);
-void zone_unlock_(struct kmm_zone *z);
+/* Locking wrappers: no-ops unless cfg.threaded (inline: a predictable
+ * branch on the single-threaded fast paths). */
+static inline void zone_lock_(struct kmm_zone *z)
+{
+	struct kmm *k = z->sys;
+	if (__builtin_expect(k->cfg.threaded, 0))
+		k->plat->lock(k->plat->ctx, &z->lock);
+}
+static inline void zone_unlock_(struct kmm_zone *z)
+{
+	struct kmm *k = z->sys;
+	if (__builtin_expect(k->cfg.threaded, 0))
+		k->plat->unlock(k->plat->ctx, &z->lock);
+}
 
 /* ---- contracts between the page allocator files ----------------------- */
 

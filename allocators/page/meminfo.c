@@ -6,7 +6,7 @@
  *
  * A failed allocation without __GFP_NOWARN produces one report:
  *
- *   kmm: page allocation failure: order:3, mode:0x2cc0(GFP_KERNEL|__GFP_NOWARN), nodemask=(null)
+ *   kmm: page allocation failure: order:3, mode:0x20f000(GFP_KERNEL|__GFP_ZERO), nodemask=(null)
  *   Mem-Info:
  *   active_anon:0 inactive_anon:0 isolated_anon:0
  *   ...
@@ -59,12 +59,38 @@ static void nodelist_text(struct kmm_text *t, kmm_nodemask_t mask)
 	}
 }
 
-static uint64_t zone_free_pcp(const struct kmm *k, const struct kmm_zone *z)
+/*
+ * What the dump prints of one zone, copied under the zone lock: the dump is
+ * built from these, so no zone lock is held while text is formatted or the
+ * report is emitted.
+ */
+struct zone_snap {
+	uint64_t free, boost, wmark[NR_WMARK], highatomic, lowmem_reserve[KMM_NR_ZONES];
+	uint64_t free_pcp, local_pcp;
+	uint64_t nr[KMM_NR_ORDERS];     /* free blocks per order */
+	unsigned types[KMM_NR_ORDERS];  /* bit t: the type-t list of that order is non-empty */
+};
+
+static void zone_snap(struct kmm *k, struct kmm_zone *z, struct zone_snap *s)
 {
-	uint64_t sum = 0;
-	for (unsigned c = 0; z->pcp && c < k->nr_cpus; c++)
-		sum += z->pcp[c].count;
-	return sum;
+	unsigned cpu = current_cpu_(k);
+
+	zone_lock_(z);
+	s->free = z->free_pages;
+	s->boost = z->wmark_boost;
+	memcpy(s->wmark, z->wmark, sizeof(s->wmark));
+	s->highatomic = z->nr_reserved_highatomic;
+	memcpy(s->lowmem_reserve, z->lowmem_reserve, sizeof(s->lowmem_reserve));
+	s->free_pcp = z->pcp ? zone_pcp_pages_(z) : 0;
+	s->local_pcp = z->pcp ? z->pcp[cpu].count : 0;
+	for (int o = 0; o < KMM_NR_ORDERS; o++) {
+		s->nr[o] = z->free_area[o].nr_free;
+		s->types[o] = 0;
+		for (int mt = 0; mt < KMM_MIGRATE_TYPES; mt++)
+			if (!list_empty(&z->free_area[o].free_list[mt]))
+				s->types[o] |= 1u << mt;
+	}
+	zone_unlock_(z);
 }
 
 /* show_migration_types(): which lists of one order are non-empty. */
@@ -94,19 +120,22 @@ struct show_filter {
 
 static bool zone_shown(const struct kmm_zone *z, const struct show_filter *f)
 {
-	return z->populated && z->idx <= f->max_zone && (f->nodes & (1u << z->node));
+	/* populated_zone(): present pages, managed or not. */
+	return z->present_pages && z->idx <= f->max_zone && (f->nodes & (1u << z->node));
 }
 
 static void show_free_areas(struct kmm *k, struct kmm_text *t, const struct show_filter *f)
 {
+	struct zone_snap snap[KMM_MAX_NODES][KMM_NR_ZONES];
 	uint64_t free = 0, free_pcp = 0;
 
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
-			const struct kmm_zone *z = &k->nodes[n].zones[zi];
-			free += z->free_pages;
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			zone_snap(k, z, &snap[n][zi]);
+			free += snap[n][zi].free;
 			if (zone_shown(z, f))
-				free_pcp += zone_free_pcp(k, z);
+				free_pcp += snap[n][zi].free_pcp;
 		}
 	}
 	kmm_text_printf(t, "active_anon:0 inactive_anon:0 isolated_anon:0\n"
@@ -138,7 +167,7 @@ static void show_free_areas(struct kmm *k, struct kmm_text *t, const struct show
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
 			const struct kmm_zone *z = &k->nodes[n].zones[zi];
-			uint64_t boost = z->wmark_boost;
+			const struct zone_snap *s = &snap[n][zi];
 			if (!zone_shown(z, f))
 				continue;
 			kmm_text_printf(t, "Node %u %s free:%llukB boost:%llukB min:%llukB low:%llukB"
@@ -147,42 +176,30 @@ static void show_free_areas(struct kmm *k, struct kmm_text *t, const struct show
 					   " unevictable:0kB writepending:0kB present:%llukB"
 					   " managed:%llukB mlocked:0kB bounce:0kB free_pcp:%llukB"
 					   " local_pcp:%llukB free_cma:0kB\n",
-					n, kmm_zone_name((enum kmm_zone_type)zi), K(z->free_pages),
-					K(boost), K(z->wmark[WMARK_MIN] + boost),
-					K(z->wmark[WMARK_LOW] + boost), K(z->wmark[WMARK_HIGH] + boost),
-					K(z->nr_reserved_highatomic), K(z->present_pages),
-					K(z->managed_pages), K(zone_free_pcp(k, z)),
-					K(z->pcp ? z->pcp[k->cur_cpu].count : 0));
+					n, kmm_zone_name((enum kmm_zone_type)zi), K(s->free), K(s->boost),
+					K(s->wmark[WMARK_MIN] + s->boost), K(s->wmark[WMARK_LOW] + s->boost),
+					K(s->wmark[WMARK_HIGH] + s->boost), K(s->highatomic),
+					K(z->present_pages), K(z->managed_pages), K(s->free_pcp),
+					K(s->local_pcp));
 			kmm_text_printf(t, "lowmem_reserve[]:");
 			for (int i = 0; i < KMM_NR_ZONES; i++)
-				kmm_text_printf(t, " %lld", (long long)z->lowmem_reserve[i]);
+				kmm_text_printf(t, " %lld", (long long)s->lowmem_reserve[i]);
 			kmm_text_printf(t, "\n");
 		}
 	}
 
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
-			struct kmm_zone *z = &k->nodes[n].zones[zi];
-			uint64_t nr[KMM_NR_ORDERS], total = 0;
-			unsigned types[KMM_NR_ORDERS];
-
-			if (!zone_shown(z, f))
+			const struct zone_snap *s = &snap[n][zi];
+			uint64_t total = 0;
+			if (!zone_shown(&k->nodes[n].zones[zi], f))
 				continue;
-			zone_lock_(z);
-			for (int o = 0; o < KMM_NR_ORDERS; o++) {
-				nr[o] = z->free_area[o].nr_free;
-				total += nr[o] << o;
-				types[o] = 0;
-				for (int mt = 0; mt < KMM_MIGRATE_TYPES; mt++)
-					if (!list_empty(&z->free_area[o].free_list[mt]))
-						types[o] |= 1u << mt;
-			}
-			zone_unlock_(z);
 			kmm_text_printf(t, "Node %u %s: ", n, kmm_zone_name((enum kmm_zone_type)zi));
 			for (int o = 0; o < KMM_NR_ORDERS; o++) {
-				kmm_text_printf(t, "%llu*%llukB ", (unsigned long long)nr[o], K(1) << o);
-				if (nr[o])
-					migration_types_text(t, types[o]);
+				total += s->nr[o] << o;
+				kmm_text_printf(t, "%llu*%llukB ", (unsigned long long)s->nr[o], K(1) << o);
+				if (s->nr[o])
+					migration_types_text(t, s->types[o]);
 			}
 			kmm_text_printf(t, "= %llukB\n", K(total));
 		}
@@ -200,8 +217,6 @@ static void show_mem(struct kmm *k, struct kmm_text *t, const struct show_filter
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
 			const struct kmm_zone *z = &k->nodes[n].zones[zi];
-			if (!z->populated)
-				continue;
 			total += z->present_pages;
 			reserved += z->present_pages - z->managed_pages;
 			if (zi == KMM_ZONE_HIGHMEM)
@@ -227,10 +242,9 @@ static size_t report_size(const struct kmm *k)
 
 void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct alloc_context *ac)
 {
-	char first[256], names[256], small[4096];
+	char first[256], names[256];
 	struct kmm_text t = { first, 0, sizeof(first), false };
 	kmm_nodemask_t mask = ac ? ac->nodemask : all_nodes(k);
-	size_t big_size = 0;
 
 	if (gfp & KMM___GFP_NOWARN)
 		return;
@@ -248,25 +262,17 @@ void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct allo
 		nodelist_text(&t, mask);
 	kmm_text_printf(&t, "\n");
 
-	/* Nobody listens: count the report without building the dump. */
-	if (!k->cfg.sink.emit) {
+	/* Nobody listens: count the report without building the dump. Without
+	 * metadata memory for the dump, the first line has to do. */
+	size_t size = report_size(k);
+	char *big = k->cfg.sink.emit ? k->plat->meta_alloc(k->plat->ctx, size) : NULL;
+	if (!big) {
 		kmm_report(k, KMM_REPORT_ALLOC_FAILURE, "%s", first);
 		return;
 	}
 
-	/* The dump needs more room than the stack should give; fall back to a
-	 * short one if metadata memory is not to be had. */
-	struct kmm_text dump = { small, 0, sizeof(small), false };
-	if (k->plat && k->plat->meta_alloc) {
-		big_size = report_size(k);
-		char *big = k->plat->meta_alloc(k->plat->ctx, big_size);
-		if (big)
-			dump = (struct kmm_text){ big, 0, big_size, false };
-		else
-			big_size = 0;
-	}
+	struct kmm_text dump = { big, 0, size, false };
 	kmm_text_printf(&dump, "%s", first);
-
 	enum kmm_zone_type hz = kmm_gfp_zone(gfp);
 	struct show_filter f = { all_nodes(k), hz >= KMM_NR_ZONES ? KMM_NR_ZONES - 1 : (int)hz };
 	/* Only requests that could have reclaimed are held to their nodemask. */
@@ -275,6 +281,5 @@ void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct allo
 	show_mem(k, &dump, &f);
 
 	kmm_report(k, KMM_REPORT_ALLOC_FAILURE, "%s", dump.buf);
-	if (big_size)
-		k->plat->meta_free(k->plat->ctx, dump.buf, big_size);
+	k->plat->meta_free(k->plat->ctx, big, size);
 }

@@ -26,8 +26,11 @@
  * kernel multiplies by MAX_NUMNODES; any factor above the largest load
  * (nr_nodes - 1) gives the same order, so KMM_MAX_NODES serves.
  * "Has memory" means at least one populated zone; "populated" here is the
- * allocator's z->populated (managed pages > 0). A node without memory gets
- * no place in anyone's list, and its own list starts at its best neighbour.
+ * allocator's z->populated (managed pages > 0) where the kernel looks at
+ * present pages: a zone whose present pages are all reserved can serve
+ * nothing, so leaving it out changes no placement (only, in that corner,
+ * which node numa_* counts as preferred). A node without memory gets no
+ * place in anyone's list, and its own list starts at its best neighbour.
  *
  * Memory policy (mm/mempolicy.c). One simulated task. alloc_pages() without
  * a node asks the policy for a preferred node and an allowed mask:
@@ -44,6 +47,10 @@
  * whose highest zone is below policy_zone), and there is no cpuset or
  * home_node. Interleave starts at the lowest node of the mask after every
  * set_mempolicy(), as the kernel's il_prev = MAX_NUMNODES - 1 makes it.
+ *
+ * Threads: interleave state moves with relaxed atomics, so threads sharing
+ * the task interleave without a data race (in an order that is theirs);
+ * kmm_set_mempolicy() itself must not race with allocations.
  *
  * Counters (zone_statistics()). The preferred zone is the first zone of the
  * walk: the first entry of ac->zonelist allowed by highest_zoneidx and

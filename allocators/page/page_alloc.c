@@ -117,10 +117,12 @@ static inline struct kmm_page *rmqueue_(struct kmm_zone *z, unsigned cpu, unsign
 /*
  * get_page_from_freelist(): the first allowed zone above the watermark that
  * has the block. Returns the page prepared (state set, counted); the arena
- * side (tracking, zeroing) is the caller's.
+ * side (tracking, zeroing) is the caller's. Always inlined: with the fast
+ * path's constant alloc_flags the reserve and highatomic branches fold away.
  */
-static struct kmm_page *get_page_from_freelist_(struct kmm *k, kmm_gfp_t gfp, unsigned order,
-						unsigned alloc_flags, const struct alloc_context *ac)
+static inline __attribute__((always_inline)) struct kmm_page *
+get_page_from_freelist_(struct kmm *k, kmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
+			const struct alloc_context *ac)
 {
 	const int hz = (int)ac->highest_zoneidx;
 	const int mt = ac->migratetype;
@@ -164,8 +166,8 @@ static void wake_all_kswapds_(const struct alloc_context *ac)
 	}
 }
 
-static struct kmm_page *__alloc_pages_slowpath_(struct kmm *k, kmm_gfp_t gfp, unsigned order,
-						const struct alloc_context *ac)
+__attribute__((noinline)) static struct kmm_page *__alloc_pages_slowpath_(struct kmm *k, kmm_gfp_t gfp, unsigned order,
+									   const struct alloc_context *ac)
 {
 	const bool can_direct_reclaim = gfp & KMM___GFP_DIRECT_RECLAIM;
 	unsigned alloc_flags = gfp_to_alloc_flags_(gfp, order);
@@ -224,7 +226,7 @@ static inline void *finish_alloc_(struct kmm *k, struct kmm_page *page, kmm_gfp_
 	return addr;
 }
 
-static struct kmm_page *alloc_fail_(struct kmm *k)
+__attribute__((cold, noinline)) static struct kmm_page *alloc_fail_(struct kmm *k)
 {
 	count_vm_(k, KMM_PGALLOC_FAIL, 1);
 	return NULL;

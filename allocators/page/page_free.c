@@ -137,16 +137,26 @@ static inline void free_to_pcp_(struct kmm_zone *z, struct kmm_page *page, kmm_p
 		free_pcppages_bulk_(z, pcp, pcp->batch, pindex);
 }
 
-static void __free_pages_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn, unsigned order)
+/* The state did not match a live block of this order: say why (kept out
+ * of line so the correct free carries no report buffers). */
+__attribute__((cold, noinline)) static void bad_free_(struct kmm *k, struct kmm_zone *z, kmm_pfn_t pfn,
+						     unsigned order)
+{
+	char why[160];
+	zone_lock_(z);
+	classify_bad_free_(k, pfn, order, why, sizeof(why));
+	zone_unlock_(z);
+	bad_page_(k, pfn, why);
+}
+
+static inline void __free_pages_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn, unsigned order)
 {
 	struct kmm_zone *z = page_zone_(k, page);
-	char why[160];
 
 	zone_lock_(z);
 	if (kmm_unlikely((page->flags & ~(uint32_t)PG_head) != PG_allocated || page->private_ != order)) {
-		classify_bad_free_(k, pfn, order, why, sizeof(why));
 		zone_unlock_(z);
-		bad_page_(k, pfn, why);
+		bad_free_(k, z, pfn, order);
 		return;
 	}
 	if (page->flags & PG_head) {
@@ -169,6 +179,26 @@ static void __free_pages_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn, u
 	count_vm_(k, KMM_PGFREE, 1u << order);
 }
 
+/* A pointer that names no struct page of this system, or a bad order. */
+__attribute__((cold, noinline)) static void bad_pointer_(struct kmm *k, const struct kmm_page *page, uintptr_t off,
+							uintptr_t pfn, unsigned order)
+{
+	char why[120];
+	kmm_pfn_t shown = KMM_PFN_NONE;
+
+	if (!page)
+		snprintf(why, sizeof(why), "freeing a NULL struct page");
+	else if ((uintptr_t)page < (uintptr_t)k->pages || pfn >= k->total_pages)
+		snprintf(why, sizeof(why), "struct page pointer outside this system");
+	else if (off % sizeof(struct kmm_page))
+		snprintf(why, sizeof(why), "pointer inside the struct page array but not on a struct page boundary");
+	else {
+		shown = (kmm_pfn_t)pfn;
+		snprintf(why, sizeof(why), "order %u > MAX_ORDER %d", order, KMM_MAX_ORDER);
+	}
+	bad_page_(k, shown, why);
+}
+
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 {
 	uintptr_t off = (uintptr_t)page - (uintptr_t)k->pages;
@@ -176,19 +206,7 @@ void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 
 	if (kmm_unlikely((uintptr_t)page < (uintptr_t)k->pages || pfn >= k->total_pages ||
 			 off % sizeof(struct kmm_page) || order > KMM_MAX_ORDER)) {
-		char why[120];
-		kmm_pfn_t shown = KMM_PFN_NONE;
-		if (!page)
-			snprintf(why, sizeof(why), "freeing a NULL struct page");
-		else if ((uintptr_t)page < (uintptr_t)k->pages || pfn >= k->total_pages)
-			snprintf(why, sizeof(why), "struct page pointer outside this system");
-		else if (off % sizeof(struct kmm_page))
-			snprintf(why, sizeof(why), "pointer inside the struct page array but not on a struct page boundary");
-		else {
-			shown = (kmm_pfn_t)pfn;
-			snprintf(why, sizeof(why), "order %u > MAX_ORDER %d", order, KMM_MAX_ORDER);
-		}
-		bad_page_(k, shown, why);
+		bad_pointer_(k, page, off, pfn, order);
 		return;
 	}
 	__free_pages_(k, page, (kmm_pfn_t)pfn, order);

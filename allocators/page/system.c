@@ -224,20 +224,6 @@ static void config_fill_defaults_(struct kmm_config *c)
 
 /* ---- locks and CPUs ---------------------------------------------------- */
 
-void zone_lock_(struct kmm_zone *z)
-{
-	struct kmm *k = z->sys;
-	if (kmm_unlikely(k->cfg.threaded))
-		k->plat->lock(k->plat->ctx, &z->lock);
-}
-
-void zone_unlock_(struct kmm_zone *z)
-{
-	struct kmm *k = z->sys;
-	if (kmm_unlikely(k->cfg.threaded))
-		k->plat->unlock(k->plat->ctx, &z->lock);
-}
-
 unsigned kmm_current_cpu_slow_(const struct kmm *k)
 {
 	unsigned cpu = k->plat->current_cpu(k->plat->ctx);

@@ -15,6 +15,9 @@
  *                 watermarks (boost included, as min_wmark_pages() and
  *                 friends report them), sizes, protection (lowmem_reserve),
  *                 and for populated zones the pcp lists of every CPU;
+ *
+ * "Populated" in the views is the kernel's populated_zone(): present pages,
+ * managed or not (the allocator's own z->populated means managed pages).
  *   vmstat        "name value" lines: the kernel's names where the kernel
  *                 has the counter, libkmm's own after them;
  *   numastat      the sysfs numastat block, once per node under a "Node N:"
@@ -26,8 +29,11 @@
  * (cma, promo, high_min/high_max) carry the value they have here (0, the
  * watermark formula, the fixed pcp high).
  *
- * Reading a zone's free lists takes the zone lock (threaded mode); counts per
- * migrate type walk the lists, so they cost O(free blocks) like the kernel's.
+ * Zone state is read under the zone lock (threaded mode) and the writer is
+ * only called with no lock held. Counts per migrate type walk the free lists:
+ * pagetypeinfo walks each one (capped like the kernel's), kmm_zone_info()
+ * every one but MOVABLE's. The pageblock table counts every block the zone
+ * spans, holes included (the kernel skips only blocks without a memmap).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -119,14 +125,7 @@ uint64_t kmm_vm_event(const struct kmm *k, enum kmm_vm_item item)
 {
 	if (!k || (unsigned)item >= KMM_NR_VM_ITEMS)
 		return 0;
-	if (item == KMM_PGALLOC) {
-		/* The kernel keeps pgalloc per zone only; the total is their sum. */
-		uint64_t sum = 0;
-		for (unsigned n = 0; n < k->nr_nodes; n++)
-			for (int z = 0; z < KMM_NR_ZONES; z++)
-				sum += __atomic_load_n(&k->nodes[n].zones[z].vm_pgalloc, __ATOMIC_RELAXED);
-		return sum;
-	}
+	/* KMM_PGALLOC is also kept per zone (pgalloc_<zone> in vmstat). */
 	return __atomic_load_n(&k->vm[item], __ATOMIC_RELAXED);
 }
 
@@ -173,10 +172,14 @@ static void pr(struct printer *p, const char *fmt, ...)
 	p->len += (size_t)n;
 }
 
+/* The kernel's populated_zone(): present pages, managed or not. */
+static bool zone_present(const struct kmm_zone *z) { return z->present_pages != 0; }
+
+/* N_MEMORY: a node with a present page. */
 static bool node_has_memory(const struct kmm *k, unsigned nid)
 {
 	for (int z = 0; z < KMM_NR_ZONES; z++)
-		if (k->nodes[nid].zones[z].populated)
+		if (zone_present(&k->nodes[nid].zones[z]))
 			return true;
 	return false;
 }
@@ -189,7 +192,7 @@ static void show_buddyinfo(struct kmm *k, struct printer *p)
 			struct kmm_zone *z = &k->nodes[n].zones[zi];
 			uint64_t nr[KMM_NR_ORDERS];
 
-			if (!z->populated)
+			if (!zone_present(z))
 				continue;
 			zone_lock_(z);
 			for (int o = 0; o < KMM_NR_ORDERS; o++)
@@ -226,7 +229,7 @@ static void show_pagetypeinfo(struct kmm *k, struct printer *p)
 		pr(p, "\n");
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zi];
-			if (!z->populated)
+			if (!zone_present(z))
 				continue;
 			for (int t = 0; t < KMM_MIGRATE_TYPES; t++) {
 				pr(p, "Node %4u, zone %8s, type %12s ", n,
@@ -251,7 +254,7 @@ static void show_pagetypeinfo(struct kmm *k, struct printer *p)
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zi];
 			uint64_t count[KMM_MIGRATE_TYPES] = { 0 };
-			if (!z->populated)
+			if (!zone_present(z))
 				continue;
 			zone_lock_(z);
 			for (uint64_t b = 0; z->pageblock_mt && b < zone_pageblocks(k, z); b++)
@@ -266,47 +269,74 @@ static void show_pagetypeinfo(struct kmm *k, struct printer *p)
 	}
 }
 
+/* What zoneinfo prints of one zone, copied under its lock so that the
+ * caller's writer never runs with a zone lock held. */
+struct zoneinfo_snap {
+	uint64_t free, boost, wmark[NR_WMARK], lowmem_reserve[KMM_NR_ZONES];
+	uint32_t count[KMM_MAX_CPUS], high[KMM_MAX_CPUS], batch[KMM_MAX_CPUS];
+};
+
+static void zoneinfo_snap(struct kmm *k, struct kmm_zone *z, struct zoneinfo_snap *s)
+{
+	zone_lock_(z);
+	s->free = z->free_pages;
+	s->boost = z->wmark_boost;
+	memcpy(s->wmark, z->wmark, sizeof(s->wmark));
+	memcpy(s->lowmem_reserve, z->lowmem_reserve, sizeof(s->lowmem_reserve));
+	/* A zone with present but no managed pages has no pcp lists: zeros. */
+	memset(s->count, 0, sizeof(s->count));
+	memset(s->high, 0, sizeof(s->high));
+	memset(s->batch, 0, sizeof(s->batch));
+	for (unsigned c = 0; z->pcp && c < k->nr_cpus; c++) {
+		s->count[c] = z->pcp[c].count;
+		s->high[c] = z->pcp[c].high;
+		s->batch[c] = z->pcp[c].batch;
+	}
+	zone_unlock_(z);
+}
+
 /* /proc/zoneinfo: zoneinfo_show_print() for every zone, populated or not. */
 static void show_zoneinfo(struct kmm *k, struct printer *p)
 {
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zi];
-			uint64_t boost = z->wmark_boost;
-			uint64_t min = z->wmark[WMARK_MIN], low = z->wmark[WMARK_LOW];
-			uint64_t high = z->wmark[WMARK_HIGH];
+			struct zoneinfo_snap s;
+			zoneinfo_snap(k, z, &s);
+			uint64_t min = s.wmark[WMARK_MIN], low = s.wmark[WMARK_LOW];
+			uint64_t high = s.wmark[WMARK_HIGH];
 			/* WMARK_PROMO sits one watermark step above high. */
 			uint64_t promo = high + (high - low);
 
 			pr(p, "Node %u, zone %8s", n, kmm_zone_name((enum kmm_zone_type)zi));
-			pr(p, "\n  pages free     %llu", (unsigned long long)z->free_pages);
-			pr(p, "\n        boost    %llu", (unsigned long long)boost);
-			pr(p, "\n        min      %llu", (unsigned long long)(min + boost));
-			pr(p, "\n        low      %llu", (unsigned long long)(low + boost));
-			pr(p, "\n        high     %llu", (unsigned long long)(high + boost));
-			pr(p, "\n        promo    %llu", (unsigned long long)(promo + boost));
+			pr(p, "\n  pages free     %llu", (unsigned long long)s.free);
+			pr(p, "\n        boost    %llu", (unsigned long long)s.boost);
+			pr(p, "\n        min      %llu", (unsigned long long)(min + s.boost));
+			pr(p, "\n        low      %llu", (unsigned long long)(low + s.boost));
+			pr(p, "\n        high     %llu", (unsigned long long)(high + s.boost));
+			pr(p, "\n        promo    %llu", (unsigned long long)(promo + s.boost));
 			pr(p, "\n        spanned  %lu", (unsigned long)z->spanned_pages);
 			pr(p, "\n        present  %lu", (unsigned long)z->present_pages);
 			pr(p, "\n        managed  %lu", (unsigned long)z->managed_pages);
 			pr(p, "\n        cma      %lu", 0ul);
-			pr(p, "\n        protection: (%lld", (long long)z->lowmem_reserve[0]);
+			pr(p, "\n        protection: (%lld", (long long)s.lowmem_reserve[0]);
 			for (int i = 1; i < KMM_NR_ZONES; i++)
-				pr(p, ", %lld", (long long)z->lowmem_reserve[i]);
+				pr(p, ", %lld", (long long)s.lowmem_reserve[i]);
 			pr(p, ")");
-			if (!z->populated) {
+			if (!zone_present(z)) {
 				pr(p, "\n");
 				continue;
 			}
-			pr(p, "\n      %-12s %llu", "nr_free_pages", (unsigned long long)z->free_pages);
+			pr(p, "\n      %-12s %llu", "nr_free_pages", (unsigned long long)s.free);
 			pr(p, "\n  pagesets");
-			for (unsigned c = 0; z->pcp && c < k->nr_cpus; c++) {
-				const struct per_cpu_pages *pcp = &z->pcp[c];
+			for (unsigned c = 0; c < k->nr_cpus; c++) {
 				pr(p, "\n    cpu: %u", c);
-				pr(p, "\n              count:    %u", pcp->count);
-				pr(p, "\n              high:     %u", pcp->high);
-				pr(p, "\n              batch:    %u", pcp->batch);
-				pr(p, "\n              high_min: %u", pcp->high);
-				pr(p, "\n              high_max: %u", pcp->high);
+				pr(p, "\n              count:    %u", s.count[c]);
+				pr(p, "\n              high:     %u", s.high[c]);
+				pr(p, "\n              batch:    %u", s.batch[c]);
+				/* libkmm's high is fixed, so the kernel's range is one value. */
+				pr(p, "\n              high_min: %u", s.high[c]);
+				pr(p, "\n              high_max: %u", s.high[c]);
 			}
 			pr(p, "\n  node_unreclaimable:  %u", 0u);
 			pr(p, "\n  start_pfn:           %lu", (unsigned long)z->start_pfn);
@@ -332,10 +362,16 @@ static uint64_t node_numa_sum(const struct kmm *k, enum kmm_numa_item item)
  * libkmm's own counters last. */
 static void show_vmstat(struct kmm *k, struct printer *p)
 {
-	uint64_t free = 0;
-	for (unsigned n = 0; n < k->nr_nodes; n++)
-		for (int z = 0; z < KMM_NR_ZONES; z++)
-			free += k->nodes[n].zones[z].free_pages;
+	uint64_t free = 0, pgalloc[KMM_NR_ZONES] = { 0 };
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zi];
+			zone_lock_(z);
+			free += z->free_pages;
+			pgalloc[zi] += z->vm_pgalloc;
+			zone_unlock_(z);
+		}
+	}
 	pr(p, "nr_free_pages %llu\n", (unsigned long long)free);
 
 	static const char *const numa_names[KMM_NR_NUMA_ITEMS] = {
@@ -346,12 +382,8 @@ static void show_vmstat(struct kmm *k, struct printer *p)
 		pr(p, "%s %llu\n", numa_names[i],
 		   (unsigned long long)node_numa_sum(k, (enum kmm_numa_item)i));
 
-	for (int z = 0; z < KMM_NR_ZONES; z++) {
-		uint64_t sum = 0;
-		for (unsigned n = 0; n < k->nr_nodes; n++)
-			sum += k->nodes[n].zones[z].vm_pgalloc;
-		pr(p, "pgalloc_%s %llu\n", zone_suffix[z], (unsigned long long)sum);
-	}
+	for (int z = 0; z < KMM_NR_ZONES; z++)
+		pr(p, "pgalloc_%s %llu\n", zone_suffix[z], (unsigned long long)pgalloc[z]);
 	pr(p, "allocstall %llu\n", (unsigned long long)kmm_vm_event(k, KMM_ALLOCSTALL));
 	pr(p, "pgfree %llu\n", (unsigned long long)kmm_vm_event(k, KMM_PGFREE));
 

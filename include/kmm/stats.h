@@ -19,7 +19,7 @@ struct kmm_zone_info {
 	uint32_t managed_pages;  /* present - reserved: what the buddy allocator owns */
 	uint64_t free_pages;     /* NR_FREE_PAGES: pages in the buddy free lists */
 	uint64_t pcp_pages;      /* pages on all CPUs' pcp lists of this zone */
-	uint64_t wmark_min, wmark_low, wmark_high, wmark_boost;
+	uint64_t wmark_min, wmark_low, wmark_high, wmark_boost; /* min/low/high without the boost */
 	uint64_t lowmem_reserve[KMM_NR_ZONES]; /* protection against allocs whose highest zone is i */
 	uint64_t nr_free[KMM_NR_ORDERS][KMM_MIGRATE_TYPES]; /* free blocks per order per type */
 	uint64_t nr_reserved_highatomic;
@@ -53,7 +53,8 @@ enum kmm_numa_item {
 	KMM_NUMA_OTHER,          /* allocated on a node other than the CPU's */
 	KMM_NR_NUMA_ITEMS
 };
-/* Counted in pages, per node, as the kernel's numastat. */
+/* Per node, as the kernel's numastat: in pages, except interleave_hit, which
+ * the kernel counts in allocations. */
 uint64_t kmm_numa_stat(const struct kmm *k, int nid, enum kmm_numa_item item);
 
 enum kmm_view {
