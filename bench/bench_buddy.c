@@ -175,7 +175,7 @@ out:
 
 unsigned bench_buddy(const struct bench_opts *o, struct bench_row *rows)
 {
-	size_t n = (size_t)(2000000 * o->scale) + 1;
+	size_t n = (size_t)(2000000 * o->scale);
 	uint32_t *ops0 = gen_ops(n, 0, o->seed), *ops3 = gen_ops(n, 3, o->seed);
 	static const struct {
 		const char *name;

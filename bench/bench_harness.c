@@ -172,13 +172,15 @@ static int run_raw(const struct program_buf *p)
 
 unsigned bench_harness(const struct bench_opts *o, struct bench_row *rows)
 {
-	uint32_t n = (uint32_t)(o->harness_ops * (o->scale < 1.0 ? o->scale : 1.0)) + 1;
+	uint32_t n = (uint32_t)(o->harness_ops * (o->scale < 1.0 ? o->scale : 1.0));
 	struct program_buf p;
 	struct bench_row *row = &rows[0];
 	struct kmm_exec_result res;
 	uint64_t allocs_ok = 0, allocs_failed = 0;
 	double raw, checked;
 
+	if (n == 0)
+		n = 1;
 	printf("harness: generating a %u-op program (seed %llu) ...\n", n,
 		(unsigned long long)o->seed);
 	fflush(stdout);

@@ -100,8 +100,8 @@ static double floor_batch(struct freelist_floor *f, uint64_t nbatches, uint64_t 
 
 unsigned bench_pcp(const struct bench_opts *o, struct bench_row *rows)
 {
-	uint64_t n = (uint64_t)(4000000 * o->scale) + 1;
-	uint64_t nb = n / BATCH + 1;
+	uint64_t n = (uint64_t)(4000000 * o->scale);
+	uint64_t nb = n / BATCH;
 	uint64_t kfail = 0, ffail = 0;
 	struct freelist_floor f;
 	struct kmm *k;

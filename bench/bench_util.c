@@ -128,11 +128,12 @@ static void cpu_model(char *buf, size_t len)
 
 void bench_print_machine(FILE *out, const char *argv0)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	char model[160];
+	double load[1];
 
 	cpu_model(model, sizeof(model));
-	fprintf(out, "machine:  %s, nproc %ld (online), nothing pinned\n", model,
-		sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(out, "machine:  %s, nproc %ld (online), nothing pinned\n", model, ncpu);
 #if defined(__clang__)
 	fprintf(out, "compiler: clang %s\n", __clang_version__);
 #elif defined(__GNUC__)
@@ -145,6 +146,13 @@ void bench_print_machine(FILE *out, const char *argv0)
 		     "Valgrind client requests %s\n",
 		KMM_BENCH_DEBUG_CEILING, KMM_BENCH_VALGRIND ? "compiled in" : "off");
 	fprintf(out, "clock:    %s\n", bench_clock_name());
+	if (getloadavg(load, 1) == 1) {
+		fprintf(out, "load:     %.2f (1-minute average) on %ld CPUs%s\n", load[0], ncpu,
+			load[0] > 0.75 * (double)ncpu && bench_clock == CLOCK_MONOTONIC
+				? ": busy. Wall-clock figures include time other processes "
+				  "ran; rerun when idle or with --clock cpu"
+				: "");
+	}
 	fprintf(out, "binary:   %s\n", argv0);
 #ifndef __OPTIMIZE__
 	fprintf(out, "WARNING:  this binary was built without optimisation; the numbers "

@@ -110,7 +110,7 @@ echo
 # median of numbers given one a line on stdin
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-declare -A result
+declare -A result cpu_result
 status=0
 for t in "${targets[@]}"; do
 	bin="$(find_binary "$t")"
@@ -121,14 +121,20 @@ for t in "${targets[@]}"; do
 		echo "  $t: no shipped corpus found; starting from an empty one"
 	fi
 	rates=()
+	cpu_rates=()
 	for r in $(seq 1 "$runs"); do
 		corpus="$work/$t-corpus-$r"
 		mkdir -p "$corpus" "$work/$t-artifacts-$r"
 		if [ -n "$seeds" ]; then cp -r "$seeds/." "$corpus/"; fi
 		log="$work/$t-$r.log"
 		rc=0
-		"$bin" -max_len=256 -max_total_time="$seconds" -print_final_stats=1 \
-			-artifact_prefix="$work/$t-artifacts-$r/" "$corpus" >"$log" 2>&1 || rc=$?
+		# bash's `time` gives the fuzzer's CPU seconds (user + sys), so a busy
+		# machine can be told apart from a slow target.
+		TIMEFORMAT='%U %S'
+		{ time "$bin" -max_len=256 -max_total_time="$seconds" -print_final_stats=1 \
+			-artifact_prefix="$work/$t-artifacts-$r/" "$corpus" >"$log" 2>&1 || rc=$?; } \
+			2>"$work/$t-$r.time"
+		cpu="$(awk '{printf "%.2f", $1 + $2}' "$work/$t-$r.time" 2>/dev/null || echo 0)"
 		rate="$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' "$log" | tail -n1)"
 		execs="$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -n1)"
 		if [ -z "$rate" ]; then
@@ -146,7 +152,13 @@ for t in "${targets[@]}"; do
 			note="  (stopped early, exit $rc: a crash or mismatch; artifact and log kept in $keep)"
 			status=2
 		fi
-		printf '  %-12s run %d: %8s exec/s  (%s execs in %ss)%s\n' "$t" "$r" "$rate" "${execs:-?}" "$seconds" "$note"
+		per_cpu="-"
+		if [ -n "$execs" ] && awk -v c="$cpu" 'BEGIN {exit !(c > 0)}'; then
+			per_cpu="$(awk -v e="$execs" -v c="$cpu" 'BEGIN {printf "%.0f", e / c}')"
+			cpu_rates+=("$per_cpu")
+		fi
+		printf '  %-12s run %d: %8s exec/s  (%s execs in %ss wall, %ss CPU: %s exec per CPU-second)%s\n' \
+			"$t" "$r" "$rate" "${execs:-?}" "$seconds" "$cpu" "$per_cpu" "$note"
 		rates+=("$rate")
 	done
 	if [ ${#rates[@]} -gt 0 ]; then
@@ -154,15 +166,20 @@ for t in "${targets[@]}"; do
 	else
 		result[$t]=""
 	fi
+	if [ ${#cpu_rates[@]} -gt 0 ]; then
+		cpu_result[$t]="$(printf '%s\n' "${cpu_rates[@]}" | median)"
+	else
+		cpu_result[$t]="-"
+	fi
 done
 
 echo
-printf '%-14s %14s %10s  %s\n' "target" "median exec/s" "target" "result"
-printf '%-14s %14s %10s  %s\n' "------" "-------------" "------" "------"
+printf '%-14s %14s %18s %10s  %s\n' "target" "median exec/s" "exec/CPU-second" "target" "result"
+printf '%-14s %14s %18s %10s  %s\n' "------" "-------------" "---------------" "------" "------"
 for t in "${targets[@]}"; do
 	m="${result[$t]}"
 	if [ -z "$m" ]; then
-		printf '%-14s %14s %10s  %s\n' "$t" "-" "-" "ERROR"
+		printf '%-14s %14s %18s %10s  %s\n' "$t" "-" "-" "-" "ERROR"
 		continue
 	fi
 	if [ "$t" = fuzz_pages ]; then
@@ -172,9 +189,13 @@ for t in "${targets[@]}"; do
 			verdict=MISS
 			[ $strict -eq 1 ] && [ $status -eq 0 ] && status=1
 		fi
-		printf '%-14s %14s %10s  %s\n' "$t" "$m" ">=$pages_target" "$verdict"
+		printf '%-14s %14s %18s %10s  %s\n' "$t" "$m" "${cpu_result[$t]}" ">=$pages_target" "$verdict"
 	else
-		printf '%-14s %14s %10s  %s\n' "$t" "$m" "-" "info"
+		printf '%-14s %14s %18s %10s  %s\n' "$t" "$m" "${cpu_result[$t]}" "-" "info"
 	fi
 done
+echo
+echo "exec/s is libFuzzer's stat::average_exec_per_sec (wall clock; the target applies to it);"
+echo "exec/CPU-second divides the executions by the fuzzer's user+sys time: on a busy machine"
+echo "it shows what the target would do with a CPU to itself."
 exit $status

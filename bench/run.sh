@@ -10,8 +10,10 @@
 #   3. fuzz_speed.sh: fuzz_pages / fuzz_numa exec/s under libFuzzer + ASan,
 #      building the `fuzz` preset's two targets first if they are missing.
 #
-# usage: bench/run.sh [--quick] [--no-fuzz] [--strict] [--fuzz-seconds S]
+# usage: bench/run.sh [--quick] [--no-fuzz] [--strict] [--clock wall|cpu]
+#                     [--fuzz-seconds S]
 #   --quick         a smoke run (a tenth of the work, 3 runs, 5 s fuzzing, 1 run)
+#   --clock cpu     time bench_pages by thread CPU time (for a busy machine)
 #   --no-fuzz       skip fuzz_speed.sh (and the fuzz build)
 #   --strict        exit 1 when any benchmark misses its target
 #   --fuzz-seconds  seconds per fuzz run (default 20)
@@ -25,6 +27,7 @@ quick=0
 fuzz=1
 strict=0
 fuzz_seconds=20
+clock=wall
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
@@ -33,6 +36,8 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1; shift ;;
 	--no-fuzz) fuzz=0; shift ;;
 	--strict) strict=1; shift ;;
+	--clock) [ $# -ge 2 ] || die "--clock needs wall or cpu"; clock="$2"; shift 2
+		[ "$clock" = wall ] || [ "$clock" = cpu ] || die "--clock must be wall or cpu" ;;
 	--fuzz-seconds) [ $# -ge 2 ] || die "--fuzz-seconds needs a value"; fuzz_seconds="$2"; shift 2 ;;
 	-h|--help) awk 'NR > 3 && /^#/ {sub(/^# ?/, ""); print; next} NR > 3 {exit}' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
@@ -70,7 +75,7 @@ bench="$build_dir/bin/bench_pages"
 
 # ---- 2. bench_pages -------------------------------------------------------------
 status=0
-args=()
+args=(--clock "$clock")
 [ $quick -eq 1 ] && args+=(--quick)
 [ $strict -eq 1 ] && args+=(--strict)
 echo

@@ -76,11 +76,27 @@ static const char *verdict_check_(enum kmm_model_block v)
 
 /* ---- alloc / free ------------------------------------------------------------- */
 
+/*
+ * Counters of the zone an alloc or free touched. kmm_zone_info() costs
+ * O(free blocks) in libkmm (it counts free lists per migrate type), so big
+ * programs (more than EXEC_BIG_PROGRAM_OPS ops) check every 8th touched
+ * zone; every zone is still checked after drains, failures, misuse and at
+ * every full check. Fuzzer-sized programs check every op.
+ */
+static int check_touched_zone_(struct exec *x, kmm_pfn_t pfn)
+{
+	const struct kmm_model_zone *z;
+
+	if (x->nr_ops > EXEC_BIG_PROGRAM_OPS && (x->zone_checks++ & 7) != 0)
+		return 0;
+	z = kmm_model_pfn_zone(x->m, pfn);
+	return z ? exec_check_zone(x, z->node, (enum kmm_zone_type)z->idx) : 0;
+}
+
 static int op_alloc_(struct exec *x, const struct kmm_op *op)
 {
 	struct exec_handle *h = handle_(x, op->handle);
 	struct kmm_model_request rq = { .gfp = op->gfp, .order = op->order, .nid = op->node };
-	const struct kmm_model_zone *z;
 	enum kmm_model_block verdict;
 	struct kmm_page *page;
 	unsigned char *addr;
@@ -111,14 +127,13 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 								       : "a free block the request may use",
 				  "pfn %" PRIu32 " order %u: %s", pfn, op->order, why);
 	addr = x->t->page_address(x->k, page);
-	if (!addr || (x->arena && addr != x->arena + (size_t)pfn * KMM_PAGE_SIZE))
+	if (!addr || addr != x->arena + (size_t)pfn * KMM_PAGE_SIZE)
 		return exec_failf(x, "placement", "page_address(page) == arena + pfn * PAGE_SIZE",
 				  "pfn %" PRIu32 " maps to %p, arena starts at %p", pfn, (void *)addr,
 				  (void *)x->arena);
 
 	kmm_model_alloc(x->m, &rq, pfn, op->handle);
 	h->page = page;
-	h->addr = addr;
 	h->pfn = pfn;
 	h->gfp = op->gfp;
 	h->order = op->order;
@@ -129,8 +144,7 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 	if ((op->gfp & KMM___GFP_ZERO) && exec_check_zeroed(x, op->handle))
 		return 1;
 	exec_pattern_write(x, op->handle);
-	z = kmm_model_pfn_zone(x->m, pfn);
-	return z ? exec_check_zone(x, z->node, (enum kmm_zone_type)z->idx) : 0;
+	return check_touched_zone_(x, pfn);
 }
 
 /* The correct free of a live handle: verify, free on both sides. */
@@ -150,14 +164,11 @@ static int free_handle_(struct exec *x, uint32_t id, const char *when)
 static int op_free_(struct exec *x, const struct kmm_op *op)
 {
 	struct exec_handle *h = handle_(x, op->handle);
-	const struct kmm_model_zone *z;
-
 	if (!h || !h->live)
 		return 0;
 	if (free_handle_(x, op->handle, "before free"))
 		return 1;
-	z = kmm_model_pfn_zone(x->m, h->pfn);
-	return z ? exec_check_zone(x, z->node, (enum kmm_zone_type)z->idx) : 0;
+	return check_touched_zone_(x, h->pfn);
 }
 
 /* ---- misuse ---------------------------------------------------------------------- */
@@ -246,7 +257,7 @@ static int op_misuse_(struct exec *x, const struct kmm_op *op)
 			expect = 0;
 			break;
 		}
-		x->t->free_pages_addr(x->k, h->addr + misaligned_offset_(op->arg), h->order);
+		x->t->free_pages_addr(x->k, exec_handle_addr(x, h) + misaligned_offset_(op->arg), h->order);
 		block_stays = true;
 		break;
 	default:

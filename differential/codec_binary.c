@@ -382,12 +382,11 @@ static bool decode_misuse(struct dec *d, struct kmm_op *op)
 		if (!d->nr_big)
 			return false;
 		idx = read_index(d, d->nr_big);
-		for (uint32_t i = 0;; i++) {
-			if (d->order[d->live[i]] && idx-- == 0) {
+		for (uint32_t i = 0; i < d->nr_live && !h; i++)
+			if (d->order[d->live[i]] && idx-- == 0)
 				h = d->live[i];
-				break;
-			}
-		}
+		if (!h) /* cannot happen while nr_big counts right */
+			return false;
 		op->handle = h;
 		op->arg = 1u + rd16(&d->r) % ((1u << d->order[h]) - 1u);
 		return true;

@@ -17,7 +17,6 @@
  */
 struct exec_handle {
 	struct kmm_page *page;  /* as the target returned it */
-	unsigned char *addr;    /* the target's page_address(page) */
 	kmm_pfn_t pfn;          /* target's page_to_pfn(page), judged by the model */
 	kmm_gfp_t gfp;          /* the allocation's gfp (for signatures) */
 	uint32_t gen;           /* pattern generation: bumped by every write op */
@@ -25,6 +24,9 @@ struct exec_handle {
 	uint8_t order;
 	bool live;
 };
+
+/* Programs longer than this get the cheaper cadence (executor.h). */
+#define EXEC_BIG_PROGRAM_OPS 10000u
 
 /* Where a mismatch was found: an op, a full check after an op, set-up, or teardown. */
 enum exec_phase { PHASE_CREATE, PHASE_OP, PHASE_FULL_CHECK, PHASE_TEARDOWN };
@@ -51,6 +53,8 @@ struct exec {
 	uint32_t nr_handles;
 	uint32_t *live;                 /* ids of the live handles, in no order */
 	uint32_t nr_live;
+	uint32_t verify_cursor;         /* big programs: where the next full check's slice starts */
+	uint32_t zone_checks;           /* big programs: counts alloc/free ops for sampling */
 
 	uint32_t step;                  /* op being run (nr_ops in teardown) */
 	enum exec_phase phase;
@@ -82,6 +86,12 @@ int exec_check_reports(struct exec *x, uint64_t expected_bad_pages, bool misuse)
 int exec_full_check(struct exec *x);                 /* page_check, contents, nr_free */
 int exec_teardown_checks(struct exec *x);            /* free all, coalesced, counters back */
 uint64_t exec_pcp_pages(void *ctx, unsigned nid, enum kmm_zone_type zone);
+
+/* Address of a live handle's first page (checked against page_address() at alloc). */
+static inline unsigned char *exec_handle_addr(const struct exec *x, const struct exec_handle *h)
+{
+	return x->arena + (size_t)h->pfn * KMM_PAGE_SIZE;
+}
 
 /* pattern.c */
 void exec_pattern_write(struct exec *x, uint32_t handle);

@@ -29,11 +29,14 @@
  *      first), drain, kmm_page_fully_coalesced(), every zone's free pages back
  *      to its start value, page_check clean ("coalesced", "teardown").
  *
- * Cadence. full_every = check_every (default 64); for programs of more than
- * 10,000 ops at least nr_ops / 1000, so a 1M-op program gets about a
- * thousand full checks. Everything per op is O(MAX_ORDER) in the model plus
- * at most 64 sampled pages of pattern work, plus one kmm_zone_info() of the
- * touched zone.
+ * Cadence. full_every = check_every (default 64). Programs of more than
+ * EXEC_BIG_PROGRAM_OPS (10,000) ops are benchmarks rather than fuzz inputs
+ * and get three economies: a full check at most every nr_ops / 1000 ops,
+ * each verifying a rotating eighth of the live patterns (all of them are
+ * still verified before every free), and the touched zone's counters on
+ * every 8th alloc/free instead of every one (kmm_zone_info() walks free
+ * lists). Everything else per op is O(MAX_ORDER) in the model plus at most
+ * 64 sampled pages of pattern work.
  *
  * A mismatch prints a stable one-line signature,
  *   kmm-mismatch check=<check> op=<op> order=<order|-> gfp=<GFP_...|->
@@ -54,7 +57,6 @@
 #include "exec_internal.h"
 
 #define DEFAULT_CHECK_EVERY 64u
-#define BIG_PROGRAM_OPS 10000u
 #define BIG_PROGRAM_FULL_CHECKS 1000u
 
 /* ---- reports ------------------------------------------------------------- */
@@ -278,11 +280,13 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	p1 = x->total_pages > 1 ? x->t->pfn_to_page(x->k, 1) : NULL;
 	x->arena = p0 ? x->t->page_address(x->k, p0) : NULL;
 	x->page_stride = p0 && p1 ? (uintptr_t)p1 - (uintptr_t)p0 : 0;
+	if (!x->arena)
+		return -EINVAL; /* a target must map PFN 0 to an address */
 	x->bad_pages = x->t->report_count(x->k, KMM_REPORT_BAD_PAGE);
 	x->check_reports = x->t->report_count(x->k, KMM_REPORT_CHECK);
 
 	x->full_every = x->opt->check_every ? x->opt->check_every : DEFAULT_CHECK_EVERY;
-	if (nr_ops > BIG_PROGRAM_OPS && nr_ops / BIG_PROGRAM_FULL_CHECKS > x->full_every)
+	if (nr_ops > EXEC_BIG_PROGRAM_OPS && nr_ops / BIG_PROGRAM_FULL_CHECKS > x->full_every)
 		x->full_every = nr_ops / BIG_PROGRAM_FULL_CHECKS;
 	return 0;
 }

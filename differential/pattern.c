@@ -59,9 +59,9 @@ static uint32_t sample_page_(unsigned order, uint32_t s)
 	return (uint32_t)((uint64_t)s * (n - 1) / (PATTERN_MAX_SAMPLES - 1));
 }
 
-static uint64_t *word_ptr_(const struct exec_handle *h, uint32_t page, unsigned last)
+static uint64_t *word_ptr_(const struct exec *x, const struct exec_handle *h, uint32_t page, unsigned last)
 {
-	unsigned char *p = h->addr + (size_t)page * KMM_PAGE_SIZE;
+	unsigned char *p = exec_handle_addr(x, h) + (size_t)page * KMM_PAGE_SIZE;
 
 	return (uint64_t *)(void *)(p + (last ? KMM_PAGE_SIZE - sizeof(uint64_t) : 0));
 }
@@ -75,8 +75,8 @@ void exec_pattern_write(struct exec *x, uint32_t handle)
 	for (uint32_t s = 0; s < n; s++) {
 		uint32_t page = sample_page_(h->order, s);
 
-		*word_ptr_(h, page, 0) = pattern_word_(base, page, 0);
-		*word_ptr_(h, page, 1) = pattern_word_(base, page, 1);
+		*word_ptr_(x, h, page, 0) = pattern_word_(base, page, 0);
+		*word_ptr_(x, h, page, 1) = pattern_word_(base, page, 1);
 	}
 }
 
@@ -90,7 +90,7 @@ int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when)
 		uint32_t page = sample_page_(h->order, s);
 
 		for (unsigned last = 0; last < 2; last++) {
-			uint64_t want = pattern_word_(base, page, last), have = *word_ptr_(h, page, last);
+			uint64_t want = pattern_word_(base, page, last), have = *word_ptr_(x, h, page, last);
 			char exp[200];
 
 			if (have == want)
@@ -109,7 +109,7 @@ int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when)
 int exec_check_zeroed(struct exec *x, uint32_t handle)
 {
 	const struct exec_handle *h = &x->handles[handle];
-	const uint64_t *first = (const uint64_t *)(const void *)h->addr;
+	const uint64_t *first = (const uint64_t *)(const void *)exec_handle_addr(x, h);
 	uint32_t n = nr_samples_(h->order);
 	char exp[160];
 
@@ -123,7 +123,7 @@ int exec_check_zeroed(struct exec *x, uint32_t handle)
 		uint32_t page = sample_page_(h->order, s);
 
 		for (unsigned last = 0; last < 2; last++) {
-			uint64_t have = *word_ptr_(h, page, last);
+			uint64_t have = *word_ptr_(x, h, page, last);
 
 			if (have)
 				return exec_failf(x, "zeroing", exp, "page %" PRIu32 " %s word holds 0x%016" PRIx64,

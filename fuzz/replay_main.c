@@ -5,13 +5,15 @@
  * what ctest uses to replay corpora and regressions with any compiler, and
  * what runs under Valgrind (libFuzzer binaries do not).
  *
- *   replay_<t> [-v] [--random N [--seed S] [--max-len L]] [PATH...]
+ *   replay_<t> [-v] [--random N [--seed S] [--max-len L] [--save DIR]] [PATH...]
  *
  * A PATH that is a file is one input; a directory contributes every regular
  * file below it (recursively, sorted by name, names starting with '.'
  * skipped). --random N adds N inputs generated from a fixed seed: every byte
  * string is a valid program for the binary targets, so this is a real test
- * even before any corpus exists. Each input gets a buffer of exactly its
+ * even before any corpus exists; --save DIR writes each generated input to
+ * DIR/random-<seed>-<i>.bin before running it, so the one that fails can be
+ * replayed and triaged with kmm. Each input gets a buffer of exactly its
  * size, so a sanitizer sees any read past its end.
  *
  * Ends with "replayed N inputs" and exit 0. A target that finds a bug aborts
@@ -35,13 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool verbose;
 static unsigned long replayed;
+static const char *save_dir; /* --save: where generated inputs are written */
 
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-v] [--random N [--seed S] [--max-len L]] [PATH...]\n"
+		"usage: %s [-v] [--random N [--seed S] [--max-len L] [--save DIR]] [PATH...]\n"
 		"  Runs each file (directories: every file below, sorted) through the fuzz\n"
-		"  target once; --random adds N generated inputs. Prints \"replayed N inputs\".\n",
+		"  target once; --random adds N generated inputs (--save DIR keeps them as\n"
+		"  DIR/random-<seed>-<i>.bin). Prints \"replayed N inputs\".\n",
 		argv0);
 }
 
@@ -187,6 +191,29 @@ static uint64_t next_random(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* Write one generated input before it runs: if it aborts, the file is there. */
+static int save_input(uint64_t seed, unsigned long i, const uint8_t *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/random-%" PRIu64 "-%lu.bin", save_dir, seed, i);
+	f = fopen(path, "wb");
+	if (!f) {
+		fprintf(stderr, "replay: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ok = len == 0 || fwrite(buf, 1, len, f) == len;
+	if (fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		fprintf(stderr, "replay: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int replay_random(unsigned long count, uint64_t seed, size_t max_len)
 {
 	uint8_t *buf;
@@ -209,6 +236,10 @@ static int replay_random(unsigned long count, uint64_t seed, size_t max_len)
 			memcpy(buf + j, &w, k);
 		}
 		snprintf(label, sizeof(label), "random #%lu (seed %" PRIu64 ")", i, seed);
+		if (save_dir && save_input(seed, i, buf, len) != 0) {
+			free(buf);
+			return -1;
+		}
 		run_one(label, buf, len);
 		free(buf);
 	}
@@ -238,6 +269,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(argv[0]);
 			return 0;
+		} else if (!strcmp(a, "--save")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "replay: --save needs a directory\n");
+				return 2;
+			}
+			save_dir = argv[++i];
 		} else if (!strcmp(a, "--random") || !strcmp(a, "--seed") || !strcmp(a, "--max-len")) {
 			if (i + 1 >= argc || !parse_ulong(argv[i + 1], &v)) {
 				fprintf(stderr, "replay: %s needs a non-negative number\n", a);
@@ -265,7 +302,8 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--random") || !strcmp(a, "--seed") || !strcmp(a, "--max-len")) {
+		if (!strcmp(a, "--random") || !strcmp(a, "--seed") || !strcmp(a, "--max-len") ||
+		    !strcmp(a, "--save")) {
 			i++;
 			continue;
 		}

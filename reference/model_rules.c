@@ -334,19 +334,19 @@ enum kmm_model_block kmm_model_judge_block(const struct kmm_model *m,
 	}
 	if (pfn == KMM_PFN_NONE || pfn >= m->total_pages || pfn + npages > m->total_pages) {
 		if (why)
-			snprintf(why, len, "pfn %" PRIu32 " + %" PRIu64 " pages is outside the arena "
-				 "[0, %" PRIu32 ")", pfn, npages, m->total_pages);
+			snprintf(why, len, "%" PRIu64 " pages from there are not all inside the arena "
+				 "[0, %" PRIu32 ")", npages, m->total_pages);
 		return KMM_MODEL_BLOCK_OUTSIDE;
 	}
 	if (pfn & (npages - 1)) {
 		if (why)
-			snprintf(why, len, "pfn %" PRIu32 " is not aligned to order %u", pfn, order);
+			snprintf(why, len, "not aligned to its order");
 		return KMM_MODEL_BLOCK_MISALIGNED;
 	}
 	z = kmm_model_pfn_zone(m, pfn);
 	if (!z || kmm_model_pfn_zone(m, (kmm_pfn_t)(pfn + npages - 1)) != z) {
 		if (why)
-			snprintf(why, len, "pfn %" PRIu32 " order %u is not inside one zone", pfn, order);
+			snprintf(why, len, "the block is not inside one zone");
 		return KMM_MODEL_BLOCK_ZONE;
 	}
 	if (z->idx > rq->highest_zone) {
@@ -367,16 +367,14 @@ enum kmm_model_block kmm_model_judge_block(const struct kmm_model *m,
 
 		if (h) {
 			if (why)
-				snprintf(why, len, "pfn %" PRIu32 " order %u overlaps live handle h%" PRIu32,
-					 pfn, order, h);
+				snprintf(why, len, "overlaps live handle h%" PRIu32, h);
 			return KMM_MODEL_BLOCK_OVERLAP;
 		}
 		for (kmm_pfn_t p = pfn; p < pfn + npages; p++) {
 			if (!kmm_model_pfn_managed(m, p)) {
 				if (why)
-					snprintf(why, len, "pfn %" PRIu32 " (in block %" PRIu32
-						 " order %u) is not a managed page (hole, padding or reserved)",
-						 p, pfn, order);
+					snprintf(why, len, "pfn %" PRIu32
+						 " is not a managed page (hole, padding or reserved)", p);
 				break;
 			}
 		}

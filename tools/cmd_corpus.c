@@ -45,12 +45,8 @@ static void corpus_help(void)
 	       "that does not parse or encode.\n");
 }
 
-struct build_counts {
-	unsigned seeds, written, unchanged, errors;
-};
-
 static int put(const char *cmd, const char *dst, const void *data, size_t len, bool check,
-	       struct build_counts *c)
+	       bool quiet, struct corpus_counts *c)
 {
 	bool changed;
 
@@ -69,12 +65,12 @@ static int put(const char *cmd, const char *dst, const void *data, size_t len, b
 			changed = old.len != len || (len && memcmp(old.data, data, len));
 			buf_free(&old);
 		}
-		if (changed)
+		if (changed && !quiet)
 			printf("  out of date: %s\n", dst);
 	} else if (write_file_if_changed(cmd, dst, data, len, &changed)) {
 		c->errors++;
 		return -1;
-	} else if (changed) {
+	} else if (changed && !quiet) {
 		printf("  wrote %s (%zu bytes)\n", dst, len);
 	}
 	if (changed)
@@ -84,19 +80,15 @@ static int put(const char *cmd, const char *dst, const void *data, size_t len, b
 	return 0;
 }
 
-static void build_target(const char *cmd, const char *root, const char *target, bool check,
-			 struct build_counts *c)
+int corpus_build_dir(const char *cmd, const char *seeds, const char *out, const char *target,
+		     bool check, bool quiet, struct corpus_counts *c)
 {
-	char *seeds_rel = path_join("corpus/seeds", target);
-	char *seeds = path_join(root, seeds_rel);
-	char *out_rel = path_join("corpus", target);
-	char *out = path_join(root, out_rel);
 	bool raw = !strcmp(target, "fuzz_trace_parser");
 	enum kmm_program_kind kind = !strcmp(target, "fuzz_numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
 	struct strlist files = { 0 };
 	struct kmm_program *p = program_new();
 	struct buf in = { 0 }, bin = { 0 };
-	unsigned before = c->written + c->unchanged;
+	unsigned errors = c->errors;
 
 	if (collect_files(cmd, seeds, &files)) {
 		c->errors++;
@@ -119,7 +111,7 @@ static void build_target(const char *cmd, const char *root, const char *target, 
 		}
 		if (raw) {
 			dst = path_join(out, base);
-			put(cmd, dst, in.data, in.len, check, c);
+			put(cmd, dst, in.data, in.len, check, quiet, c);
 			free(dst);
 			continue;
 		}
@@ -141,15 +133,30 @@ static void build_target(const char *cmd, const char *root, const char *target, 
 			dst = path_join(out, name);
 			free(name);
 		}
-		put(cmd, dst, bin.data, bin.len, check, c);
+		put(cmd, dst, bin.data, bin.len, check, quiet, c);
 		free(dst);
 	}
-	printf("%s: %u seeds -> %s/\n", target, c->written + c->unchanged - before, out_rel);
 out:
 	strlist_free(&files);
 	buf_free(&in);
 	buf_free(&bin);
 	free(p);
+	return c->errors == errors ? 0 : -1;
+}
+
+static void build_target(const char *cmd, const char *root, const char *target, bool check,
+			 struct corpus_counts *c)
+{
+	char *seeds_rel = path_join("corpus/seeds", target);
+	char *seeds = path_join(root, seeds_rel);
+	char *out_rel = path_join("corpus", target);
+	char *out = path_join(root, out_rel);
+	unsigned before = c->written + c->unchanged;
+	unsigned n;
+
+	corpus_build_dir(cmd, seeds, out, target, check, false, c);
+	n = c->written + c->unchanged - before;
+	printf("%s: %u seed%s -> %s/\n", target, n, n == 1 ? "" : "s", out_rel);
 	free(seeds_rel);
 	free(seeds);
 	free(out_rel);
@@ -160,7 +167,7 @@ static int corpus_build(int argc, char **argv)
 {
 	static const char *const known[] = { "fuzz_pages", "fuzz_numa", "fuzz_trace_parser" };
 	const char *cmd = "corpus", *source = NULL;
-	struct build_counts c = { 0 };
+	struct corpus_counts c = { 0 };
 	struct strlist entries = { 0 };
 	bool check = false;
 	char *root, *seeds;
@@ -263,41 +270,6 @@ static void regress_help(void)
 	       "  --name NAME  file name without .trace (default: from the signature)\n"
 	       "  --source DIR the kmm source tree (default: found from the current directory)\n"
 	       "  --force      overwrite an existing regression of that name\n");
-}
-
-/* Read "key: value" from the .txt kmm fuzz wrote beside a crash file. */
-static bool sidecar_value(const char *crash, const char *key, char *out, size_t cap)
-{
-	const char *dot = strrchr(path_basename(crash), '.');
-	size_t stem = dot ? (size_t)(dot - crash) : strlen(crash);
-	char *txt = xmalloc(stem + 5);
-	struct buf b = { 0 };
-	FILE *f;
-	bool found = false;
-
-	snprintf(txt, stem + 5, "%.*s.txt", (int)stem, crash);
-	f = !strcmp(txt, crash) ? NULL : fopen(txt, "r");
-	if (f) {
-		char line[1024];
-		size_t kl = strlen(key);
-
-		while (fgets(line, sizeof(line), f)) {
-			if (!strncmp(line, key, kl) && line[kl] == ':') {
-				const char *v = line + kl + 1;
-
-				while (*v == ' ')
-					v++;
-				snprintf(out, cap, "%s", v);
-				out[strcspn(out, "\n")] = '\0';
-				found = true;
-				break;
-			}
-		}
-		fclose(f);
-	}
-	buf_free(&b);
-	free(txt);
-	return found;
 }
 
 /* "kmm-mismatch check=overlap op=alloc_pages ..." -> "overlap-alloc_pages-1a2b3c4d" */

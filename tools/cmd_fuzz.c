@@ -176,7 +176,7 @@ static void binary_candidates(const char *dir_opt, const char *preset, const cha
 	}
 	for (size_t i = 0; i < roots.n; i++)
 		for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]); k++) {
-			char *d = path_join(roots.v[i], subs[k]);
+			char *d = strcmp(subs[k], ".") ? path_join(roots.v[i], subs[k]) : xstrdup(roots.v[i]);
 			char *p = path_join(d, name);
 
 			if (!strlist_has(out, p))
@@ -318,6 +318,28 @@ static int setup_run(struct fuzz_session *s, const struct fuzz_opts *o, struct f
 		r->log_path = path_join(r->work, name);
 	}
 	if (!dir_has_files(r->seeds)) {
+		/* No built corpus yet: encode the readable seeds for this run. */
+		char *b = path_join(s->source, "corpus/seeds");
+		char *text_seeds = path_join(b, t->name);
+		char *dst = path_join(r->work, "seeds");
+
+		free(b);
+		if (dir_has_files(text_seeds)) {
+			struct corpus_counts c = { 0 };
+
+			if (o->dry_run || corpus_build_dir("fuzz", text_seeds, dst, t->name, false, true, &c) == 0) {
+				if (e == ENGINE_LIBFUZZER || !o->want[ENGINE_LIBFUZZER])
+					printf("note: %s is empty; seeding %s from corpus/seeds/%s (run 'kmm corpus "
+					       "build' to ship them)\n", seeds_rel, t->name, t->name);
+				free(r->seeds);
+				r->seeds = dst;
+				dst = NULL;
+			}
+		}
+		free(text_seeds);
+		free(dst);
+	}
+	if (!dir_has_files(r->seeds) && !(o->dry_run && has_suffix(r->seeds, "/seeds"))) {
 		kmm_warn("fuzz", "%s has no seeds (run 'kmm corpus build'); starting from scratch",
 			 r->seeds);
 		if (e == ENGINE_AFL) {

@@ -148,7 +148,7 @@ int cmd_stats(int argc, char **argv)
 	rq.ctx = &s;
 	rq.hook_result = &s.result;
 	replay_program(&rq, &o);
-	if (!o.completed || o.rc != 0) {
+	if (!replay_ok(&o)) {
 		char line[512];
 
 		replay_outcome_line(&o, line, sizeof(line));

@@ -95,6 +95,7 @@ struct fuzz_run {
 	uint64_t execs_base;         /* libFuzzer: units run by earlier processes */
 	uint64_t crashes_base;       /* libFuzzer: findings of earlier processes */
 	double rate_t;               /* when execs was last updated */
+	double afl_read_t;           /* when AFL's files were last read */
 	char last_finding[160];      /* first line of the last crash report */
 	struct fuzz_stats st;
 	double elapsed;

@@ -25,6 +25,7 @@
  * reaches it and whatever it forked.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -139,7 +140,6 @@ static const char *const afl_env[] = {
 	"AFL_AUTORESUME=1",
 	"AFL_SKIP_CRASHES=1",
 	"AFL_FAST_CAL=1",
-	"AFL_NO_WARN_INSTABILITY=1",
 	NULL,
 };
 
@@ -329,6 +329,57 @@ static void afl_line(struct fuzz_run *r, struct engine_proc *p, const char *line
 }
 
 /*
+ * afl-fuzz without a UI writes its stats file once a minute (plot_data every
+ * few seconds, but only after the first minute), so between them the live
+ * numbers come from the output directory: queue/ and crashes/ + hangs/
+ * entries are counted as they appear, and their names carry the exec count
+ * at which they were found ("id:000012,src:000003,time:4071,execs:90113,...").
+ */
+static void afl_scan_dir(const char *inst, const char *sub, uint64_t *count, uint64_t *max_execs)
+{
+	char *path = path_join(inst, sub);
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	free(path);
+	*count = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *x;
+
+		if (strncmp(e->d_name, "id:", 3))
+			continue;
+		(*count)++;
+		x = strstr(e->d_name, ",execs:");
+		if (x) {
+			uint64_t v = strtoull(x + 7, NULL, 10);
+
+			if (v > *max_execs)
+				*max_execs = v;
+		}
+	}
+	closedir(d);
+}
+
+static void afl_scan(struct engine_proc *p, const char *inst)
+{
+	uint64_t queue = 0, crashes = 0, hangs = 0, execs = 0;
+
+	afl_scan_dir(inst, "queue", &queue, &execs);
+	afl_scan_dir(inst, "crashes", &crashes, &execs);
+	afl_scan_dir(inst, "hangs", &hangs, &execs);
+	if (queue > p->corpus)
+		p->corpus = queue;
+	if (crashes > p->crashes)
+		p->crashes = crashes;
+	if (hangs > p->hangs)
+		p->hangs = hangs;
+	if (execs > p->execs)
+		p->execs = execs;
+}
+
+/*
  * The last line of an instance's plot_data (written every few seconds, the
  * stats file only every minute): relative_time, cycles_done, cur_item,
  * corpus_count, pending_total, pending_favs, map_size%, saved_crashes,
@@ -486,6 +537,7 @@ void engine_read_afl_stats(struct fuzz_run *r)
 			p->total_edges = st.total_edges;
 		}
 		afl_plot_data(p, dir);
+		afl_scan(p, dir);
 		free(dir);
 		execs += p->execs;
 		crashes += p->crashes + p->hangs;
@@ -593,8 +645,10 @@ bool engine_poll(struct fuzz_session *s, struct fuzz_run *r)
 		if (p->pid > 0)
 			any = true;
 	}
-	if (r->engine == ENGINE_AFL)
+	if (r->engine == ENGINE_AFL && now_seconds() - r->afl_read_t >= 1.0) {
 		engine_read_afl_stats(r);
+		r->afl_read_t = now_seconds();
+	}
 	r->elapsed = now_seconds() - r->start;
 	if (!any && r->running) {
 		r->running = false;

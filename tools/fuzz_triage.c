@@ -130,7 +130,7 @@ static bool first_frame(const char *from, char *fn, size_t cap)
 			continue;
 		if (skip_frame(name))
 			continue;
-		snprintf(fn, cap, "%s", name);
+		snprintf(fn, cap, "%.*s", (int)cap - 1, name);
 		return true;
 	}
 	return false;
@@ -170,16 +170,16 @@ static bool line_after(const char *out, const char *key, char *dst, size_t cap, 
 
 static bool sanitizer_signature(const char *out, char *sig, size_t cap)
 {
-	char what[256], fn[160] = "";
+	char what[200], fn[100] = "";
 	const char *at;
 
 	if (line_after(out, "kmm-mismatch ", what, sizeof(what), NULL)) {
-		snprintf(sig, cap, "kmm-mismatch %s", what);
+		snprintf(sig, cap, "kmm-mismatch %.200s", what);
 		return true;
 	}
 	if (line_after(out, "kmm-fuzz: ", what, sizeof(what), NULL)) {
 		squash_numbers(what);
-		snprintf(sig, cap, "kmm-fuzz: %s", what);
+		snprintf(sig, cap, "kmm-fuzz: %.200s", what);
 		return true;
 	}
 	if (line_after(out, "ERROR: AddressSanitizer: ", what, sizeof(what), &at) ||
@@ -200,7 +200,7 @@ static bool sanitizer_signature(const char *out, char *sig, size_t cap)
 		what[n] = '\0';
 		squash_numbers(what);
 		first_frame(at, fn, sizeof(fn));
-		snprintf(sig, cap, "%s: %s%s%s", tool, what, fn[0] ? " in " : "", fn);
+		snprintf(sig, cap, "%s: %.100s%s%.100s", tool, what, fn[0] ? " in " : "", fn);
 		return true;
 	}
 	if (line_after(out, "runtime error: ", what, sizeof(what), &at)) {
@@ -214,8 +214,8 @@ static bool sanitizer_signature(const char *out, char *sig, size_t cap)
 		what[strcspn(what, ";")] = '\0';
 		squash_numbers(what);
 		first_frame(at, fn, sizeof(fn));
-		snprintf(sig, cap, "UndefinedBehaviorSanitizer: %s at %s%s%s", what, path_basename(loc),
-			 fn[0] ? " in " : "", fn);
+		snprintf(sig, cap, "UndefinedBehaviorSanitizer: %.90s at %.50s%s%.50s", what,
+			 path_basename(loc), fn[0] ? " in " : "", fn);
 		return true;
 	}
 	if (line_after(out, "ERROR: libFuzzer: ", what, sizeof(what), &at)) {
@@ -224,7 +224,7 @@ static bool sanitizer_signature(const char *out, char *sig, size_t cap)
 			what[strlen(what) - 1] = '\0';
 		squash_numbers(what);
 		first_frame(at, fn, sizeof(fn));
-		snprintf(sig, cap, "libFuzzer: %s%s%s", what, fn[0] ? " in " : "", fn);
+		snprintf(sig, cap, "libFuzzer: %.100s%s%.100s", what, fn[0] ? " in " : "", fn);
 		return true;
 	}
 	return false;
@@ -353,7 +353,7 @@ static bool minimise(struct fuzz_session *s, struct fuzz_run *r, const char *pat
 	struct proc_spec spec = { 0 };
 	struct buf out = { 0 };
 	const char *argv[16];
-	char a1[64], a2[1200];
+	char a1[64], a2[1300];
 	unsigned n = 0, t = s->minimize_time;
 	static const char *const afl_env[] = { "AFL_NO_AFFINITY=1", "AFL_SKIP_CPUFREQ=1", NULL };
 	bool to = false;

@@ -55,6 +55,19 @@ bool is_help(const char *arg);
 int opt_uint(const char *cmd, const char *name, const char *val, unsigned long min,
 	     unsigned long max, unsigned long *out);
 
+/* ---- corpus (cmd_corpus.c) ---- */
+struct corpus_counts {
+	unsigned seeds, written, unchanged, errors;
+};
+/*
+ * Encode every seeds/NAME.trace into out/NAME.bin for `target`'s kind
+ * (fuzz_trace_parser: copy every file as is), writing only what changed
+ * (nothing with check). quiet: no line per written file. 0, or -1 when a
+ * seed failed (messages printed, counted in c->errors).
+ */
+int corpus_build_dir(const char *cmd, const char *seeds, const char *out, const char *target,
+		     bool check, bool quiet, struct corpus_counts *c);
+
 /* ---- growable buffers and string lists (util.c) ---- */
 struct buf {
 	char *data;   /* always NUL-terminated when non-NULL (data[len] == 0) */
@@ -100,7 +113,8 @@ bool has_suffix(const char *s, const char *suffix);
 int collect_files(const char *cmd, const char *path, struct strlist *out);
 /* The project's source tree: `opt` if given (must hold corpus/ or tests/),
  * else the nearest ancestor of the cwd holding differential/program.h, else
- * the tree this tool was built from. NULL + message when none is found. */
+ * $KMM_SOURCE_DIR, else the tree this tool was built from. NULL + message
+ * when none is found. */
 char *find_source_dir(const char *cmd, const char *opt);
 /* Directory of this executable (malloc'd), or NULL. */
 char *self_dir(void);
@@ -115,8 +129,11 @@ uint64_t fnv1a64(const void *data, size_t len);
 /* ---- program kinds and loading (util.c) ---- */
 int parse_kind(const char *cmd, const char *s, enum kmm_program_kind *out);
 const char *kind_name(enum kmm_program_kind kind);
-/* From a path: ".../fuzz_numa/..." or a file name containing "numa" → numa. */
+/* From a path: ".../fuzz_numa/...", the kind in a kmm fuzz .txt beside it, or a
+ * file name containing "numa" → numa; else pages. */
 enum kmm_program_kind guess_kind(const char *path);
+/* Read "key: value" from the NAME.txt that kmm fuzz saves beside NAME.bin. */
+bool sidecar_value(const char *crash, const char *key, char *out, size_t cap);
 /* Fuzz target of a path ("fuzz_pages", ...) or NULL. */
 const char *guess_target(const char *path);
 
@@ -154,6 +171,8 @@ struct replay_outcome {
 	int term_signal;              /* signal that ended the child, 0 if none */
 	bool timed_out;               /* killed by the timeout */
 	int hook_result;              /* *replay_request.hook_result after the run */
+	int exit_status;              /* child's exit status when it completed: non-zero
+					 means a checker (valgrind --error-exitcode) objected */
 	struct kmm_exec_result res;
 };
 struct replay_request {
@@ -168,7 +187,9 @@ struct replay_request {
 	int *hook_result;             /* the hook's verdict, copied back from the child */
 };
 void replay_program(const struct replay_request *rq, struct replay_outcome *out);
-/* One line: "ok", "MISMATCH <sig>", "CRASH signal 11 (Segmentation fault)", "TIMEOUT" */
+/* True when the replay ran to its end with no mismatch and no checker error. */
+bool replay_ok(const struct replay_outcome *o);
+/* One line: "ok", "MISMATCH <sig>", "CRASH SIGSEGV (Segmentation fault)", "TIMEOUT", ... */
 void replay_outcome_line(const struct replay_outcome *o, char *buf, size_t cap);
 
 /* ---- child processes (proc.c) ---- */

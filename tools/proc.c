@@ -291,6 +291,8 @@ void replay_program(const struct replay_request *rq, struct replay_outcome *out)
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (got == sizeof(*out) && !out->timed_out && WIFEXITED(status))
+		out->exit_status = WEXITSTATUS(status);
 	if (got != sizeof(*out) || out->timed_out) {
 		bool to = out->timed_out;
 
@@ -315,6 +317,14 @@ void replay_outcome_line(const struct replay_outcome *o, char *buf, size_t cap)
 		snprintf(buf, cap, "ERROR the program's header does not build a system");
 	else if (o->rc == 1 || o->res.mismatch)
 		snprintf(buf, cap, "MISMATCH %s", o->res.signature);
+	else if (o->exit_status)
+		snprintf(buf, cap, "ERROR the replay process exited with status %d after the run "
+			 "(a memory checker reported errors above)", o->exit_status);
 	else
 		snprintf(buf, cap, "ok");
+}
+
+bool replay_ok(const struct replay_outcome *o)
+{
+	return o->completed && o->rc == 0 && !o->res.mismatch && !o->exit_status;
 }

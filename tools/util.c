@@ -557,6 +557,12 @@ char *find_source_dir(const char *cmd, const char *opt)
 		}
 		free(d);
 	}
+	{
+		const char *env = getenv("KMM_SOURCE_DIR"); /* set by ctest */
+
+		if (env && looks_like_source(env))
+			return xstrdup(env);
+	}
 #ifdef KMM_SOURCE_DIR
 	if (looks_like_source(KMM_SOURCE_DIR))
 		return xstrdup(KMM_SOURCE_DIR);
@@ -639,12 +645,48 @@ const char *guess_target(const char *path)
 	return best;
 }
 
+bool sidecar_value(const char *crash, const char *key, char *out, size_t cap)
+{
+	const char *dot = strrchr(path_basename(crash), '.');
+	size_t stem = dot ? (size_t)(dot - crash) : strlen(crash);
+	char *txt = xmalloc(stem + 5);
+	FILE *f;
+	bool found = false;
+
+	snprintf(txt, stem + 5, "%.*s.txt", (int)stem, crash);
+	f = !strcmp(txt, crash) ? NULL : fopen(txt, "r");
+	if (f) {
+		char line[1024];
+		size_t kl = strlen(key);
+
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, key, kl) && line[kl] == ':') {
+				const char *v = line + kl + 1;
+
+				while (*v == ' ')
+					v++;
+				snprintf(out, cap, "%s", v);
+				out[strcspn(out, "\n")] = '\0';
+				found = true;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	free(txt);
+	return found;
+}
+
 enum kmm_program_kind guess_kind(const char *path)
 {
 	const char *t = guess_target(path);
+	char kind[32];
 
 	if (t)
 		return !strcmp(t, "fuzz_numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+	/* A crash saved by kmm fuzz, moved away from its directory. */
+	if (sidecar_value(path, "kind", kind, sizeof(kind)))
+		return !strcmp(kind, "numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
 	return strstr(path_basename(path), "numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
 }
 

@@ -233,7 +233,8 @@ __attribute__((cold, noinline)) static struct kmm_page *alloc_fail_(struct kmm *
 }
 
 /* __alloc_pages() for a resolved context. */
-static struct kmm_page *__alloc_pages_(struct kmm *k, kmm_gfp_t gfp, unsigned order, struct alloc_context *ac)
+static inline __attribute__((always_inline)) struct kmm_page *
+__alloc_pages_(struct kmm *k, kmm_gfp_t gfp, unsigned order, struct alloc_context *ac)
 {
 	if (kmm_unlikely(order > KMM_MAX_ORDER || ac->highest_zoneidx >= KMM_NR_ZONES ||
 			 (unsigned)ac->migratetype >= KMM_MIGRATE_PCPTYPES)) {

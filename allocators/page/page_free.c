@@ -114,7 +114,8 @@ static void classify_bad_free_(struct kmm *k, kmm_pfn_t pfn, unsigned order, cha
 }
 
 /* free_unref_page_commit(): onto this CPU's pcp list; trim to batch past high. */
-static inline void free_to_pcp_(struct kmm_zone *z, struct kmm_page *page, kmm_pfn_t pfn, unsigned order)
+static inline __attribute__((always_inline)) void free_to_pcp_(struct kmm_zone *z, struct kmm_page *page,
+							      kmm_pfn_t pfn, unsigned order)
 {
 	struct kmm *k = z->sys;
 	int mt = get_pageblock_migratetype_(z, pfn);
@@ -149,7 +150,8 @@ __attribute__((cold, noinline)) static void bad_free_(struct kmm *k, struct kmm_
 	bad_page_(k, pfn, why);
 }
 
-static inline void __free_pages_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn, unsigned order)
+static inline __attribute__((always_inline)) void __free_pages_(struct kmm *k, struct kmm_page *page,
+							       kmm_pfn_t pfn, unsigned order)
 {
 	struct kmm_zone *z = page_zone_(k, page);
 
