@@ -43,6 +43,7 @@ struct exec {
 	const struct kmm_program *prog; /* for the program text; NULL: build one */
 
 	struct kmm_config cfg;
+	struct kmm_platform platform;   /* storage for exec_platform_reuse() */
 	struct kmm *k;
 	struct kmm_model *m;
 	unsigned char *arena;           /* address of PFN 0 */
@@ -65,6 +66,13 @@ struct exec {
 	uint64_t start_free[KMM_MAX_NODES][KMM_NR_ZONES]; /* free_pages right after create */
 	bool mismatch;
 };
+
+/* exec_platform.c: the hosted platform with the arena and big metadata
+ * blocks kept per thread for the next system (fills and returns storage). */
+const struct kmm_platform *exec_platform_reuse(struct kmm_platform *storage);
+/* The per-thread block for the model (NULL when busy: malloc then). */
+void *exec_reuse_model_mem(size_t bytes);
+bool exec_reuse_model_release(void *p); /* false: p was not that block */
 
 /* executor.c: record a mismatch (check name, expected, actual), print it, and
  * abort() if asked. Always returns 1 so callers can `return exec_fail(...)`. */

@@ -38,6 +38,12 @@
  * lists). Everything else per op is O(MAX_ORDER) in the model plus at most
  * 64 sampled pages of pattern work.
  *
+ * Memory. kmm_exec_run() and kmm_exec_run_raw() build the system on
+ * exec_platform.c's platform, which keeps the arena, the big metadata
+ * blocks and the model's memory of one run for the next on the same thread
+ * (page faults on fresh memory were most of a fuzz execution);
+ * kmm_exec_run_ops() and kmm_exec_run_raw_ops() use plain fresh memory.
+ *
  * A mismatch prints a stable one-line signature,
  *   kmm-mismatch check=<check> op=<op> order=<order|-> gfp=<GFP_...|->
  * (op is the op's name, "misuse:<kind>" for misuse, "check" for any full
@@ -261,6 +267,8 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	x->nr_ops = nr_ops;
 	kmm_program_config(hdr, &x->cfg);
 	x->cfg.watermark_boost_factor = UINT32_MAX; /* see the model: unboosted marks */
+	if (x->prog) /* fuzzer-sized: keep the arena resident across runs */
+		x->cfg.platform = exec_platform_reuse(&x->platform);
 	x->cfg.sink.emit = exec_sink_;
 	x->cfg.sink.ctx = x;
 
@@ -269,7 +277,16 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	x->live = calloc((size_t)x->nr_handles + 1, sizeof(*x->live));
 	if (!x->handles || !x->live)
 		return -ENOMEM;
-	x->m = kmm_model_create(&x->cfg);
+	if (x->prog) {
+		size_t len = kmm_model_size(&x->cfg);
+		void *mem = exec_reuse_model_mem(len);
+
+		x->m = mem ? kmm_model_init(mem, len, &x->cfg) : kmm_model_create(&x->cfg);
+		if (!x->m)
+			exec_reuse_model_release(mem);
+	} else {
+		x->m = kmm_model_create(&x->cfg);
+	}
 	if (!x->m)
 		return -EINVAL;
 	x->k = x->t->create(&x->cfg);
@@ -295,7 +312,8 @@ static void cleanup_(struct exec *x)
 {
 	if (x->k)
 		x->t->destroy(x->k);
-	kmm_model_destroy(x->m);
+	if (!exec_reuse_model_release(x->m))
+		kmm_model_destroy(x->m);
 	free(x->handles);
 	free(x->live);
 	x->live = NULL;
@@ -384,9 +402,10 @@ int kmm_exec_run(const struct kmm_program *p, const struct kmm_exec_options *opt
 
 /* ---- the raw run ----------------------------------------------------------------- */
 
-int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
-			 uint32_t nr_handles)
+static int run_raw_(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
+		    uint32_t nr_handles, bool reuse)
 {
+	struct kmm_platform platform;
 	struct kmm_config cfg;
 	struct exec_handle *handles;
 	struct kmm *k;
@@ -398,6 +417,8 @@ int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_
 		nr_handles = max_handle_(ops, nr_ops);
 	kmm_program_config(hdr, &cfg);
 	cfg.watermark_boost_factor = UINT32_MAX; /* the same system as the checked run */
+	if (reuse)
+		cfg.platform = exec_platform_reuse(&platform);
 	handles = calloc((size_t)nr_handles + 1, sizeof(*handles));
 	if (!handles)
 		return -EINVAL;
@@ -414,9 +435,15 @@ int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_
 	return 0;
 }
 
+int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
+			 uint32_t nr_handles)
+{
+	return run_raw_(hdr, ops, nr_ops, nr_handles, false);
+}
+
 int kmm_exec_run_raw(const struct kmm_program *p)
 {
 	if (!p || p->nr_ops > KMM_PROGRAM_MAX_OPS)
 		return -EINVAL;
-	return kmm_exec_run_raw_ops(&p->hdr, p->ops, p->nr_ops, p->nr_handles);
+	return run_raw_(&p->hdr, p->ops, p->nr_ops, p->nr_handles, true);
 }

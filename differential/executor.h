@@ -91,6 +91,31 @@ int kmm_exec_run_raw(const struct kmm_program *p);
  * that a 1M-op replay costs a few times the raw run; CHECK ops and the end of
  * the program always run one.
  */
+/*
+ * Check names (kmm_exec_result.check, "check=" in the signature):
+ *   layout, watermarks   zone sizes / watermarks / lowmem_reserve at creation
+ *   alloc-failed         NULL where the model proves a block was available
+ *   alloc-succeeded      a block from a zone below every watermark the request
+ *                        may use (or an invalid request that succeeded)
+ *   placement            outside the arena, misaligned, wrong zone or node,
+ *                        unmanaged pages, wrong page_address(), or a node
+ *                        later in the zonelist walk (interleave target
+ *                        included) when an earlier one could serve it
+ *   overlap              a page of a live block handed out again
+ *   counters             a zone's free + pcp pages differ from the model's
+ *   content, zeroing     a pattern changed; __GFP_ZERO memory not zero
+ *   nr_free              free blocks per order after a drain differ from the
+ *                        model's fully coalesced decomposition
+ *   highatomic           more HIGHATOMIC reserve than the kernel rule allows
+ *   page_check           kmm_page_check() found violations, or the library
+ *                        reported one (KMM_REPORT_CHECK) during an op
+ *   misuse               a MISUSE op not reported exactly once
+ *   bad-page             a BAD_PAGE report without misuse
+ *   api                  set_cpu / set_mempolicy / zone_info / pfn_to_page
+ *                        answered differently from the model or failed
+ *   coalesced, teardown  after freeing everything: not fully coalesced, or a
+ *                        zone's free pages not back to their start value
+ */
 int kmm_exec_run_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
 		     uint32_t nr_handles, const struct kmm_exec_options *opt, struct kmm_exec_result *res);
 int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,

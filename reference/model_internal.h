@@ -36,13 +36,15 @@ struct kmm_model {
 	kmm_pfn_t total_pages;             /* end of the last zone */
 	uint32_t nr_blocks;                /* MAX_ORDER blocks covering [0, total_pages) */
 	uint8_t *block_zone;               /* [nr_blocks]: node * KMM_NR_ZONES + zone, or MODEL_NO_ZONE */
-	uint16_t *occ[KMM_NR_ORDERS];      /* occ[j][i], see above (one allocation, occ[0] owns it) */
+	uint16_t *occ[KMM_NR_ORDERS];      /* occ[j][i], see above */
 	uint8_t *head;                     /* [pfn]: order + 1 of the live block starting at pfn, 0 = none */
 	uint32_t *owner;                   /* [pfn]: handle of the live block starting at pfn */
 	uint8_t *ha;                       /* [pfn >> pageblock_order]: 1 = may be HIGHATOMIC */
+	/* All arrays live in the same block as this struct, right after it. */
 
 	unsigned cur_cpu;
 	struct kmm_model_policy pol;
+	bool owns_memory;                  /* kmm_model_create(): destroy frees the block */
 };
 
 static inline struct kmm_model_zone *model_zone_of_id_(struct kmm_model *m, unsigned id)

@@ -140,21 +140,42 @@ static bool zone_offset_managed_(const struct kmm_model_zone *z, uint32_t off)
 	return rank >= z->reserved_pages;
 }
 
+/* n copies of v from p on, by doubling copies (no per-element work). */
+static void fill16_(uint16_t *p, size_t n, uint16_t v)
+{
+	size_t done = 1;
+
+	if (n == 0)
+		return;
+	p[0] = v;
+	while (done < n) {
+		size_t c = done < n - done ? done : n - done;
+
+		memcpy(p + done, p, c * sizeof(*p));
+		done += c;
+	}
+}
+
+/*
+ * Count [a, b) as unmanaged at every level. The unmanaged ranges never
+ * overlap, so a block lying wholly inside one was zero and becomes full;
+ * only the two end blocks of each level need arithmetic.
+ */
 static void occ_add_range_(struct kmm_model *m, kmm_pfn_t a, kmm_pfn_t b)
 {
-	/* Count [a, b) as unmanaged at every level. */
-	for (unsigned j = 0; j < KMM_NR_ORDERS && a < b; j++) {
+	if (a >= b)
+		return;
+	for (unsigned j = 0; j < KMM_NR_ORDERS; j++) {
 		uint32_t first = a >> j, last = (b - 1) >> j;
+		uint16_t *occ = m->occ[j];
 
-		for (uint32_t i = first; i <= last; i++) {
-			kmm_pfn_t lo = (kmm_pfn_t)i << j, hi = lo + (1u << j);
-
-			if (lo < a)
-				lo = a;
-			if (hi > b)
-				hi = b;
-			m->occ[j][i] = (uint16_t)(m->occ[j][i] + (hi - lo));
+		if (first == last) {
+			occ[first] = (uint16_t)(occ[first] + (b - a));
+			continue;
 		}
+		occ[first] = (uint16_t)(occ[first] + (((first + 1) << j) - a));
+		occ[last] = (uint16_t)(occ[last] + (b - (last << j)));
+		fill16_(occ + first + 1, last - first - 1, (uint16_t)(1u << j));
 	}
 }
 
@@ -304,18 +325,64 @@ static void highatomic_caps_(struct kmm_model *m)
 
 /* ---- create / destroy ------------------------------------------------------ */
 
-struct kmm_model *kmm_model_create(const struct kmm_config *cfg)
-{
-	struct kmm_model *m;
-	bool cpu_node_given = false, distance_given = false;
-	size_t nr_pfns, occ_entries = 0;
+/* The arrays behind struct kmm_model, carved from one block in this order. */
+struct model_sizes {
+	size_t nr_pfns, occ_entries, nr_pageblocks;
+	size_t off_occ, off_owner, off_head, off_block_zone, off_ha, total;
+};
 
-	if (!cfg || cfg->nr_nodes < 1 || cfg->nr_nodes > KMM_MAX_NODES || cfg->nr_cpus < 1 ||
-	    cfg->nr_cpus > KMM_MAX_CPUS || cfg->pageblock_order > KMM_MAX_ORDER)
+static bool config_usable_(const struct kmm_config *cfg)
+{
+	return cfg && cfg->nr_nodes >= 1 && cfg->nr_nodes <= KMM_MAX_NODES && cfg->nr_cpus >= 1 &&
+	       cfg->nr_cpus <= KMM_MAX_CPUS && cfg->pageblock_order <= KMM_MAX_ORDER;
+}
+
+static void model_sizes_(const struct kmm_config *cfg, struct model_sizes *sz)
+{
+	unsigned pb = cfg->pageblock_order ? cfg->pageblock_order : KMM_DEFAULT_PAGEBLOCK_ORDER;
+	uint64_t cursor = 0;
+
+	/* The same walk as layout_(), for the end of the last zone only. */
+	for (unsigned n = 0; n < cfg->nr_nodes; n++)
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++)
+			if (cfg->nodes[n].zones[t].spanned_pages)
+				cursor = align_up_(cursor, MODEL_BLOCK_PAGES) + cfg->nodes[n].zones[t].spanned_pages;
+	sz->nr_pfns = (size_t)align_up_(cursor, MODEL_BLOCK_PAGES);
+	sz->occ_entries = 0;
+	for (unsigned j = 0; j < KMM_NR_ORDERS; j++)
+		sz->occ_entries += sz->nr_pfns >> j;
+	sz->nr_pageblocks = (sz->nr_pfns >> pb) + 1;
+	sz->off_occ = align_up_(sizeof(struct kmm_model), 8);
+	sz->off_owner = align_up_(sz->off_occ + sz->occ_entries * sizeof(uint16_t), 8);
+	sz->off_head = sz->off_owner + sz->nr_pfns * sizeof(uint32_t);
+	sz->off_block_zone = sz->off_head + sz->nr_pfns;
+	sz->off_ha = sz->off_block_zone + sz->nr_pfns / MODEL_BLOCK_PAGES + 1;
+	sz->total = align_up_(sz->off_ha + sz->nr_pageblocks, 8);
+}
+
+size_t kmm_model_size(const struct kmm_config *cfg)
+{
+	struct model_sizes sz;
+
+	if (!config_usable_(cfg))
+		return 0;
+	model_sizes_(cfg, &sz);
+	return sz.total;
+}
+
+struct kmm_model *kmm_model_init(void *mem, size_t len, const struct kmm_config *cfg)
+{
+	struct kmm_model *m = mem;
+	bool cpu_node_given = false, distance_given = false;
+	struct model_sizes sz;
+	unsigned char *base = mem;
+
+	if (!mem || !config_usable_(cfg))
 		return NULL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
+	model_sizes_(cfg, &sz);
+	if (len < sz.total)
 		return NULL;
+	memset(mem, 0, sz.total);
 	m->nr_nodes = cfg->nr_nodes;
 	m->nr_cpus = cfg->nr_cpus;
 	m->pageblock_order = cfg->pageblock_order ? cfg->pageblock_order : KMM_DEFAULT_PAGEBLOCK_ORDER;
@@ -326,7 +393,7 @@ struct kmm_model *kmm_model_create(const struct kmm_config *cfg)
 		m->cpu_node[c] = cpu_node_given ? cfg->cpu_node[c] : (uint8_t)(c % m->nr_nodes);
 	for (unsigned c = 0; c < m->nr_cpus; c++)
 		if (m->cpu_node[c] >= m->nr_nodes)
-			goto fail;
+			return NULL;
 	for (unsigned a = 0; a < KMM_MAX_NODES; a++)
 		for (unsigned b = 0; b < KMM_MAX_NODES; b++)
 			distance_given |= cfg->distance[a][b] != 0;
@@ -343,18 +410,13 @@ struct kmm_model *kmm_model_create(const struct kmm_config *cfg)
 				m->memory_nodes |= 1u << n;
 	fallback_orders_(m);
 
-	nr_pfns = (size_t)m->nr_blocks * MODEL_BLOCK_PAGES;
-	for (unsigned j = 0; j < KMM_NR_ORDERS; j++)
-		occ_entries += nr_pfns >> j;
-	m->block_zone = malloc(m->nr_blocks ? m->nr_blocks : 1);
-	m->occ[0] = calloc(occ_entries ? occ_entries : 1, sizeof(uint16_t));
-	m->head = calloc(nr_pfns ? nr_pfns : 1, 1);
-	m->owner = calloc(nr_pfns ? nr_pfns : 1, sizeof(uint32_t));
-	m->ha = calloc((nr_pfns >> m->pageblock_order) + 1, 1);
-	if (!m->block_zone || !m->occ[0] || !m->head || !m->owner || !m->ha)
-		goto fail;
+	m->occ[0] = (uint16_t *)(void *)(base + sz.off_occ);
 	for (unsigned j = 1; j < KMM_NR_ORDERS; j++)
-		m->occ[j] = m->occ[j - 1] + (nr_pfns >> (j - 1));
+		m->occ[j] = m->occ[j - 1] + (sz.nr_pfns >> (j - 1));
+	m->owner = (uint32_t *)(void *)(base + sz.off_owner);
+	m->head = base + sz.off_head;
+	m->block_zone = base + sz.off_block_zone;
+	m->ha = base + sz.off_ha;
 
 	memset(m->block_zone, MODEL_NO_ZONE, m->nr_blocks);
 	for (unsigned n = 0; n < m->nr_nodes; n++) {
@@ -374,21 +436,26 @@ struct kmm_model *kmm_model_create(const struct kmm_config *cfg)
 	m->pol.mode = KMM_MPOL_DEFAULT;
 	m->pol.il_prev = -1;
 	return m;
-fail:
-	kmm_model_destroy(m);
-	return NULL;
+}
+
+struct kmm_model *kmm_model_create(const struct kmm_config *cfg)
+{
+	size_t len = kmm_model_size(cfg);
+	void *mem = len ? malloc(len) : NULL;
+	struct kmm_model *m = kmm_model_init(mem, len, cfg);
+
+	if (!m) {
+		free(mem);
+		return NULL;
+	}
+	m->owns_memory = true;
+	return m;
 }
 
 void kmm_model_destroy(struct kmm_model *m)
 {
-	if (!m)
-		return;
-	free(m->block_zone);
-	free(m->occ[0]);
-	free(m->head);
-	free(m->owner);
-	free(m->ha);
-	free(m);
+	if (m && m->owns_memory)
+		free(m);
 }
 
 /* ---- layout queries ---------------------------------------------------------- */

@@ -52,7 +52,15 @@ struct kmm_model;
  * include/kmm/config.h documents them). NULL if the config is unusable or
  * memory is short. */
 struct kmm_model *kmm_model_create(const struct kmm_config *cfg);
+/* Frees what kmm_model_create() allocated; a model built by kmm_model_init()
+ * owns nothing (its memory is the caller's). */
 void kmm_model_destroy(struct kmm_model *m);
+/* The same in caller memory (any contents; aligned like malloc's), so a
+ * runner can reuse one block across many models: kmm_model_size() bytes
+ * (0 for an unusable config). NULL when the config is unusable or len is
+ * short. */
+size_t kmm_model_size(const struct kmm_config *cfg);
+struct kmm_model *kmm_model_init(void *mem, size_t len, const struct kmm_config *cfg);
 
 /* ---- layout ------------------------------------------------------------ */
 

@@ -562,26 +562,31 @@ TEST(canonical_decomposition)
 	cfg.nodes[0].zones[KMM_ZONE_NORMAL] =
 		(struct kmm_zone_config){ .spanned_pages = 3000, .hole_start = 700, .hole_pages = 300,
 					  .reserved_pages = 37 };
+	/* Reserved pages split by the hole: offsets 0..19 and 1120..1136. */
+	cfg.nodes[0].zones[KMM_ZONE_MOVABLE] =
+		(struct kmm_zone_config){ .spanned_pages = 1500, .hole_start = 20, .hole_pages = 1100,
+					  .reserved_pages = 37 };
 	m = kmm_model_create(&cfg);
 	REQUIRE(m);
+	CHECK(!kmm_model_pfn_managed(m, 5120 + 1136));
+	CHECK(kmm_model_pfn_managed(m, 5120 + 1137));
 	kmm_model_free_blocks(m, 0, KMM_ZONE_DMA, got, NULL);
 	for (unsigned o = 0; o < KMM_NR_ORDERS; o++)
 		CHECK_EQ(got[o], fresh[o]);
 	/* Random live blocks, checked against the greedy walk each time. */
-	for (int round = 0; round < 400; round++) {
+	for (int round = 0; round < 600; round++) {
 		unsigned order;
 		kmm_pfn_t pfn;
 
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		order = (unsigned)(rng >> 60) % 6;
 		pfn = (kmm_pfn_t)((rng >> 20) % kmm_model_total_pages(m)) & ~((1u << order) - 1);
-		if (judge(m, pfn, order, KMM_GFP_DMA, -1) == KMM_MODEL_BLOCK_OK ||
-		    judge(m, pfn, order, KMM_GFP_KERNEL, -1) == KMM_MODEL_BLOCK_OK) {
-			model_take(m, pfn, order, pfn < 2048 ? KMM_GFP_DMA : KMM_GFP_KERNEL, h++);
+		if (judge(m, pfn, order, KMM_GFP_HIGHUSER_MOVABLE, -1) == KMM_MODEL_BLOCK_OK) {
+			model_take(m, pfn, order, KMM_GFP_HIGHUSER_MOVABLE, h++);
 			for (kmm_pfn_t q = pfn; q < pfn + (1u << order); q++)
 				used[q] = true;
 		}
-		for (unsigned z = KMM_ZONE_DMA; z <= KMM_ZONE_NORMAL; z += 2) {
+		for (unsigned z = KMM_ZONE_DMA; z <= KMM_ZONE_MOVABLE; z += 2) {
 			kmm_model_free_blocks(m, 0, (enum kmm_zone_type)z, got, flex);
 			greedy(m, used, 0, (enum kmm_zone_type)z, want);
 			for (unsigned o = 0; o < KMM_NR_ORDERS; o++) {

@@ -56,35 +56,13 @@ static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
 	return p->flags == PG_buddy && p->private_ == order;
 }
 
-static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt,
-				     bool tail)
-{
-	struct free_area *area = &z->free_area[order];
-	p->flags = PG_buddy;
-	p->private_ = order;
-	p->migratetype = (uint8_t)mt;
-	p->refcount = 0;
-	if (tail)
-		list_add_tail(&p->lru, &area->free_list[mt]);
-	else
-		list_add(&p->lru, &area->free_list[mt]);
-	area->nr_free++;
-	z->free_pages += 1u << order;
-}
-
-static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
-{
-	list_del(&p->lru);
-	p->flags = 0;
-	p->private_ = 0;
-	z->free_area[order].nr_free--;
-	z->free_pages -= 1u << order;
-}
-
 static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt)
 {
-	list_del(&p->lru);
-	list_add_tail(&p->lru, &z->free_area[order].free_list[mt]);
+	struct free_area *area = &z->free_area[order];
+	__list_del_entry(&p->lru);
+	list_add_tail(&p->lru, &area->free_list[mt]);
+	area->nr_free_mt[p->migratetype]--;
+	area->nr_free_mt[mt]++;
 	p->migratetype = (uint8_t)mt;
 }
 
@@ -93,32 +71,42 @@ static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, un
  * free, the block will probably merge soon, so queue it at the tail where
  * it is less likely to be split again first.
  */
-static bool buddy_merge_likely_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order)
+static inline bool buddy_merge_likely_(const struct kmm_zone *z, const struct kmm_page *pages, kmm_pfn_t pfn,
+				       unsigned order)
 {
 	if (order >= KMM_MAX_ORDER - 1)
 		return false;
-	kmm_pfn_t higher = pfn & ~((2u << order) - 1);
-	kmm_pfn_t higher_buddy = higher ^ (2u << order);
-	return zone_spans_pfn_(z, higher_buddy) && page_is_buddy_(pfn_page_(z, higher_buddy), order + 1);
+	kmm_pfn_t higher_buddy = (pfn & ~((2u << order) - 1)) ^ (2u << order);
+	return zone_spans_pfn_(z, higher_buddy) && page_is_buddy_(&pages[higher_buddy], order + 1);
 }
 
+/*
+ * __free_one_page(): merge with the buddy for as long as the buddy heads a
+ * free block of the same order inside the zone; above pageblock order only
+ * across mergeable types. Cost per level: one struct page read (the buddy)
+ * and an unlink. Zone bounds are read once: the page stores below are of
+ * char-sized fields, which the compiler must assume alias everything.
+ */
 void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
 {
 	struct kmm *k = z->sys;
+	struct kmm_page *const pages = k->pages;
+	const unsigned pageblock_order = k->pageblock_order;
 
 	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0);
 	KMM_ASSERT(k, zone_spans_pfn_(z, pfn) && zone_spans_pfn_(z, pfn + (1u << order) - 1));
 	while (order < KMM_MAX_ORDER) {
 		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
-		if (!zone_spans_pfn_(z, buddy_pfn))
+		struct kmm_page *buddy = &pages[buddy_pfn];
+		/* The buddy shares pfn's MAX_ORDER block, which starts inside
+		 * the zone; only the zone's end can cut it off. */
+		if (!zone_spans_pfn_(z, buddy_pfn) || !page_is_buddy_(buddy, order))
 			break;
-		struct kmm_page *buddy = pfn_page_(z, buddy_pfn);
-		if (!page_is_buddy_(buddy, order))
-			break;
-		if (order >= k->pageblock_order) {
+		if (kmm_unlikely(order >= pageblock_order)) {
 			/* Different pageblocks: never merge a reserve or an isolated
 			 * block into an ordinary one. */
-			int buddy_mt = get_pageblock_migratetype_(z, buddy_pfn);
+			int buddy_mt = buddy->migratetype; /* == its pageblock's type */
+			KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
 			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
 				break;
 			del_from_free_list_(z, buddy, order);
@@ -130,33 +118,51 @@ void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
 		pfn &= buddy_pfn;
 		order++;
 	}
-	add_to_free_list_(z, pfn_page_(z, pfn), order, mt, buddy_merge_likely_(z, pfn, order));
+	add_to_free_list_(z, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
 }
 
-/* Split a block of order high at pfn down to order low: the upper halves go
- * back on the lists of type mt. Returns the pages given back. */
-static uint32_t expand_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned low, unsigned high, int mt)
+/*
+ * Give a free block of pageblock order or more (every pageblock it covers)
+ * the type mt, and merge it with its buddies if that made them mergeable.
+ * A free block never sits next to a free buddy it could merge with (full
+ * coalescing, checked by kmm_page_check()); __free_one_page() keeps that
+ * true when blocks are freed, but it declines to merge across a pageblock
+ * edge while one side is HIGHATOMIC or ISOLATE. When such a block turns
+ * ordinary again, the merge it was denied is owed: take it off its list and
+ * free it once more under its new type.
+ */
+static void retype_free_block_(struct kmm_zone *z, struct kmm_page *p, kmm_pfn_t pfn, unsigned order, int mt)
 {
-	uint32_t size = 1u << high, added = 0;
+	KMM_ASSERT(z->sys, order >= z->sys->pageblock_order && p->flags == PG_buddy && p->private_ == order);
+	del_from_free_list_(z, p, order);
+	change_pageblock_range_(z, pfn, order, mt);
+	__free_one_page_(z, pfn, order, mt);
+}
+
+/* expand(): split a block of order high at pfn down to order low; the
+ * upper halves go back on the lists of type mt. */
+static inline void expand_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
+{
+	uint32_t size = 1u << high;
 	while (high > low) {
 		high--;
 		size >>= 1;
-		add_to_free_list_(z, pfn_page_(z, pfn + size), high, mt, false);
-		added += size;
+		add_to_free_list_(z, page + size, high, mt, false);
 	}
-	return added;
 }
 
+/* __rmqueue_smallest(): the first block of the smallest order >= order on
+ * mt's lists, split down to order. The returned page is off every list,
+ * flags 0. */
 struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt)
 {
 	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
-		struct list_head *head = &z->free_area[o].free_list[mt];
-		if (list_empty(head))
+		struct free_area *area = &z->free_area[o];
+		if (!area->nr_free_mt[mt])
 			continue;
-		struct kmm_page *p = list_entry(head->next, struct kmm_page, lru);
-		kmm_pfn_t pfn = page_to_pfn_(z->sys, p);
+		struct kmm_page *p = list_entry(area->free_list[mt].next, struct kmm_page, lru);
 		del_from_free_list_(z, p, o);
-		expand_(z, pfn, order, o, mt);
+		expand_(z, p, order, o, mt);
 		return p;
 	}
 	return NULL;
@@ -210,6 +216,8 @@ static uint32_t move_freepages_block_(struct kmm_zone *z, kmm_pfn_t start, int n
 		struct kmm_page *pg = pfn_page_(z, p);
 		if (pg->flags == PG_buddy) {
 			unsigned o = pg->private_;
+			/* Callers hold a pageblock that is not wholly free. */
+			KMM_ASSERT(z->sys, o < z->sys->pageblock_order);
 			move_to_free_list_(z, pg, o, new_mt);
 			moved += 1u << o;
 			p += 1u << o;
@@ -239,7 +247,7 @@ static int find_suitable_fallback_(struct kmm_zone *z, unsigned order, int start
 		return -1;
 	for (unsigned i = 0; i < KMM_MIGRATE_PCPTYPES - 1; i++) {
 		int fmt = fallbacks[start_mt][i];
-		if (list_empty(&area->free_list[fmt]))
+		if (!area->nr_free_mt[fmt])
 			continue;
 		*can_steal = can_steal_fallback_(z->sys, order, start_mt);
 		return fmt;
@@ -262,7 +270,7 @@ static struct kmm_page *steal_suitable_fallback_(struct kmm_zone *z, kmm_pfn_t p
 	if (current_order >= k->pageblock_order) {
 		del_from_free_list_(z, page, current_order);
 		change_pageblock_range_(z, pfn, current_order, start_type);
-		expand_(z, pfn, order, current_order, start_type);
+		expand_(z, page, order, current_order, start_type);
 		count_vm_(k, KMM_PAGEBLOCK_STEAL, 1u << (current_order - k->pageblock_order));
 		return page;
 	}
@@ -288,7 +296,7 @@ static struct kmm_page *steal_suitable_fallback_(struct kmm_zone *z, kmm_pfn_t p
 	}
 	/* Take only the block; its pageblock keeps its type. */
 	del_from_free_list_(z, page, current_order);
-	expand_(z, pfn, order, current_order, block_type);
+	expand_(z, page, order, current_order, block_type);
 	return page;
 }
 
@@ -364,6 +372,7 @@ void reserve_highatomic_pageblock_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned o
 		change_pageblock_range_(z, pfn, order, KMM_MIGRATE_HIGHATOMIC);
 		z->nr_reserved_highatomic += 1u << order;
 	}
+	zone_update_fast_marks_(z);
 }
 
 /*
@@ -397,12 +406,18 @@ bool unreserve_highatomic_pageblock_(struct kmm *k, const struct alloc_context *
 				if (size > z->nr_reserved_highatomic)
 					size = z->nr_reserved_highatomic;
 				z->nr_reserved_highatomic -= size;
+				zone_update_fast_marks_(z);
 			}
 			if (order < k->pageblock_order) {
+				/* The pageblock holds a block below its order, so
+				 * none of its free blocks reaches across its edge:
+				 * retyping it leaves nothing newly mergeable. */
 				move_freepages_block_(z, pfn & ~(uint32_t)(nr - 1), to_mt);
 			} else {
-				move_to_free_list_(z, page, order, to_mt);
-				change_pageblock_range_(z, pfn, order, to_mt);
+				/* A whole free block: the edges __free_one_page
+				 * refused to merge across while it was HIGHATOMIC
+				 * are mergeable now. */
+				retype_free_block_(z, page, pfn, order, to_mt);
 			}
 			zone_unlock_(z);
 			return true;

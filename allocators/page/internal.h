@@ -37,12 +37,15 @@ enum {
  *  - a PG_buddy or PG_pcp page is the first page of a 2^private block that is
  *    aligned to its order and lies inside one zone;
  *  - refcount is 0 for free pages, >= 1 for the first page of a live block.
- * 64 bytes at most (checked by a static assert in system.c).
+ * 64 bytes at most (checked by a static assert in system.c). The fields every
+ * allocation, free, split and merge touches come first and fill 32 bytes, so
+ * for most pages of the array they share one cache line.
  */
 struct kmm_page {
 	uint32_t flags;         /* PG_* */
-	int32_t refcount;       /* _refcount */
 	uint32_t private_;      /* order for buddy / pcp / allocated / head pages */
+	struct list_head lru;   /* free list / pcp list link */
+	int32_t refcount;       /* _refcount */
 	uint8_t zone;           /* enum kmm_zone_type */
 	uint8_t node;           /* node id */
 	uint8_t migratetype;    /* free-list type while PG_buddy / PG_pcp;
@@ -50,15 +53,21 @@ struct kmm_page {
 	uint8_t pcp_cpu;        /* owning CPU while PG_pcp */
 	kmm_pfn_t compound_head;/* PFN of the head for PG_tail pages */
 	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
-	struct list_head lru;   /* free list / pcp list link */
 	uint64_t reserved_for_owner; /* page_owner / slab use in later layers */
 };
 
 /* ---- zones ------------------------------------------------------------ */
 
+/*
+ * The free blocks of one order. Invariant: nr_free_mt[t] is the length of
+ * free_list[t], and nr_free the sum over t (the kernel keeps only the sum;
+ * the per-type counts make the watermark's block search and kmm_zone_info()
+ * walk no list).
+ */
 struct free_area {
 	struct list_head free_list[KMM_MIGRATE_TYPES];
 	uint64_t nr_free; /* blocks (not pages) on all lists of this order */
+	uint32_t nr_free_mt[KMM_MIGRATE_TYPES]; /* blocks on each list */
 };
 
 /*
@@ -80,26 +89,34 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * One zone of one node.
  * Accounting: free_pages == sum over order, type of nr_free blocks << order;
  * managed_pages == free_pages + pcp pages + allocated pages.
- * Guarded by lock in threaded mode.
+ * fast_mark[i] == wmark[LOW] + wmark_boost + lowmem_reserve[i] +
+ * nr_reserved_highatomic: the order-0 low-watermark test of the fast path
+ * is free_pages > fast_mark[i]; whoever changes a term calls
+ * zone_update_fast_marks_() (watermark.c).
+ * Guarded by lock in threaded mode. The first block of fields is what the
+ * fast paths read; it spans one cache line.
  */
 struct kmm_zone {
+	/* hot */
+	uint64_t free_pages;               /* NR_FREE_PAGES (buddy only) */
+	uint64_t fast_mark[KMM_NR_ZONES];  /* see above, per highest_zoneidx */
+	struct per_cpu_pages *pcp;         /* [nr_cpus] */
+	uint8_t *pageblock_mt;             /* migrate type per pageblock of the zone */
+	kmm_pfn_t start_pfn;               /* zone_start_pfn */
+	uint32_t spanned_pages;
+	/* the rest */
 	struct kmm *sys;
+	uint64_t vm_pgalloc;               /* pages allocated from this zone */
 	uint8_t node;
 	uint8_t idx;                       /* enum kmm_zone_type */
 	bool populated;
-	kmm_pfn_t start_pfn;               /* zone_start_pfn */
-	uint32_t spanned_pages;
 	uint32_t present_pages;
 	uint32_t managed_pages;
-	uint64_t free_pages;               /* NR_FREE_PAGES (buddy only) */
 	uint64_t wmark[NR_WMARK];
 	uint64_t wmark_boost;
 	uint64_t lowmem_reserve[KMM_NR_ZONES];
 	uint64_t nr_reserved_highatomic;   /* pages in HIGHATOMIC pageblocks */
 	struct free_area free_area[KMM_NR_ORDERS];
-	uint8_t *pageblock_mt;             /* migrate type per pageblock of the zone */
-	struct per_cpu_pages *pcp;         /* [nr_cpus] */
-	uint64_t vm_pgalloc;               /* pages allocated from this zone */
 	struct kmm_lock lock;
 };
 
@@ -133,23 +150,57 @@ struct kmm_mempolicy {
 	uint8_t il_credit;     /* weighted interleave: allocations left on il_next */
 };
 
+/* ---- the allocation fast path's per-CPU cache ------------------------- */
+
+/*
+ * The gfp bits that choose the zone and the free-list type (the four zone
+ * modifiers and __GFP_RECLAIMABLE; __GFP_MOVABLE is one of the modifiers).
+ * The fast path indexes its per-CPU table with them.
+ */
+#define FAST_GFP_BITS 5
+#define FAST_GFP_MASK ((1u << FAST_GFP_BITS) - 1)
+_Static_assert((KMM_GFP_ZONEMASK | KMM___GFP_RECLAIMABLE) == FAST_GFP_MASK,
+	       "zone and mobility bits must be the low five gfp bits");
+
+/*
+ * For one CPU and one value of gfp & FAST_GFP_MASK under the default or
+ * local policy: the preferred zone (the first zone of the CPU's node's
+ * zonelist allowed by gfp_zone()), which is where the kernel's fast path
+ * looks first, and what an allocation served there must touch. Built by
+ * numa.c at create (topology never changes afterwards). zone == NULL: an
+ * invalid zone combination, or no zone at all: take the general path.
+ */
+struct fast_alloc {
+	struct kmm_zone *zone;
+	struct per_cpu_pages *pcp;        /* zone->pcp[cpu] */
+	uint64_t *numa_hit;               /* the zone's node: numa[KMM_NUMA_HIT] */
+	uint64_t *numa_locality;          /* ... numa[LOCAL] or [OTHER] for this CPU */
+	uint8_t highest_zoneidx;          /* gfp_zone() */
+	uint8_t migratetype;              /* gfp_migratetype() */
+};
+
 /* ---- the system ------------------------------------------------------- */
 
 struct kmm {
+	/* hot: what every kmm_alloc_pages() / kmm_free_pages() reads first */
+	struct kmm_page *pages;            /* [total_pages] */
+	kmm_pfn_t total_pages;             /* PFN range, holes included */
+	unsigned cur_cpu;                  /* simulated current CPU */
+	bool fast_ok;                      /* single-threaded, default/local policy */
+	bool vg_tracking;                  /* running under Valgrind: mempool requests */
+	unsigned pageblock_order;
+	void *arena;                       /* KMM_PAGE_SIZE * total_pages bytes */
+	uint64_t vm[KMM_NR_VM_ITEMS];
+	/* the rest */
 	struct kmm_config cfg;             /* validated copy, defaults filled in */
 	const struct kmm_platform *plat;
 	unsigned nr_nodes, nr_cpus;
-	unsigned pageblock_order;
-	unsigned cur_cpu;                  /* simulated current CPU */
-	void *arena;                       /* KMM_PAGE_SIZE * total_pages bytes */
-	kmm_pfn_t total_pages;             /* PFN range, holes included */
-	struct kmm_page *pages;            /* [total_pages] */
 	struct kmm_node nodes[KMM_MAX_NODES];
 	struct kmm_mempolicy policy;
 	uint64_t min_free_kbytes;
-	uint64_t vm[KMM_NR_VM_ITEMS];
 	uint64_t reports[KMM_NR_REPORT_KINDS];
 	uint64_t rng;                      /* splitmix64 state from cfg.seed */
+	struct fast_alloc fast[KMM_MAX_CPUS][1u << FAST_GFP_BITS];
 };
 
 /* ---- shared helpers (implemented across the allocators/page files) ---- */
@@ -165,7 +216,7 @@ static inline struct kmm_zone *page_zone_(struct kmm *k, const struct kmm_page *
 }
 static inline bool zone_spans_pfn_(const struct kmm_zone *z, kmm_pfn_t pfn)
 {
-	return pfn >= z->start_pfn && pfn - z->start_pfn < z->spanned_pages;
+	return (kmm_pfn_t)(pfn - z->start_pfn) < z->spanned_pages; /* below the start wraps */
 }
 
 /* report.c: formatted report through the sink, counted per kind. */
@@ -216,6 +267,10 @@ struct alloc_context {
 /* numa.c */
 void build_zonelists_(struct kmm *k);               /* after every zone is set up */
 void mempolicy_init_(struct kmm *k);                /* default policy */
+/* k->fast[][] from the zonelists and cpu_node[], and k->fast_ok from the
+ * policy and the threading mode; after build_zonelists_() and whenever the
+ * policy changes. */
+void build_fast_alloc_(struct kmm *k);
 /* nid < 0: use the task policy (and advance interleave); nid >= 0: that node,
  * policy ignored (alloc_pages_node). */
 void prepare_alloc_context_(struct kmm *k, int nid, kmm_gfp_t gfp, struct alloc_context *ac);
@@ -293,6 +348,32 @@ static inline unsigned current_cpu_(const struct kmm *k)
 }
 
 /* buddy.c: the free lists; callers hold zone->lock. */
+/* Block accounting of the free lists: every list insertion and removal
+ * goes through these two (and move_to_free_list_ in buddy.c). */
+static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt, bool tail)
+{
+	struct free_area *area = &z->free_area[order];
+	p->flags = PG_buddy;
+	p->private_ = order;
+	p->migratetype = (uint8_t)mt;
+	if (tail)
+		list_add_tail(&p->lru, &area->free_list[mt]);
+	else
+		list_add(&p->lru, &area->free_list[mt]);
+	area->nr_free++;
+	area->nr_free_mt[mt]++;
+	z->free_pages += 1u << order;
+}
+static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
+{
+	struct free_area *area = &z->free_area[order];
+	__list_del_entry(&p->lru);
+	area->nr_free--;
+	area->nr_free_mt[p->migratetype]--;
+	p->flags = 0;
+	p->private_ = 0;
+	z->free_pages -= 1u << order;
+}
 void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
 struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt);
 struct kmm_page *__rmqueue_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags);
@@ -303,11 +384,14 @@ bool unreserve_highatomic_pageblock_(struct kmm *k, const struct alloc_context *
 
 /* pcp.c */
 void pcp_update_(struct kmm_zone *z);  /* high/batch from the watermarks or config */
-/* Refill a pcp list with up to a batch of blocks; zone->lock held. Returns blocks added. */
-unsigned rmqueue_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu, unsigned order,
-		       int mt, unsigned alloc_flags);
-/* Give count pages back to the buddy lists round-robin from the list after
- * pindex; zone->lock held. */
+/* The (order, mt) pcp list of cpu is empty: refill it with up to a batch of
+ * blocks from the buddy lists and take the first (rmqueue_bulk() and the
+ * pop of __rmqueue_pcplist()). The block comes back off every list, its
+ * state not yet set; NULL if the buddy lists had nothing. zone->lock held. */
+struct kmm_page *rmqueue_pcp_refill_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu,
+				     unsigned order, int mt, unsigned alloc_flags);
+/* Give count pages back to the buddy lists round-robin, the list at pindex
+ * first; zone->lock held. */
 void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t count, unsigned pindex);
 void drain_zone_pages_(struct kmm_zone *z, unsigned cpu); /* zone->lock held */
 
@@ -320,6 +404,24 @@ bool zone_watermark_ok_(const struct kmm_zone *z, unsigned order, uint64_t mark,
 			int highest_zoneidx, unsigned alloc_flags);
 /* Watermark boost on a fallback steal (boost_watermark()). */
 bool boost_watermark_(struct kmm_zone *z);
+/* Recompute z->fast_mark[] after a change to the low watermark, the boost,
+ * lowmem_reserve or the highatomic reserve. */
+void zone_update_fast_marks_(struct kmm_zone *z);
+/* The block half of __zone_watermark_ok() for order > 0: a free block of
+ * order or more on a list the caller may use. */
+static inline bool zone_has_free_block_(const struct kmm_zone *z, unsigned order, unsigned alloc_flags)
+{
+	bool ha = alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM);
+	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
+		const struct free_area *area = &z->free_area[o];
+		uint64_t usable = area->nr_free - area->nr_free_mt[KMM_MIGRATE_ISOLATE];
+		if (!ha)
+			usable -= area->nr_free_mt[KMM_MIGRATE_HIGHATOMIC];
+		if (usable)
+			return true;
+	}
+	return false;
+}
 
 /*
  * zone_watermark_fast(): the order-0 case is one compare. mark already

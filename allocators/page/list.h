@@ -22,10 +22,17 @@ static inline void list_insert_(struct list_head *n, struct list_head *prev, str
 }
 static inline void list_add(struct list_head *n, struct list_head *h) { list_insert_(n, h, h->next); }
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { list_insert_(n, h->prev, h); }
+/* Unlink e and leave its links stale (the hot paths relink it at once). */
+static inline void __list_del_entry(struct list_head *e)
+{
+	struct list_head *next = e->next, *prev = e->prev;
+	next->prev = prev;
+	prev->next = next;
+}
+/* Unlink e and make it an empty list of its own. */
 static inline void list_del(struct list_head *e)
 {
-	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	__list_del_entry(e);
 	e->next = e->prev = e;
 }
 

@@ -8,7 +8,8 @@
  * lists, taking a batch of blocks at once (rmqueue_bulk); freeing pushes on
  * the head (hot) and, once the CPU holds `high` pages or more, gives `batch`
  * pages back to the buddy lists, taking the coldest (tail) blocks round-robin
- * across the lists (free_pcppages_bulk). Drains empty a list set entirely.
+ * across the lists, starting with the list just freed to (free_pcppages_bulk).
+ * Drains empty a list set entirely.
  *
  * Sizes follow the kernel:
  *   batch = zone_batchsize(): managed/1024 capped at 256 (1 MiB) pages, /4,
@@ -76,19 +77,24 @@ void pcp_update_(struct kmm_zone *z)
 	}
 }
 
-unsigned rmqueue_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu, unsigned order, int mt,
-		       unsigned alloc_flags)
+struct kmm_page *rmqueue_pcp_refill_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu,
+				     unsigned order, int mt, unsigned alloc_flags)
 {
 	unsigned count = pcp->batch;
 	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
-	unsigned i;
 
 	if (count > 1) {
 		count >>= order;
 		if (count < 2)
 			count = 2;
 	}
-	for (i = 0; i < count; i++) {
+	/* The kernel adds the batch at the list's tail and then pops the
+	 * head: the first block taken is the one handed out. */
+	struct kmm_page *first = __rmqueue_(z, order, mt, alloc_flags);
+	if (!first)
+		return NULL;
+	unsigned i;
+	for (i = 1; i < count; i++) {
 		struct kmm_page *p = __rmqueue_(z, order, mt, alloc_flags);
 		if (!p)
 			break;
@@ -98,8 +104,8 @@ unsigned rmqueue_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned c
 		p->migratetype = (uint8_t)mt;
 		list_add_tail(&p->lru, list);
 	}
-	pcp->count += i << order;
-	return i;
+	pcp->count += (i - 1) << order;
+	return first;
 }
 
 void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t count, unsigned pindex)
@@ -108,6 +114,8 @@ void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t
 
 	if (count > pcp->count)
 		count = pcp->count;
+	/* The list at pindex goes first (the kernel's "pindex - 1" start). */
+	pindex = pindex ? pindex - 1 : NR_PCP_LISTS - 1;
 	while (count > 0 && pcp->count > 0) {
 		struct list_head *list;
 		do {
@@ -121,7 +129,7 @@ void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t
 		do {
 			struct kmm_page *p = list_entry(list->prev, struct kmm_page, lru);
 			kmm_pfn_t pfn = page_to_pfn_(k, p);
-			list_del(&p->lru);
+			__list_del_entry(&p->lru);
 			p->flags = 0;
 			pcp->count -= nr;
 			count = count > nr ? count - nr : 0;
@@ -135,7 +143,7 @@ void drain_zone_pages_(struct kmm_zone *z, unsigned cpu)
 {
 	struct per_cpu_pages *pcp = &z->pcp[cpu];
 	if (pcp->count) {
-		free_pcppages_bulk_(z, pcp, pcp->count, NR_PCP_LISTS - 1);
+		free_pcppages_bulk_(z, pcp, pcp->count, 0);
 		count_vm_(z->sys, KMM_PCP_DRAIN, 1);
 	}
 }

@@ -384,7 +384,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 		kmm_destroy(k);
 		return NULL;
 	}
-	kmm_track_arena_created(k->arena, (size_t)k->total_pages << KMM_PAGE_SHIFT);
+	kmm_track_arena_created(k, (size_t)k->total_pages << KMM_PAGE_SHIFT);
 
 	/* Everything not claimed by a zone below is inter-zone padding. */
 	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn++) {
@@ -453,7 +453,7 @@ void kmm_destroy(struct kmm *k)
 	}
 	if (k->arena) {
 		size_t bytes = (size_t)k->total_pages << KMM_PAGE_SHIFT;
-		kmm_track_arena_destroyed(k->arena, bytes);
+		kmm_track_arena_destroyed(k, bytes);
 		plat->arena_unmap(plat->ctx, k->arena, bytes);
 	}
 	if (k->pages)

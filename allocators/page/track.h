@@ -4,10 +4,10 @@
  * memory checkers, so that touching a free page in the arena is an error
  * reported by the tool in use.
  *
- *   kmm_track_arena_created(base, bytes)   the whole arena starts unaddressable
- *   kmm_track_arena_destroyed(base, bytes) forget it (before unmapping)
- *   kmm_track_alloc(base, addr, bytes)     a block was handed to a user
- *   kmm_track_free(base, addr, bytes)      a block came back from its user
+ *   kmm_track_arena_created(k, bytes)   the whole arena starts unaddressable
+ *   kmm_track_arena_destroyed(k, bytes) forget it (before unmapping)
+ *   kmm_track_alloc(k, addr, bytes)     a block was handed to a user
+ *   kmm_track_free(k, addr, bytes)      a block came back from its user
  *
  * Only the user's view matters: pages on pcp lists and in the buddy lists
  * are both "free" here; splitting and merging never touch the arena (all
@@ -17,7 +17,10 @@
  * manual poisoning; a touch reads "use-after-poison". Valgrind (built with
  * KMM_VALGRIND, headers from <valgrind/memcheck.h>): the arena is a mempool
  * anchored at its base; blocks are MEMPOOL_ALLOC'd / MEMPOOL_FREE'd and a
- * touch reads "Invalid write". Without either, every macro is empty.
+ * touch reads "Invalid write". A client request costs a dozen instructions
+ * even natively, so they are issued only when the process runs under
+ * Valgrind (k->vg_tracking, RUNNING_ON_VALGRIND asked once at create).
+ * Without either, every macro is empty.
  */
 #ifndef KMM_PAGE_TRACK_H
 #define KMM_PAGE_TRACK_H
@@ -47,44 +50,59 @@
 
 #if defined(KMM_TRACK_VALGRIND)
 #include <valgrind/memcheck.h>
-#define kmm_vg_create_(base, bytes)                                 \
-	do {                                                        \
-		VALGRIND_CREATE_MEMPOOL((base), 0, 0);              \
-		VALGRIND_MAKE_MEM_NOACCESS((base), (bytes));        \
+#define kmm_vg_running_() (RUNNING_ON_VALGRIND != 0)
+#define kmm_vg_create_(k, bytes)                                            \
+	do {                                                                \
+		if ((k)->vg_tracking) {                                     \
+			VALGRIND_CREATE_MEMPOOL((k)->arena, 0, 0);          \
+			VALGRIND_MAKE_MEM_NOACCESS((k)->arena, (bytes));    \
+		}                                                           \
 	} while (0)
-#define kmm_vg_destroy_(base, bytes)                                \
-	do {                                                        \
-		VALGRIND_DESTROY_MEMPOOL((base));                   \
-		VALGRIND_MAKE_MEM_UNDEFINED((base), (bytes));       \
+#define kmm_vg_destroy_(k, bytes)                                           \
+	do {                                                                \
+		if ((k)->vg_tracking) {                                     \
+			VALGRIND_DESTROY_MEMPOOL((k)->arena);               \
+			VALGRIND_MAKE_MEM_UNDEFINED((k)->arena, (bytes));   \
+		}                                                           \
 	} while (0)
-#define kmm_vg_alloc_(base, addr, bytes) VALGRIND_MEMPOOL_ALLOC((base), (addr), (bytes))
-#define kmm_vg_free_(base, addr) VALGRIND_MEMPOOL_FREE((base), (addr))
+#define kmm_vg_alloc_(k, addr, bytes)                                       \
+	do {                                                                \
+		if (__builtin_expect((k)->vg_tracking, 0))                  \
+			VALGRIND_MEMPOOL_ALLOC((k)->arena, (addr), (bytes)); \
+	} while (0)
+#define kmm_vg_free_(k, addr)                                               \
+	do {                                                                \
+		if (__builtin_expect((k)->vg_tracking, 0))                  \
+			VALGRIND_MEMPOOL_FREE((k)->arena, (addr));          \
+	} while (0)
 #else
-#define kmm_vg_create_(base, bytes) ((void)(base), (void)(bytes))
-#define kmm_vg_destroy_(base, bytes) ((void)(base), (void)(bytes))
-#define kmm_vg_alloc_(base, addr, bytes) ((void)(base), (void)(addr), (void)(bytes))
-#define kmm_vg_free_(base, addr) ((void)(base), (void)(addr))
+#define kmm_vg_running_() false
+#define kmm_vg_create_(k, bytes) ((void)(k), (void)(bytes))
+#define kmm_vg_destroy_(k, bytes) ((void)(k), (void)(bytes))
+#define kmm_vg_alloc_(k, addr, bytes) ((void)(k), (void)(addr), (void)(bytes))
+#define kmm_vg_free_(k, addr) ((void)(k), (void)(addr))
 #endif
 
-#define kmm_track_arena_created(base, bytes)               \
+#define kmm_track_arena_created(k, bytes)                  \
 	do {                                               \
-		kmm_vg_create_((base), (bytes));           \
-		kmm_asan_poison_((base), (bytes));         \
+		(k)->vg_tracking = kmm_vg_running_();      \
+		kmm_vg_create_((k), (bytes));              \
+		kmm_asan_poison_((k)->arena, (bytes));     \
 	} while (0)
-#define kmm_track_arena_destroyed(base, bytes)             \
+#define kmm_track_arena_destroyed(k, bytes)                \
 	do {                                               \
-		kmm_asan_unpoison_((base), (bytes));       \
-		kmm_vg_destroy_((base), (bytes));          \
+		kmm_asan_unpoison_((k)->arena, (bytes));   \
+		kmm_vg_destroy_((k), (bytes));             \
 	} while (0)
-#define kmm_track_alloc(base, addr, bytes)                 \
+#define kmm_track_alloc(k, addr, bytes)                    \
 	do {                                               \
-		kmm_vg_alloc_((base), (addr), (bytes));    \
+		kmm_vg_alloc_((k), (addr), (bytes));       \
 		kmm_asan_unpoison_((addr), (bytes));       \
 	} while (0)
-#define kmm_track_free(base, addr, bytes)                  \
+#define kmm_track_free(k, addr, bytes)                     \
 	do {                                               \
 		kmm_asan_poison_((addr), (bytes));         \
-		kmm_vg_free_((base), (addr));              \
+		kmm_vg_free_((k), (addr));                 \
 		(void)(bytes);                             \
 	} while (0)
 

@@ -25,6 +25,10 @@
  * (halved for __GFP_HIGH, then another quarter off for non-blocking) plus
  * the protection for the caller's highest zone; for order > 0 a free block
  * of at least that order must also exist on a list the caller may use.
+ *
+ * The fast path's order-0 test against the low watermark folds every term
+ * but the free count into one number per zone and highest zone
+ * (zone->fast_mark[]), refreshed here whenever a term changes.
  */
 #include "assert.h"
 #include "internal.h"
@@ -98,6 +102,7 @@ void setup_per_zone_wmarks_(struct kmm *k)
 		z->wmark_boost = 0;
 		z->wmark[WMARK_LOW] = z->wmark[WMARK_MIN] + gap;
 		z->wmark[WMARK_HIGH] = z->wmark[WMARK_LOW] + gap;
+		zone_update_fast_marks_(z);
 		zone_unlock_(z);
 	}
 }
@@ -117,6 +122,9 @@ void setup_per_zone_lowmem_reserve_(struct kmm *k)
 				managed += zones[j].managed_pages;
 				zones[i].lowmem_reserve[j] = clear ? 0 : managed / ratio;
 			}
+			zone_lock_(&zones[i]);
+			zone_update_fast_marks_(&zones[i]);
+			zone_unlock_(&zones[i]);
 		}
 	}
 }
@@ -142,18 +150,14 @@ bool __zone_watermark_ok_(const struct kmm_zone *z, unsigned order, uint64_t mar
 		return false;
 	if (order == 0)
 		return true;
-	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
-		const struct free_area *area = &z->free_area[o];
-		if (!area->nr_free)
-			continue;
-		for (unsigned mt = 0; mt < KMM_MIGRATE_PCPTYPES; mt++)
-			if (!list_empty(&area->free_list[mt]))
-				return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty(&area->free_list[KMM_MIGRATE_HIGHATOMIC]))
-			return true;
-	}
-	return false;
+	return zone_has_free_block_(z, order, alloc_flags);
+}
+
+void zone_update_fast_marks_(struct kmm_zone *z)
+{
+	uint64_t base = z->wmark[WMARK_LOW] + z->wmark_boost + z->nr_reserved_highatomic;
+	for (unsigned i = 0; i < KMM_NR_ZONES; i++)
+		z->fast_mark[i] = base + z->lowmem_reserve[i];
 }
 
 bool zone_watermark_ok_(const struct kmm_zone *z, unsigned order, uint64_t mark, int highest_zoneidx,
@@ -190,5 +194,6 @@ bool boost_watermark_(struct kmm_zone *z)
 	if (max_boost < nr)
 		max_boost = nr;
 	z->wmark_boost = z->wmark_boost + nr < max_boost ? z->wmark_boost + nr : max_boost;
+	zone_update_fast_marks_(z);
 	return true;
 }

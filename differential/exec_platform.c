@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The platform the executor builds fuzzer-sized systems on: the hosted one,
+ * except that the arena mapping and the big metadata blocks (the struct
+ * page array) outlive the system and serve the next one.
+ *
+ * Why: a fuzz input builds and tears down a whole system. With a fresh
+ * mmap per run, every arena page the run touches (patterns, __GFP_ZERO,
+ * the struct page array) is a page fault, and on a virtual machine a fault
+ * costs microseconds: faults, not allocator work, were most of an
+ * execution. Reused memory is already resident. Contents left over from the
+ * last run do not matter: libkmm zeroes what __GFP_ZERO asks for, the
+ * executor writes every pattern before it reads it, and metadata is zeroed
+ * here as the platform contract requires. ASan state is libkmm's business:
+ * it poisons the arena at create and unpoisons it at destroy.
+ *
+ * The cache is per thread (no locks, nothing shared between parallel
+ * runners) and holds one arena of at most REUSE_ARENA_MAX bytes, a few
+ * metadata blocks and the reference model's block; a second live system on the same thread, or a bigger
+ * one, simply gets the hosted platform's fresh memory. It lives until the
+ * thread ends. kmm_exec_run() and kmm_exec_run_raw() use it;
+ * kmm_exec_run_ops() (benchmarks) keeps the plain hosted platform.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "exec_internal.h"
+
+#define REUSE_ARENA_MAX ((size_t)256 << 20) /* bytes of arena kept mapped */
+#define REUSE_ARENA_MIN ((size_t)64 << 20)  /* map at least this (virtual, NORESERVE) */
+#define REUSE_META_MIN ((size_t)16 << 10)   /* smaller blocks: plain calloc */
+#define REUSE_META_SLOTS 8
+
+struct reuse_block {
+	void *p;
+	size_t cap;
+	bool busy;
+};
+
+static _Thread_local struct reuse_block reuse_arena;
+static _Thread_local struct reuse_block reuse_model;
+static _Thread_local struct reuse_block reuse_meta[REUSE_META_SLOTS];
+
+static void *reuse_arena_map(void *ctx, size_t bytes)
+{
+	struct reuse_block *a = &reuse_arena;
+	void *p;
+
+	if (a->busy || bytes > REUSE_ARENA_MAX)
+		return kmm_platform_hosted()->arena_map(ctx, bytes);
+	if (a->p && a->cap >= bytes) {
+		a->busy = true;
+		return a->p;
+	}
+	if (a->p)
+		munmap(a->p, a->cap);
+	a->p = NULL;
+	/* Room for the next, bigger system too: fuzzers vary the size. */
+	a->cap = bytes > REUSE_ARENA_MIN ? bytes : REUSE_ARENA_MIN;
+	p = mmap(NULL, a->cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a->p = p;
+	a->busy = true;
+	return p;
+}
+
+static void reuse_arena_unmap(void *ctx, void *base, size_t bytes)
+{
+	if (base && base == reuse_arena.p && reuse_arena.busy) {
+		reuse_arena.busy = false; /* kept for the next system */
+		return;
+	}
+	kmm_platform_hosted()->arena_unmap(ctx, base, bytes);
+}
+
+static void *reuse_meta_alloc(void *ctx, size_t bytes)
+{
+	struct reuse_block *best = NULL, *empty = NULL;
+
+	if (bytes < REUSE_META_MIN)
+		return kmm_platform_hosted()->meta_alloc(ctx, bytes);
+	for (unsigned i = 0; i < REUSE_META_SLOTS; i++) {
+		struct reuse_block *b = &reuse_meta[i];
+
+		if (!b->p && !empty)
+			empty = b;
+		if (b->p && !b->busy && b->cap >= bytes && (!best || b->cap < best->cap))
+			best = b;
+	}
+	if (best) {
+		memset(best->p, 0, bytes);
+		best->busy = true;
+		return best->p;
+	}
+	if (!empty) /* every slot holds a block: drop the smallest idle one */
+		for (unsigned i = 0; i < REUSE_META_SLOTS; i++)
+			if (!reuse_meta[i].busy && (!empty || reuse_meta[i].cap < empty->cap))
+				empty = &reuse_meta[i];
+	if (!empty)
+		return kmm_platform_hosted()->meta_alloc(ctx, bytes);
+	free(empty->p);
+	empty->p = calloc(1, bytes);
+	empty->cap = empty->p ? bytes : 0;
+	empty->busy = empty->p != NULL;
+	return empty->p;
+}
+
+static void reuse_meta_free(void *ctx, void *p, size_t bytes)
+{
+	for (unsigned i = 0; p && i < REUSE_META_SLOTS; i++) {
+		if (reuse_meta[i].p == p && reuse_meta[i].busy) {
+			reuse_meta[i].busy = false;
+			return;
+		}
+	}
+	kmm_platform_hosted()->meta_free(ctx, p, bytes);
+}
+
+void *exec_reuse_model_mem(size_t bytes)
+{
+	struct reuse_block *b = &reuse_model;
+
+	if (b->busy || !bytes)
+		return NULL;
+	if (b->cap < bytes) {
+		free(b->p);
+		b->p = malloc(bytes);
+		b->cap = b->p ? bytes : 0;
+		if (!b->p)
+			return NULL;
+	}
+	b->busy = true;
+	return b->p;
+}
+
+bool exec_reuse_model_release(void *p)
+{
+	if (!p || p != reuse_model.p || !reuse_model.busy)
+		return false;
+	reuse_model.busy = false;
+	return true;
+}
+
+const struct kmm_platform *exec_platform_reuse(struct kmm_platform *storage)
+{
+	*storage = *kmm_platform_hosted();
+	storage->arena_map = reuse_arena_map;
+	storage->arena_unmap = reuse_arena_unmap;
+	storage->meta_alloc = reuse_meta_alloc;
+	storage->meta_free = reuse_meta_free;
+	return storage;
+}
