@@ -41,6 +41,8 @@ enum fault {
 	F_POLICY_RC,         /* set_mempolicy accepts an invalid mask */
 	F_TEARDOWN,          /* after the last op a page hides on "pcp" */
 	F_LIB_CHECK_REPORT,  /* a CHECK-kind report from inside an op */
+	F_OUTSIDE,           /* page_to_pfn says the block is past the arena */
+	F_RESERVED_PAGE,     /* an order-0 alloc returns a reserved (unmanaged) page */
 };
 
 static enum fault fault;
@@ -95,6 +97,10 @@ static struct kmm_page *f_alloc_common(struct kmm *k, int nid, kmm_gfp_t gfp, un
 	case F_LIB_CHECK_REPORT:
 		if (alloc_calls == 2)
 			armed = true; /* from now on one more CHECK report is counted */
+		break;
+	case F_RESERVED_PAGE:
+		if (order == 0)
+			return kmm_pfn_to_page(k, 0); /* the test reserves DMA's first pages */
 		break;
 	default:
 		break;
@@ -166,11 +172,13 @@ static int f_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct k
 	return rc;
 }
 
+static unsigned page_check_after; /* F_PAGE_CHECK bites once this many allocs ran */
+
 static long f_page_check(struct kmm *k)
 {
 	long v = kmm_page_check(k);
 
-	return fault == F_PAGE_CHECK ? v + 1 : v;
+	return fault == F_PAGE_CHECK && alloc_calls >= page_check_after ? v + 1 : v;
 }
 
 static bool f_fully_coalesced(struct kmm *k)
@@ -185,6 +193,13 @@ static uint64_t f_report_count(const struct kmm *k, enum kmm_report_kind kind)
 	if (fault == F_LIB_CHECK_REPORT && kind == KMM_REPORT_CHECK && armed)
 		return kmm_report_count(k, kind) + 1;
 	return kmm_report_count(k, kind);
+}
+
+static kmm_pfn_t f_page_to_pfn(const struct kmm *k, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = kmm_page_to_pfn(k, page);
+
+	return fault == F_OUTSIDE ? (kmm_pfn_t)(kmm_total_pages(k) + 3) : pfn;
 }
 
 static int f_set_mempolicy(struct kmm *k, enum kmm_mpol_mode mode, kmm_nodemask_t nodes,
@@ -209,6 +224,7 @@ static const struct kmm_page_target *faulty_target(enum fault f)
 	faulty.fully_coalesced = f_fully_coalesced;
 	faulty.report_count = f_report_count;
 	faulty.set_mempolicy = f_set_mempolicy;
+	faulty.page_to_pfn = f_page_to_pfn;
 	fault = f;
 	alloc_calls = 0;
 	armed = false;
@@ -357,6 +373,21 @@ TEST(placement_misaligned)
 	prog_init(1, 4096, false);
 	op_alloc(1, KMM_GFP_KERNEL, -1);
 	expect_caught(F_MISALIGNED, "placement");
+}
+
+TEST(placement_outside_arena)
+{
+	prog_init(1, 4096, false);
+	op_alloc(0, KMM_GFP_KERNEL, -1);
+	expect_caught(F_OUTSIDE, "placement");
+}
+
+TEST(placement_unmanaged_page)
+{
+	prog_init(1, 4096, false);
+	prog.hdr.zones[0][KMM_ZONE_DMA].reserved_pages = 16;
+	op_alloc(0, KMM_GFP_KERNEL, -1);
+	expect_caught(F_RESERVED_PAGE, "placement");
 }
 
 TEST(placement_wrong_zone)
@@ -532,6 +563,52 @@ TEST(misuse_kinds_clean_on_libkmm)
 	CHECK_EQ(res.frees, 1);
 }
 
+/* Programs longer than a struct kmm_program go through kmm_exec_run_ops():
+ * clean on libkmm, caught on a faulty target, and the report shows the
+ * last KMM_PROGRAM_MAX_OPS ops. */
+TEST(big_program_through_ops)
+{
+	static struct kmm_op ops[20000];
+	struct kmm_exec_options opt;
+	struct kmm_exec_result res;
+	uint32_t nr = 0, handles = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *err;
+
+	prog_init(1, 4096, false);
+	for (uint32_t i = 0; i < 10000; i++) {
+		ops[nr].code = KMM_OP_ALLOC_PAGES;
+		ops[nr].node = -1;
+		ops[nr].order = (uint8_t)(i % 4);
+		ops[nr].gfp = KMM_GFP_KERNEL;
+		ops[nr++].handle = ++handles;
+		ops[nr].code = KMM_OP_FREE_PAGES;
+		ops[nr].node = -1;
+		ops[nr++].handle = handles;
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.quiet_reports = true;
+	CHECK_EQ(kmm_exec_run_ops(&prog.hdr, ops, nr, 0, &opt, &res), 0);
+	CHECK_EQ(res.allocs_ok, 10000);
+	CHECK_EQ(res.frees, 10000);
+	CHECK_EQ(kmm_exec_run_raw_ops(&prog.hdr, ops, nr, handles), 0);
+
+	err = open_memstream(&text, &len);
+	REQUIRE(err);
+	opt.err = err;
+	opt.target = faulty_target(F_PAGE_CHECK);
+	page_check_after = 9000;
+	CHECK_EQ(kmm_exec_run_ops(&prog.hdr, ops, nr, handles, &opt, &res), 1);
+	page_check_after = 0;
+	fault = F_NONE;
+	CHECK(res.step >= 18000);
+	fclose(err);
+	CHECK(strcmp(res.check, "page_check") == 0);
+	CHECK(text && strstr(text, "are left out") != NULL);
+	free(text);
+}
+
 /* The executor refuses a header that builds no system. */
 TEST(bad_header_is_einval)
 {
@@ -548,6 +625,8 @@ int main(void)
 	RUN(overlap_same_block_twice);
 	RUN(overlap_inside_live_block);
 	RUN(placement_misaligned);
+	RUN(placement_outside_arena);
+	RUN(placement_unmanaged_page);
 	RUN(placement_wrong_zone);
 	RUN(placement_wrong_node_under_bind);
 	RUN(placement_wrong_interleave_node);
@@ -568,6 +647,7 @@ int main(void)
 	RUN(highatomic_over_bound);
 	RUN(policy_return_value);
 	RUN(misuse_kinds_clean_on_libkmm);
+	RUN(big_program_through_ops);
 	RUN(bad_header_is_einval);
 	return test_summary();
 }

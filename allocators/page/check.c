@@ -19,8 +19,12 @@
  *               pages blank, tails pointing at their head): free, pcp and
  *               allocated are disjoint, and managed == free + pcp + allocated;
  *   watermarks  min <= low <= high; the highatomic reserve matches the
- *               HIGHATOMIC pageblocks.
- * System: pages allocated by the walk == PGALLOC - PGFREE.
+ *               HIGHATOMIC pageblocks; the fast path's marks equal their
+ *               terms;
+ *   counters    nr_free and nr_free_mt per order equal the list walks.
+ * System: pages allocated by the walk == PGALLOC - PGFREE; the fast path's
+ * per-CPU table names the zones the general path would pick first; the
+ * zone map names the zone of each MAX_ORDER block.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -229,6 +233,9 @@ static uint64_t zone_check_(struct check_ctx *c)
 			uint64_t blocks;
 			list_free += check_list_(c, &z->free_area[o].free_list[mt], o, mt, false, 0, &blocks);
 			blocks_o += blocks;
+			if (blocks != z->free_area[o].nr_free_mt[mt])
+				violation_(c, "free_area[%u].nr_free_mt[%d] %u != %llu blocks on its list", o, mt,
+					   z->free_area[o].nr_free_mt[mt], (unsigned long long)blocks);
 		}
 		if (blocks_o != z->free_area[o].nr_free)
 			violation_(c, "free_area[%u].nr_free %llu != %llu blocks on its lists", o,
@@ -280,7 +287,49 @@ static uint64_t zone_check_(struct check_ctx *c)
 	if ((uint64_t)highatomic * nr != z->nr_reserved_highatomic)
 		violation_(c, "nr_reserved_highatomic %llu != %u HIGHATOMIC pageblocks",
 			   (unsigned long long)z->nr_reserved_highatomic, highatomic);
+	for (unsigned i = 0; i < KMM_NR_ZONES; i++) {
+		uint64_t want = z->wmark[WMARK_LOW] + z->wmark_boost + z->lowmem_reserve[i] + z->nr_reserved_highatomic;
+		if (z->fast_mark[i] != want)
+			violation_(c, "fast_mark[%u] %llu != low + boost + lowmem_reserve + highatomic %llu", i,
+				   (unsigned long long)z->fast_mark[i], (unsigned long long)want);
+	}
 	return walk_alloc;
+}
+
+/*
+ * The fast path's table against what the general path would decide: for
+ * every CPU and gfp zone/mobility bits, the first zone of the CPU's node's
+ * zonelist that gfp_zone() allows, its pcp, its mark, and gfp_migratetype();
+ * and fast_ok against the policy and threading mode.
+ */
+static void check_fast_table_(struct check_ctx *c)
+{
+	struct kmm *k = c->k;
+	enum kmm_mpol_mode mode = k->policy.mode;
+	bool ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
+
+	if (k->fast_ok != ok)
+		violation_(c, "fast path %s under policy %s%s", k->fast_ok ? "on" : "off", kmm_mpol_name(mode),
+			   k->cfg.threaded ? " with threads" : "");
+	if (!k->cfg.threaded && k->fast_cur != k->fast[k->cur_cpu])
+		violation_(c, "fast path table is not the current cpu %u's", k->cur_cpu);
+	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
+			const struct fast_alloc *fa = &k->fast[cpu][bits];
+			enum kmm_zone_type hz = kmm_gfp_zone(bits);
+			struct kmm_zone *z = NULL;
+			if (hz < KMM_NR_ZONES)
+				for (const struct zoneref *zr = k->nodes[k->cfg.cpu_node[cpu]].zonelist_fallback;
+				     zr->zone && !z; zr++)
+					if (zr->zone_idx <= hz)
+						z = zr->zone;
+			bool good = fa->zone == z && (!z || (fa->pcp == &z->pcp[cpu] && fa->mark == &z->fast_mark[hz] &&
+							      fa->migratetype == kmm_gfp_migratetype(bits)));
+			if (!good)
+				violation_(c, "fast path table of cpu %u, gfp bits 0x%x: not the preferred zone's entry",
+					   cpu, bits);
+		}
+	}
 }
 
 static void lock_all_(struct kmm *k, bool lock)
@@ -315,8 +364,18 @@ long kmm_page_check(struct kmm *k)
 		}
 	}
 	c.z = NULL;
-	uint64_t pgalloc = __atomic_load_n(&k->vm[KMM_PGALLOC], __ATOMIC_RELAXED);
-	uint64_t pgfree = __atomic_load_n(&k->vm[KMM_PGFREE], __ATOMIC_RELAXED);
+	check_fast_table_(&c);
+	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn += 1u << KMM_MAX_ORDER) {
+		struct kmm_zone *want = NULL;
+		for (unsigned n = 0; n < k->nr_nodes; n++)
+			for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+				if (zone_spans_pfn_(&k->nodes[n].zones[zt], pfn))
+					want = &k->nodes[n].zones[zt];
+		if (k->zone_map[pfn >> KMM_MAX_ORDER] != want)
+			violation_(&c, "zone map: wrong zone for the MAX_ORDER block at pfn 0x%x", pfn);
+	}
+	uint64_t pgalloc = vm_event_total_(k, KMM_PGALLOC);
+	uint64_t pgfree = vm_event_total_(k, KMM_PGFREE);
 	if (pgalloc - pgfree != allocated)
 		violation_(&c, "%llu pages allocated by the page walk, PGALLOC %llu - PGFREE %llu = %llu",
 			   (unsigned long long)allocated, (unsigned long long)pgalloc, (unsigned long long)pgfree,

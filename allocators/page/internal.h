@@ -74,12 +74,22 @@ struct free_area {
  * Per-CPU page list of one zone for one CPU.
  * Invariant: count == sum over lists of (1 << order) for each block.
  * Lists are indexed by order * KMM_MIGRATE_PCPTYPES + migratetype.
+ *
+ * fast_alloc / fast_free are this CPU's share of the event counters, the
+ * kernel's per-CPU vmstat differentials (never folded here, summed when
+ * read): pages the fast paths allocated from this zone on this CPU (each
+ * also a PGALLOC, a pgalloc of the zone, a numa_hit on the zone's node and
+ * a numa_local or numa_other by this CPU's node) and pages they freed (each
+ * a PGFREE). Written only single-threaded (the fast paths never run with
+ * threads), next to count, so the fast path's counting costs one add.
  */
 #define NR_PCP_LISTS ((KMM_PCP_MAX_ORDER + 1) * KMM_MIGRATE_PCPTYPES)
 struct per_cpu_pages {
 	uint32_t count;   /* pages on all lists */
 	uint32_t high;    /* drain down when count > high */
 	uint32_t batch;   /* chunk moved to/from buddy at a time */
+	uint64_t fast_alloc; /* pages: see above */
+	uint64_t fast_free;  /* pages: see above */
 	struct list_head lists[NR_PCP_LISTS];
 };
 
@@ -101,7 +111,7 @@ struct kmm_zone {
 	uint64_t free_pages;               /* NR_FREE_PAGES (buddy only) */
 	uint64_t fast_mark[KMM_NR_ZONES];  /* see above, per highest_zoneidx */
 	struct per_cpu_pages *pcp;         /* [nr_cpus] */
-	uint8_t *pageblock_mt;             /* migrate type per pageblock of the zone */
+	uint8_t *pageblock_mt;             /* the zone's part of k->pageblock_mt */
 	kmm_pfn_t start_pfn;               /* zone_start_pfn */
 	uint32_t spanned_pages;
 	/* the rest */
@@ -169,13 +179,12 @@ _Static_assert((KMM_GFP_ZONEMASK | KMM___GFP_RECLAIMABLE) == FAST_GFP_MASK,
  * looks first, and what an allocation served there must touch. Built by
  * numa.c at create (topology never changes afterwards). zone == NULL: an
  * invalid zone combination, or no zone at all: take the general path.
+ * 32 bytes, so an entry is found with a shift.
  */
 struct fast_alloc {
 	struct kmm_zone *zone;
 	struct per_cpu_pages *pcp;        /* zone->pcp[cpu] */
-	uint64_t *numa_hit;               /* the zone's node: numa[KMM_NUMA_HIT] */
-	uint64_t *numa_locality;          /* ... numa[LOCAL] or [OTHER] for this CPU */
-	uint8_t highest_zoneidx;          /* gfp_zone() */
+	const uint64_t *mark;             /* &zone->fast_mark[gfp_zone()] */
 	uint8_t migratetype;              /* gfp_migratetype() */
 };
 
@@ -184,13 +193,17 @@ struct fast_alloc {
 struct kmm {
 	/* hot: what every kmm_alloc_pages() / kmm_free_pages() reads first */
 	struct kmm_page *pages;            /* [total_pages] */
+	struct kmm_zone **zone_map;        /* zone of each MAX_ORDER block of PFNs (NULL: padding) */
+	uint8_t *pageblock_mt;             /* migrate type of every pageblock, by pfn >> pageblock_order */
+	const struct fast_alloc *fast_cur; /* fast[cur_cpu] */
+	size_t pcp_cur;                    /* cur_cpu * sizeof(struct per_cpu_pages) */
 	kmm_pfn_t total_pages;             /* PFN range, holes included */
 	unsigned cur_cpu;                  /* simulated current CPU */
+	unsigned pageblock_order;
 	bool fast_ok;                      /* single-threaded, default/local policy */
 	bool vg_tracking;                  /* running under Valgrind: mempool requests */
-	unsigned pageblock_order;
 	void *arena;                       /* KMM_PAGE_SIZE * total_pages bytes */
-	uint64_t vm[KMM_NR_VM_ITEMS];
+	uint64_t vm[KMM_NR_VM_ITEMS];      /* + the pcp fast_alloc / fast_free shares */
 	/* the rest */
 	struct kmm_config cfg;             /* validated copy, defaults filled in */
 	const struct kmm_platform *plat;
@@ -213,6 +226,12 @@ static inline kmm_pfn_t page_to_pfn_(const struct kmm *k, const struct kmm_page 
 static inline struct kmm_zone *page_zone_(struct kmm *k, const struct kmm_page *p)
 {
 	return &k->nodes[p->node].zones[p->zone];
+}
+/* The zone of a managed page by its PFN: zones start on MAX_ORDER
+ * boundaries, so each MAX_ORDER block of PFNs belongs to one zone at most. */
+static inline struct kmm_zone *pfn_zone_(const struct kmm *k, kmm_pfn_t pfn)
+{
+	return k->zone_map[pfn >> KMM_MAX_ORDER];
 }
 static inline bool zone_spans_pfn_(const struct kmm_zone *z, kmm_pfn_t pfn)
 {
@@ -287,6 +306,11 @@ void show_mem_info_(struct kmm *k, struct kmm_text *t);
 
 /* pcp.c (used by views.c and page_alloc.c) */
 uint64_t zone_pcp_pages_(const struct kmm_zone *z); /* pages on every CPU's pcp of z */
+/* The event counters with the pcp fast_alloc / fast_free shares added in
+ * (views.c): vm events, a zone's pgalloc, a node's numa counters. */
+uint64_t vm_event_total_(const struct kmm *k, enum kmm_vm_item item);
+uint64_t zone_pgalloc_total_(const struct kmm_zone *z);
+uint64_t numa_stat_total_(const struct kmm *k, int nid, enum kmm_numa_item item);
 
 /* ---- page allocator core (system.c, buddy.c, pcp.c, watermark.c, ...) --- */
 

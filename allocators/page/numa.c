@@ -298,6 +298,7 @@ int kmm_set_mempolicy(struct kmm *k, enum kmm_mpol_mode mode, kmm_nodemask_t nod
 		np.il_credit = np.weights[np.il_next];
 	}
 	k->policy = np;
+	build_fast_alloc_(k);
 	return 0;
 }
 
@@ -394,6 +395,50 @@ void prepare_alloc_context_(struct kmm *k, int nid, kmm_gfp_t gfp, struct alloc_
 				    : k->nodes[nid].zonelist_fallback;
 }
 
+/* ---- the fast path's table ------------------------------------------- */
+
+/*
+ * k->fast[cpu][bits]: what alloc_pages() with gfp & FAST_GFP_MASK == bits,
+ * run on cpu under the default or local policy, would find first: the
+ * context is the CPU's node's zonelist with every node allowed, so the
+ * preferred zone is the first entry the gfp's highest zone allows, and a
+ * block served there counts numa_hit (it is the preferred zone) and
+ * numa_local or numa_other by the CPU's node. Only the policy can change
+ * which allocations may use the table (k->fast_ok): zonelists and CPU nodes
+ * are fixed at create. The counting is in the pcp's fast_alloc (internal.h).
+ */
+void build_fast_alloc_(struct kmm *k)
+{
+	enum kmm_mpol_mode mode = k->policy.mode;
+
+	k->fast_ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
+	memset(k->fast, 0, sizeof(k->fast));
+	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+		int local = k->cfg.cpu_node[cpu];
+
+		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
+			struct fast_alloc *fa = &k->fast[cpu][bits];
+			enum kmm_zone_type hz = kmm_gfp_zone(bits);
+			struct kmm_zone *z = NULL;
+
+			if (hz >= KMM_NR_ZONES)
+				continue;
+			for (const struct zoneref *zr = k->nodes[local].zonelist_fallback; zr->zone; zr++) {
+				if (zr->zone_idx <= hz) {
+					z = zr->zone;
+					break;
+				}
+			}
+			if (!z || !z->pcp)
+				continue;
+			fa->zone = z;
+			fa->pcp = &z->pcp[cpu];
+			fa->mark = &z->fast_mark[hz];
+			fa->migratetype = (uint8_t)kmm_gfp_migratetype(bits);
+		}
+	}
+}
+
 /* ---- counters --------------------------------------------------------- */
 
 static inline void numa_add(struct kmm *k, int nid, enum kmm_numa_item item, uint64_t n)
@@ -436,5 +481,5 @@ uint64_t kmm_numa_stat(const struct kmm *k, int nid, enum kmm_numa_item item)
 {
 	if (!k || nid < 0 || nid >= (int)k->nr_nodes || (unsigned)item >= KMM_NR_NUMA_ITEMS)
 		return 0;
-	return __atomic_load_n(&k->nodes[nid].numa[item], __ATOMIC_RELAXED);
+	return numa_stat_total_(k, nid, item);
 }

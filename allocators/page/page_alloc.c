@@ -304,64 +304,101 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_general_(struct km
  * the general path's, bit for bit: the same zone (the preferred one), the
  * same watermark test (fast_mark[] is low + boost + protection + the
  * highatomic reserve), the same list and refill, the same counters
- * (numa_hit and numa_local or numa_other on the preferred zone's node).
- * Anything else (the zone below its mark, nothing to refill from, no
- * preferred zone) returns NULL and the general path starts over, finding
- * the same first zone wanting. Cost with a warm list: a table lookup, one
- * compare, a list pop, five stores to the page and four counter adds.
+ * (summed from the pcp's share when read). Anything else (the zone below
+ * its mark, nothing to refill from, no preferred zone) goes to the general
+ * path, which starts over and finds the same first zone wanting. With a
+ * warm list: a table lookup, one compare, a list pop, the page's state and
+ * one counter; every other case leaves by a tail call, so the fast path
+ * needs no stack frame.
  */
-static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(struct kmm *k, kmm_gfp_t gfp,
-										unsigned order)
+
+/* The fast path's table entry for this request on this CPU, when the
+ * preferred zone passes its low watermark for the order; else NULL. */
+static inline __attribute__((always_inline)) const struct fast_alloc *fast_zone_(const struct kmm *k,
+									       kmm_gfp_t gfp, unsigned order)
 {
-	const unsigned cpu = k->cur_cpu;
-	const struct fast_alloc *fa = &k->fast[cpu][gfp & FAST_GFP_MASK];
-	struct kmm_zone *z = fa->zone;
-	struct kmm_page *page;
+	const struct fast_alloc *fa = &k->fast_cur[gfp & FAST_GFP_MASK];
+	const struct kmm_zone *z = fa->zone;
 
 	if (kmm_unlikely(!z))
 		return NULL;
-	uint64_t mark = z->fast_mark[fa->highest_zoneidx];
-	if (order == 0) {
-		if (kmm_unlikely(z->free_pages <= mark))
-			return NULL;
-	} else if (z->free_pages <= mark + (1u << order) - 1 || !zone_has_free_block_(z, order, ALLOC_WMARK_LOW)) {
-		return NULL;
-	}
+	if (kmm_likely(order == 0))
+		return z->free_pages > *fa->mark ? fa : NULL;
+	if (z->free_pages > *fa->mark + (1u << order) - 1 && zone_has_free_block_(z, order, ALLOC_WMARK_LOW))
+		return fa;
+	return NULL;
+}
 
-	const int mt = fa->migratetype;
-	struct per_cpu_pages *pcp = fa->pcp;
-	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
-	if (kmm_likely(!list_empty(list))) {
-		page = list_entry(list->next, struct kmm_page, lru);
-		__list_del_entry(&page->lru);
-		pcp->count -= 1u << order;
-	} else {
-		page = rmqueue_pcp_refill_(z, pcp, cpu, order, mt, ALLOC_WMARK_LOW);
-		if (kmm_unlikely(!page))
-			return NULL;
-	}
-
-	const uint64_t nr = 1u << order;
+/* prep_new_page() and the counting of a fast-path allocation (one add: the
+ * pcp's fast_alloc stands for PGALLOC, pgalloc, numa_hit and numa_local or
+ * numa_other, see internal.h). */
+static inline __attribute__((always_inline)) void fast_prep_(struct per_cpu_pages *pcp, struct kmm_page *page,
+							    kmm_gfp_t gfp, unsigned order, int mt)
+{
 	page->flags = PG_allocated;
 	page->private_ = order;
 	page->refcount = 1;
 	page->alloc_gfp = gfp;
 	page->migratetype = (uint8_t)mt;
-	z->vm_pgalloc += nr;
-	*fa->numa_hit += nr;
-	*fa->numa_locality += nr;
-	k->vm[KMM_PGALLOC] += nr;
+	pcp->fast_alloc += 1u << order;
+}
+
+/* Under Valgrind or ASan: the tracking event of a fast-path block. */
+__attribute__((cold, noinline)) static struct kmm_page *fast_track_alloc_(struct kmm *k, struct kmm_page *page,
+									 unsigned order)
+{
 	kmm_track_alloc(k, (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT),
 			(size_t)KMM_PAGE_SIZE << order);
 	return page;
 }
 
+/* The fast path found its pcp list empty: refill it (rmqueue_bulk), or
+ * leave the request to the general path when the buddy lists cannot. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, kmm_gfp_t gfp,
+								       unsigned order)
+{
+	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
+	if (fa) {
+		struct kmm_page *page = rmqueue_pcp_refill_(fa->zone, fa->pcp, k->cur_cpu, order, fa->migratetype,
+							    ALLOC_WMARK_LOW);
+		if (page) {
+			fast_prep_(fa->pcp, page, gfp, order, fa->migratetype);
+			kmm_track_alloc(k, (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT),
+					(size_t)KMM_PAGE_SIZE << order);
+			return page;
+		}
+	}
+	return alloc_pages_general_(k, gfp, order);
+}
+
+/* The fast path for one order (a constant after inlining). */
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(struct kmm *k, kmm_gfp_t gfp,
+										unsigned order)
+{
+	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
+	if (kmm_unlikely(!fa))
+		return alloc_pages_general_(k, gfp, order);
+	const int mt = fa->migratetype;
+	struct per_cpu_pages *pcp = fa->pcp;
+	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
+	if (kmm_unlikely(list_empty(list)))
+		return alloc_pages_refill_(k, gfp, order);
+	struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
+	__list_del_entry(&page->lru);
+	pcp->count -= 1u << order;
+	fast_prep_(pcp, page, gfp, order, mt);
+	if (kmm_unlikely(kmm_tracking(k)))
+		return fast_track_alloc_(k, page, order);
+	return page;
+}
+
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
 {
-	if (kmm_likely(k->fast_ok && order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))) {
-		struct kmm_page *page = alloc_pages_fast_(k, gfp, order);
-		if (kmm_likely(page != NULL))
-			return page;
+	if (kmm_likely(k->fast_ok && !(gfp & FAST_GFP_EXCLUDED))) {
+		if (kmm_likely(order == 0))
+			return alloc_pages_fast_(k, gfp, 0);
+		if (order <= KMM_PCP_MAX_ORDER)
+			return alloc_pages_fast_(k, gfp, order);
 	}
 	return alloc_pages_general_(k, gfp, order);
 }

@@ -138,6 +138,17 @@ static inline __attribute__((always_inline)) void free_to_pcp_(struct kmm_zone *
 		free_pcppages_bulk_(z, pcp, pcp->batch, pindex);
 }
 
+/* Under Valgrind or ASan, or past pcp->high: the rest of a fast-path free,
+ * out of line (free_unref_page_commit()'s trim). */
+__attribute__((noinline)) static void free_fast_finish_(struct kmm *k, struct kmm_zone *z,
+							 struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+							 unsigned pindex)
+{
+	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
+	if (pcp->count >= pcp->high)
+		free_pcppages_bulk_(z, pcp, pcp->batch, pindex);
+}
+
 /* The state did not match a live block of this order: say why (kept out
  * of line so the correct free carries no report buffers). */
 __attribute__((cold, noinline)) static void bad_free_(struct kmm *k, struct kmm_zone *z, kmm_pfn_t pfn,
@@ -150,8 +161,10 @@ __attribute__((cold, noinline)) static void bad_free_(struct kmm *k, struct kmm_
 	bad_page_(k, pfn, why);
 }
 
-static inline __attribute__((always_inline)) void __free_pages_(struct kmm *k, struct kmm_page *page,
-							       kmm_pfn_t pfn, unsigned order)
+/* The general free: compound pages, orders past the pcp lists, reserve
+ * pageblocks, threaded mode, and every misuse. Out of line. */
+__attribute__((noinline)) static void __free_pages_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
+						   unsigned order)
 {
 	struct kmm_zone *z = page_zone_(k, page);
 
@@ -170,7 +183,7 @@ static inline __attribute__((always_inline)) void __free_pages_(struct kmm *k, s
 	page->refcount = 0;
 	page->alloc_gfp = 0;
 	/* The block is the allocator's again: unaddressable for the user. */
-	kmm_track_free(k->arena, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
+	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	if (kmm_likely(order <= KMM_PCP_MAX_ORDER)) {
 		free_to_pcp_(z, page, pfn, order);
 	} else {
@@ -201,17 +214,99 @@ __attribute__((cold, noinline)) static void bad_pointer_(struct kmm *k, const st
 	bad_page_(k, shown, why);
 }
 
-void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
+/*
+ * The PFN of a struct page pointer, or a value >= total_pages when the
+ * pointer is not on a struct page boundary inside the array: one shift and
+ * one multiply instead of a division and a remainder. sizeof(struct
+ * kmm_page) = odd << shift; an offset that is a multiple of it shifts down
+ * to a multiple of odd, and multiplying by odd's inverse modulo 2^64 divides
+ * it exactly; any other offset (below the array too, as it wraps) lands at
+ * or above 2^64 / odd, far past any PFN.
+ */
+#define PAGE_STRUCT_SHIFT ((unsigned)__builtin_ctz(sizeof(struct kmm_page)))
+#define PAGE_STRUCT_ODD ((uint64_t)(sizeof(struct kmm_page) >> PAGE_STRUCT_SHIFT))
+/* Newton's step for an inverse modulo 2^64 doubles the good low bits; an
+ * odd a is its own inverse modulo 8, so five steps reach 96 bits. A
+ * constant expression, folded at compile time. */
+#define INV_STEP_(a, x) ((x) * (2 - (a) * (x)))
+#define PAGE_STRUCT_INV \
+	INV_STEP_(PAGE_STRUCT_ODD, INV_STEP_(PAGE_STRUCT_ODD, INV_STEP_(PAGE_STRUCT_ODD, \
+	INV_STEP_(PAGE_STRUCT_ODD, INV_STEP_(PAGE_STRUCT_ODD, PAGE_STRUCT_ODD)))))
+_Static_assert(PAGE_STRUCT_ODD * PAGE_STRUCT_INV == 1, "modular inverse of the struct page size");
+static inline uint64_t page_ptr_pfn_(const struct kmm *k, const struct kmm_page *page)
 {
 	uintptr_t off = (uintptr_t)page - (uintptr_t)k->pages;
-	uintptr_t pfn = off / sizeof(struct kmm_page);
+	if (off & ((1u << PAGE_STRUCT_SHIFT) - 1))
+		return UINT64_MAX;
+	return (uint64_t)(off >> PAGE_STRUCT_SHIFT) * PAGE_STRUCT_INV;
+}
 
-	if (kmm_unlikely((uintptr_t)page < (uintptr_t)k->pages || pfn >= k->total_pages ||
-			 off % sizeof(struct kmm_page) || order > KMM_MAX_ORDER)) {
-		bad_pointer_(k, page, off, pfn, order);
+/* kmm_free_pages() past its fast path: the general free, or a pointer or
+ * order that names no block. */
+__attribute__((noinline)) static void free_pages_slow_(struct kmm *k, struct kmm_page *page, unsigned order)
+{
+	uintptr_t off = (uintptr_t)page - (uintptr_t)k->pages;
+	uint64_t pfn = page_ptr_pfn_(k, page);
+
+	if (pfn < k->total_pages && order <= KMM_MAX_ORDER)
+		__free_pages_(k, page, (kmm_pfn_t)pfn, order);
+	else
+		bad_pointer_(k, page, off, off / sizeof(struct kmm_page), order);
+}
+
+/* The fast path of a free for one order (a constant after inlining); see
+ * kmm_free_pages(). */
+static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
+								  kmm_pfn_t pfn, unsigned order)
+{
+	unsigned mt = k->pageblock_mt[pfn >> k->pageblock_order];
+	if (kmm_unlikely(mt >= KMM_MIGRATE_PCPTYPES)) {
+		free_pages_slow_(k, page, order);
 		return;
 	}
-	__free_pages_(k, page, (kmm_pfn_t)pfn, order);
+	struct kmm_zone *z = pfn_zone_(k, pfn);
+	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(void *)((char *)z->pcp + k->pcp_cur);
+	const unsigned pindex = order * KMM_MIGRATE_PCPTYPES + mt;
+	const uint32_t nr = 1u << order;
+
+	page->flags = PG_pcp;
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	page->migratetype = (uint8_t)mt;
+	page->pcp_cpu = (uint8_t)k->cur_cpu;
+	list_add(&page->lru, &pcp->lists[pindex]);
+	uint32_t count = pcp->count + nr;
+	pcp->count = count;
+	pcp->fast_free += nr;
+	if (kmm_unlikely(count >= pcp->high || kmm_tracking(k)))
+		free_fast_finish_(k, z, pcp, pfn, order, pindex);
+}
+
+/*
+ * The fast path of a free: single-threaded (k->fast_ok), a pcp order, and
+ * the page in exactly the state a correct free finds (the first page of a
+ * live, non-compound block of this order) in a pageblock with a pcp type.
+ * Then free_unref_page_commit() is a list push, one counter (the pcp's
+ * fast_free share of PGFREE) and a compare with high; every other case,
+ * misuse included, goes the general way and is classified there, and the
+ * rare work leaves by tail calls.
+ */
+void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
+{
+	uint64_t pfn = page_ptr_pfn_(k, page);
+
+	if (kmm_likely(pfn < k->total_pages && k->fast_ok && page->flags == PG_allocated) &&
+	    kmm_likely(page->private_ == order)) {
+		if (kmm_likely(order == 0)) {
+			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0);
+			return;
+		}
+		if (order <= KMM_PCP_MAX_ORDER) {
+			free_pages_fast_(k, page, (kmm_pfn_t)pfn, order);
+			return;
+		}
+	}
+	free_pages_slow_(k, page, order);
 }
 
 void kmm_free_pages_addr(struct kmm *k, const void *addr, unsigned order)
@@ -235,5 +330,5 @@ void kmm_free_pages_addr(struct kmm *k, const void *addr, unsigned order)
 		bad_page_(k, pfn, why);
 		return;
 	}
-	__free_pages_(k, &k->pages[pfn], pfn, order);
+	kmm_free_pages(k, &k->pages[pfn], order);
 }

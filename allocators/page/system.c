@@ -239,6 +239,9 @@ int kmm_set_cpu(struct kmm *k, unsigned cpu)
 			k->plat->set_current_cpu(k->plat->ctx, cpu);
 	} else {
 		k->cur_cpu = cpu;
+		/* The fast paths' view of this CPU. */
+		k->fast_cur = k->fast[cpu];
+		k->pcp_cur = cpu * sizeof(struct per_cpu_pages);
 	}
 	return 0;
 }
@@ -260,9 +263,10 @@ static void *meta_(struct kmm *k, size_t bytes)
 	return k->plat->meta_alloc(k->plat->ctx, bytes);
 }
 
-static uint32_t zone_nr_pageblocks_(const struct kmm *k, const struct kmm_zone *z)
+/* Entries of k->pageblock_mt: every pageblock of the PFN range. */
+static size_t nr_pageblocks_(const struct kmm *k)
 {
-	return (z->spanned_pages + (1u << k->pageblock_order) - 1) >> k->pageblock_order;
+	return ((size_t)k->total_pages + (1u << k->pageblock_order) - 1) >> k->pageblock_order;
 }
 
 /* memmap_init for one zone: flags, sizes; returns false on allocation failure. */
@@ -286,10 +290,9 @@ static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned
 	if (!z->spanned_pages)
 		return true;
 
-	z->pageblock_mt = meta_(k, zone_nr_pageblocks_(k, z));
-	if (!z->pageblock_mt)
-		return false;
-	memset(z->pageblock_mt, KMM_MIGRATE_MOVABLE, zone_nr_pageblocks_(k, z));
+	/* Zones start on MAX_ORDER boundaries, so the zone's pageblocks are a
+	 * run of the system-wide table of their own. */
+	z->pageblock_mt = k->pageblock_mt + (start >> k->pageblock_order);
 	if (z->populated) {
 		z->pcp = meta_(k, sizeof(*z->pcp) * k->nr_cpus);
 		if (!z->pcp)
@@ -344,6 +347,11 @@ static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
 	}
 }
 
+static size_t zone_map_bytes_(const struct kmm *k)
+{
+	return sizeof(struct kmm_zone *) * (((size_t)k->total_pages >> KMM_MAX_ORDER) + 1);
+}
+
 static void report_config_error_(const struct kmm_config *cfg, const char *msg)
 {
 	if (cfg && cfg->sink.emit) {
@@ -378,13 +386,18 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 	k->total_pages = (kmm_pfn_t)layout_pfns_(&k->cfg, starts);
 
 	k->pages = meta_(k, sizeof(struct kmm_page) * (size_t)k->total_pages);
+	k->pageblock_mt = meta_(k, nr_pageblocks_(k));
 	k->arena = plat->arena_map(plat->ctx, (size_t)k->total_pages << KMM_PAGE_SHIFT);
-	if (!k->pages || !k->arena) {
+	if (!k->pages || !k->pageblock_mt || !k->arena) {
 		report_config_error_(cfg, "out of memory for the arena or the struct page array");
 		kmm_destroy(k);
 		return NULL;
 	}
 	kmm_track_arena_created(k, (size_t)k->total_pages << KMM_PAGE_SHIFT);
+	memset(k->pageblock_mt, KMM_MIGRATE_MOVABLE, nr_pageblocks_(k));
+	k->cur_cpu = 0;
+	k->fast_cur = k->fast[0];
+	k->pcp_cur = 0;
 
 	/* Everything not claimed by a zone below is inter-zone padding. */
 	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn++) {
@@ -418,6 +431,19 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 			}
 		}
 	}
+	k->zone_map = meta_(k, zone_map_bytes_(k));
+	if (!k->zone_map) {
+		report_config_error_(cfg, "out of memory for zone metadata");
+		kmm_destroy(k);
+		return NULL;
+	}
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zt];
+			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages; pfn += ZONE_ALIGN_PAGES)
+				k->zone_map[pfn >> KMM_MAX_ORDER] = z;
+		}
+	}
 	for (unsigned n = 0; n < k->nr_nodes; n++)
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 			if (k->nodes[n].zones[zt].populated)
@@ -432,6 +458,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 
 	build_zonelists_(k);
 	mempolicy_init_(k);
+	build_fast_alloc_(k);
 	return k;
 }
 
@@ -447,8 +474,6 @@ void kmm_destroy(struct kmm *k)
 				plat->lock_destroy(plat->ctx, &z->lock);
 			if (z->pcp)
 				plat->meta_free(plat->ctx, z->pcp, sizeof(*z->pcp) * k->nr_cpus);
-			if (z->pageblock_mt)
-				plat->meta_free(plat->ctx, z->pageblock_mt, zone_nr_pageblocks_(k, z));
 		}
 	}
 	if (k->arena) {
@@ -458,6 +483,10 @@ void kmm_destroy(struct kmm *k)
 	}
 	if (k->pages)
 		plat->meta_free(plat->ctx, k->pages, sizeof(struct kmm_page) * (size_t)k->total_pages);
+	if (k->zone_map)
+		plat->meta_free(plat->ctx, k->zone_map, zone_map_bytes_(k));
+	if (k->pageblock_mt)
+		plat->meta_free(plat->ctx, k->pageblock_mt, nr_pageblocks_(k));
 	plat->meta_free(plat->ctx, k, sizeof(*k));
 }
 

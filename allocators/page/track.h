@@ -83,6 +83,14 @@
 #define kmm_vg_free_(k, addr) ((void)(k), (void)(addr))
 #endif
 
+/* Does a block handed out or taken back need a tracking event at all? The
+ * fast paths test this once and keep the events out of line. */
+#if defined(KMM_TRACK_ASAN)
+#define kmm_tracking(k) ((void)(k), true)
+#else
+#define kmm_tracking(k) ((k)->vg_tracking)
+#endif
+
 #define kmm_track_arena_created(k, bytes)                  \
 	do {                                               \
 		(k)->vg_tracking = kmm_vg_running_();      \

@@ -30,10 +30,11 @@
  * watermark formula, the fixed pcp high).
  *
  * Zone state is read under the zone lock (threaded mode) and the writer is
- * only called with no lock held. Counts per migrate type walk the free lists:
- * pagetypeinfo walks each one (capped like the kernel's), kmm_zone_info()
- * every one but MOVABLE's. The pageblock table counts every block the zone
- * spans, holes included (the kernel skips only blocks without a memmap).
+ * only called with no lock held. Counts per migrate type come from the free
+ * areas' per-type counters (pagetypeinfo still shows the kernel's cap of its
+ * list walks); kmm_zone_info() and kmm_zone_counts() walk nothing. The
+ * pageblock table counts every block the zone spans, holes included (the
+ * kernel skips only blocks without a memmap).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -52,36 +53,66 @@ static bool valid_zone(const struct kmm *k, int nid, int zone)
 	return k && nid >= 0 && nid < (int)k->nr_nodes && zone >= 0 && zone < KMM_NR_ZONES;
 }
 
-/* Blocks on one free list, stopping at cap (0 = no cap). Caller holds the lock. */
-static uint64_t free_list_count(const struct list_head *head, uint64_t cap)
+/* ---- counters with the per-CPU shares added in --------------------------- */
+
+/*
+ * The fast paths count in their pcp's fast_alloc / fast_free (internal.h);
+ * these fold those shares into the shared counters when read. The shares
+ * are written only single-threaded, so plain reads are enough; the shared
+ * counters may move under threads and are read atomically.
+ */
+static uint64_t pcp_share_(const struct kmm_zone *z, bool alloc, int cpu_node)
 {
 	uint64_t n = 0;
-	const struct list_head *pos;
-	list_for_each(pos, head) {
-		if (++n == cap)
-			break;
+	if (!z->pcp)
+		return 0;
+	for (unsigned c = 0; c < z->sys->nr_cpus; c++) {
+		if (cpu_node >= 0 && z->sys->cfg.cpu_node[c] != cpu_node)
+			continue;
+		n += alloc ? z->pcp[c].fast_alloc : z->pcp[c].fast_free;
 	}
 	return n;
 }
 
-/*
- * Free blocks per migrate type at one order. Every list but MOVABLE's is
- * walked; MOVABLE, usually the longest, is nr_free minus the others when its
- * list is non-empty (kmm_page_check() is what holds nr_free to the lists).
- * Caller holds the zone lock.
- */
-static void free_blocks_by_type(const struct free_area *area, uint64_t out[KMM_MIGRATE_TYPES])
+uint64_t vm_event_total_(const struct kmm *k, enum kmm_vm_item item)
 {
-	uint64_t others = 0;
-	for (int t = 0; t < KMM_MIGRATE_TYPES; t++) {
-		out[t] = 0;
-		if (t == KMM_MIGRATE_MOVABLE)
-			continue;
-		out[t] = free_list_count(&area->free_list[t], 0);
-		others += out[t];
+	uint64_t n = __atomic_load_n(&k->vm[item], __ATOMIC_RELAXED);
+	if (item != KMM_PGALLOC && item != KMM_PGFREE)
+		return n;
+	for (unsigned nid = 0; nid < k->nr_nodes; nid++)
+		for (int zi = 0; zi < KMM_NR_ZONES; zi++)
+			n += pcp_share_(&k->nodes[nid].zones[zi], item == KMM_PGALLOC, -1);
+	return n;
+}
+
+uint64_t zone_pgalloc_total_(const struct kmm_zone *z)
+{
+	return __atomic_load_n(&z->vm_pgalloc, __ATOMIC_RELAXED) + pcp_share_(z, true, -1);
+}
+
+uint64_t numa_stat_total_(const struct kmm *k, int nid, enum kmm_numa_item item)
+{
+	uint64_t n = __atomic_load_n(&k->nodes[nid].numa[item], __ATOMIC_RELAXED);
+	const struct kmm_zone *zones = k->nodes[nid].zones;
+
+	/* Fast-path pages are numa_hit on the zone's node, and numa_local
+	 * when the allocating CPU sits on that node, numa_other when not. */
+	for (int zi = 0; zi < KMM_NR_ZONES; zi++) {
+		switch (item) {
+		case KMM_NUMA_HIT:
+			n += pcp_share_(&zones[zi], true, -1);
+			break;
+		case KMM_NUMA_LOCAL:
+			n += pcp_share_(&zones[zi], true, nid);
+			break;
+		case KMM_NUMA_OTHER:
+			n += pcp_share_(&zones[zi], true, -1) - pcp_share_(&zones[zi], true, nid);
+			break;
+		default:
+			break;
+		}
 	}
-	if (!list_empty(&area->free_list[KMM_MIGRATE_MOVABLE]))
-		out[KMM_MIGRATE_MOVABLE] = area->nr_free > others ? area->nr_free - others : 0;
+	return n;
 }
 
 /* ---- structured view -------------------------------------------------- */
@@ -110,7 +141,8 @@ int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zo
 	memcpy(out->lowmem_reserve, z->lowmem_reserve, sizeof(out->lowmem_reserve));
 	out->nr_reserved_highatomic = z->nr_reserved_highatomic;
 	for (int o = 0; o < KMM_NR_ORDERS; o++)
-		free_blocks_by_type(&z->free_area[o], out->nr_free[o]);
+		for (int t = 0; t < KMM_MIGRATE_TYPES; t++)
+			out->nr_free[o][t] = z->free_area[o].nr_free_mt[t];
 	if (z->pcp) {
 		out->pcp_pages = zone_pcp_pages_(z);
 		/* high and batch are zone-wide values copied to every CPU. */
@@ -121,12 +153,26 @@ int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zo
 	return 0;
 }
 
+int kmm_zone_counts(struct kmm *k, int nid, enum kmm_zone_type zone, uint64_t *free_pages, uint64_t *pcp_pages)
+{
+	if (!valid_zone(k, nid, (int)zone))
+		return -EINVAL;
+	struct kmm_zone *z = &k->nodes[nid].zones[zone];
+	zone_lock_(z);
+	if (free_pages)
+		*free_pages = z->free_pages;
+	if (pcp_pages)
+		*pcp_pages = zone_pcp_pages_(z);
+	zone_unlock_(z);
+	return 0;
+}
+
 uint64_t kmm_vm_event(const struct kmm *k, enum kmm_vm_item item)
 {
 	if (!k || (unsigned)item >= KMM_NR_VM_ITEMS)
 		return 0;
 	/* KMM_PGALLOC is also kept per zone (pgalloc_<zone> in vmstat). */
-	return __atomic_load_n(&k->vm[item], __ATOMIC_RELAXED);
+	return vm_event_total_(k, item);
 }
 
 /* ---- text output ------------------------------------------------------ */
@@ -237,9 +283,10 @@ static void show_pagetypeinfo(struct kmm *k, struct printer *p)
 				   kmm_migratetype_name((enum kmm_migratetype)t));
 				for (int o = 0; o < KMM_NR_ORDERS; o++) {
 					zone_lock_(z);
-					uint64_t c = free_list_count(&z->free_area[o].free_list[t],
-								     PAGETYPEINFO_WALK_CAP);
+					uint64_t c = z->free_area[o].nr_free_mt[t];
 					zone_unlock_(z);
+					if (c > PAGETYPEINFO_WALK_CAP)
+						c = PAGETYPEINFO_WALK_CAP;
 					pr(p, "%s%6llu ", c >= PAGETYPEINFO_WALK_CAP ? ">" : "",
 					   (unsigned long long)c);
 				}
@@ -368,7 +415,7 @@ static void show_vmstat(struct kmm *k, struct printer *p)
 			struct kmm_zone *z = &k->nodes[n].zones[zi];
 			zone_lock_(z);
 			free += z->free_pages;
-			pgalloc[zi] += z->vm_pgalloc;
+			pgalloc[zi] += zone_pgalloc_total_(z);
 			zone_unlock_(z);
 		}
 	}

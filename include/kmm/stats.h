@@ -30,6 +30,12 @@ struct kmm_zone_info {
  * populated false and sizes 0). */
 int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out);
 
+/* The two counters a harness compares after every op, in O(1) (nothing is
+ * walked): kmm_zone_info()'s free_pages and pcp_pages. Either pointer may be
+ * NULL. 0, or -EINVAL for a bad node id or zone. */
+int kmm_zone_counts(struct kmm *k, int nid, enum kmm_zone_type zone, uint64_t *free_pages,
+		    uint64_t *pcp_pages);
+
 /* Event and NUMA counters (vmstat / numastat names). */
 enum kmm_vm_item {
 	KMM_PGALLOC,            /* pages allocated (sum over zones) */
