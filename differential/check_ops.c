@@ -76,20 +76,12 @@ static const char *verdict_check_(enum kmm_model_block v)
 
 /* ---- alloc / free ------------------------------------------------------------- */
 
-/*
- * Counters of the zone an alloc or free touched. kmm_zone_info() costs
- * O(free blocks) in libkmm (it counts free lists per migrate type), so big
- * programs (more than EXEC_BIG_PROGRAM_OPS ops) check every 8th touched
- * zone; every zone is still checked after drains, failures, misuse and at
- * every full check. Fuzzer-sized programs check every op.
- */
+/* Counters of the zone an alloc or free touched (kmm_zone_info() is O(1)-ish:
+ * libkmm keeps free-list lengths per order and migrate type). */
 static int check_touched_zone_(struct exec *x, kmm_pfn_t pfn)
 {
-	const struct kmm_model_zone *z;
+	const struct kmm_model_zone *z = kmm_model_pfn_zone(x->m, pfn);
 
-	if (x->nr_ops > EXEC_BIG_PROGRAM_OPS && (x->zone_checks++ & 7) != 0)
-		return 0;
-	z = kmm_model_pfn_zone(x->m, pfn);
 	return z ? exec_check_zone(x, z->node, (enum kmm_zone_type)z->idx) : 0;
 }
 
@@ -135,7 +127,6 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 	kmm_model_alloc(x->m, &rq, pfn, op->handle);
 	h->page = page;
 	h->pfn = pfn;
-	h->gfp = op->gfp;
 	h->order = op->order;
 	h->gen = 0;
 	live_add_(x, op->handle);

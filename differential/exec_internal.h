@@ -18,7 +18,6 @@
 struct exec_handle {
 	struct kmm_page *page;  /* as the target returned it */
 	kmm_pfn_t pfn;          /* target's page_to_pfn(page), judged by the model */
-	kmm_gfp_t gfp;          /* the allocation's gfp (for signatures) */
 	uint32_t gen;           /* pattern generation: bumped by every write op */
 	uint32_t live_idx;      /* position in exec.live[] while live */
 	uint8_t order;
@@ -55,7 +54,6 @@ struct exec {
 	uint32_t *live;                 /* ids of the live handles, in no order */
 	uint32_t nr_live;
 	uint32_t verify_cursor;         /* big programs: where the next full check's slice starts */
-	uint32_t zone_checks;           /* big programs: counts alloc/free ops for sampling */
 
 	uint32_t step;                  /* op being run (nr_ops in teardown) */
 	enum exec_phase phase;
@@ -70,6 +68,8 @@ struct exec {
 /* exec_platform.c: the hosted platform with the arena and big metadata
  * blocks kept per thread for the next system (fills and returns storage). */
 const struct kmm_platform *exec_platform_reuse(struct kmm_platform *storage);
+/* The hosted platform with a huge-page backed arena, fresh every system. */
+const struct kmm_platform *exec_platform_huge(struct kmm_platform *storage);
 /* The per-thread block for the model (NULL when busy: malloc then). */
 void *exec_reuse_model_mem(size_t bytes);
 bool exec_reuse_model_release(void *p); /* false: p was not that block */

@@ -31,18 +31,19 @@
  *
  * Cadence. full_every = check_every (default 64). Programs of more than
  * EXEC_BIG_PROGRAM_OPS (10,000) ops are benchmarks rather than fuzz inputs
- * and get three economies: a full check at most every nr_ops / 1000 ops,
- * each verifying a rotating eighth of the live patterns (all of them are
- * still verified before every free), and the touched zone's counters on
- * every 8th alloc/free instead of every one (kmm_zone_info() walks free
- * lists). Everything else per op is O(MAX_ORDER) in the model plus at most
- * 64 sampled pages of pattern work.
+ * and get two economies: a full check at most every 4096 ops (well under
+ * the 1/1000 of all ops a full O(pages) walk may cost), each verifying a
+ * rotating eighth of the live patterns (all of them are still verified
+ * before every free). Everything per op is O(MAX_ORDER) in the
+ * model, one kmm_zone_info() of the touched zone, and at most 64 sampled
+ * pages of pattern work.
  *
  * Memory. kmm_exec_run() and kmm_exec_run_raw() build the system on
- * exec_platform.c's platform, which keeps the arena, the big metadata
+ * exec_platform.c's reuse platform, which keeps the arena, the big metadata
  * blocks and the model's memory of one run for the next on the same thread
  * (page faults on fresh memory were most of a fuzz execution);
- * kmm_exec_run_ops() and kmm_exec_run_raw_ops() use plain fresh memory.
+ * kmm_exec_run_ops() and kmm_exec_run_raw_ops() get fresh memory each run.
+ * Arenas are backed by transparent huge pages where the host allows.
  *
  * A mismatch prints a stable one-line signature,
  *   kmm-mismatch check=<check> op=<op> order=<order|-> gfp=<GFP_...|->
@@ -63,7 +64,7 @@
 #include "exec_internal.h"
 
 #define DEFAULT_CHECK_EVERY 64u
-#define BIG_PROGRAM_FULL_CHECKS 1000u
+#define BIG_PROGRAM_FULL_EVERY 4096u
 
 /* ---- reports ------------------------------------------------------------- */
 
@@ -120,9 +121,15 @@ static void signature_fields_(const struct exec *x, char *name, size_t nlen, cha
 		    op->code == KMM_OP_VERIFY || op->code == KMM_OP_MISUSE)) {
 		const struct exec_handle *h = &x->handles[op->handle];
 
-		has = h->page != NULL;
-		o = h->order;
-		g = h->gfp;
+		/* The handle's allocation: the last alloc op naming it before this step. */
+		for (uint32_t i = x->step; i-- > 0 && h->page;) {
+			if (x->ops[i].code == KMM_OP_ALLOC_PAGES && x->ops[i].handle == op->handle) {
+				has = true;
+				o = h->order;
+				g = x->ops[i].gfp;
+				break;
+			}
+		}
 	}
 	if (has) {
 		snprintf(order, olen, "%u", o);
@@ -269,6 +276,8 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	x->cfg.watermark_boost_factor = UINT32_MAX; /* see the model: unboosted marks */
 	if (x->prog) /* fuzzer-sized: keep the arena resident across runs */
 		x->cfg.platform = exec_platform_reuse(&x->platform);
+	else
+		x->cfg.platform = exec_platform_huge(&x->platform);
 	x->cfg.sink.emit = exec_sink_;
 	x->cfg.sink.ctx = x;
 
@@ -303,8 +312,8 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	x->check_reports = x->t->report_count(x->k, KMM_REPORT_CHECK);
 
 	x->full_every = x->opt->check_every ? x->opt->check_every : DEFAULT_CHECK_EVERY;
-	if (nr_ops > EXEC_BIG_PROGRAM_OPS && nr_ops / BIG_PROGRAM_FULL_CHECKS > x->full_every)
-		x->full_every = nr_ops / BIG_PROGRAM_FULL_CHECKS;
+	if (nr_ops > EXEC_BIG_PROGRAM_OPS && x->full_every < BIG_PROGRAM_FULL_EVERY)
+		x->full_every = BIG_PROGRAM_FULL_EVERY;
 	return 0;
 }
 
@@ -417,8 +426,7 @@ static int run_raw_(const struct kmm_program_header *hdr, const struct kmm_op *o
 		nr_handles = max_handle_(ops, nr_ops);
 	kmm_program_config(hdr, &cfg);
 	cfg.watermark_boost_factor = UINT32_MAX; /* the same system as the checked run */
-	if (reuse)
-		cfg.platform = exec_platform_reuse(&platform);
+	cfg.platform = reuse ? exec_platform_reuse(&platform) : exec_platform_huge(&platform);
 	handles = calloc((size_t)nr_handles + 1, sizeof(*handles));
 	if (!handles)
 		return -EINVAL;

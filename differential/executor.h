@@ -85,11 +85,12 @@ int kmm_exec_run_raw(const struct kmm_program *p);
  * mismatch report prints at most the last KMM_PROGRAM_MAX_OPS ops up to the
  * failing step.
  *
- * Full checks (kmm_page_check, every live pattern, drain + free-list
- * comparison) run every check_every ops, except that a program of more than
- * 10,000 ops gets at most about 1,000 of them (every nr_ops / 1000 ops), so
- * that a 1M-op replay costs a few times the raw run; CHECK ops and the end of
- * the program always run one.
+ * Full checks (kmm_page_check, live patterns, drain + free-list comparison)
+ * run every check_every ops, except that a program of more than 10,000 ops
+ * gets one at most every 4096 ops, verifying a rotating eighth of the live
+ * patterns each time, so that a 1M-op replay costs a few times the raw run;
+ * CHECK ops and the end of the program always run one. Every other check
+ * runs after every op whatever the length.
  */
 /*
  * Check names (kmm_exec_result.check, "check=" in the signature):

@@ -32,6 +32,7 @@
 
 #include "assert.h"
 #include "internal.h"
+#include "track.h"
 
 struct check_ctx {
 	struct kmm *k;
@@ -256,6 +257,8 @@ static uint64_t zone_check_(struct check_ctx *c)
 					   (unsigned long long)pages);
 			if (pcp->batch == 0)
 				violation_(c, "cpu %u pcp batch is 0", cpu);
+			if (pcp->fast_high != (kmm_tracking(k) ? 0 : pcp->high))
+				violation_(c, "cpu %u pcp fast_high %u with high %u", cpu, pcp->fast_high, pcp->high);
 			list_pcp += pages;
 		}
 	}
@@ -308,23 +311,32 @@ static void check_fast_table_(struct check_ctx *c)
 	enum kmm_mpol_mode mode = k->policy.mode;
 	bool ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
 
-	if (k->fast_ok != ok)
+	if (k->fast_ok != ok || k->fast_free_pfns != (ok ? k->total_pages : 0))
 		violation_(c, "fast path %s under policy %s%s", k->fast_ok ? "on" : "off", kmm_mpol_name(mode),
 			   k->cfg.threaded ? " with threads" : "");
 	if (!k->cfg.threaded && k->fast_cur != k->fast[k->cur_cpu])
 		violation_(c, "fast path table is not the current cpu %u's", k->cur_cpu);
+	if (!k->cfg.threaded && k->pcp_cur != k->cur_cpu * sizeof(struct per_cpu_pages))
+		violation_(c, "fast path pcp offset is not the current cpu %u's", k->cur_cpu);
+	for (unsigned mt = 0; !k->cfg.threaded && mt < KMM_MIGRATE_PCPTYPES; mt++)
+		if (k->pcp_tag[mt][0] != mt || k->pcp_tag[mt][1] != k->cur_cpu)
+			violation_(c, "fast path pcp tag %u is not (%u, cpu %u)", mt, mt, k->cur_cpu);
+	if (k->fast_none.free_pages != 0)
+		violation_(c, "fast_none has %llu free pages", (unsigned long long)k->fast_none.free_pages);
 	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
 		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
 			const struct fast_alloc *fa = &k->fast[cpu][bits];
 			enum kmm_zone_type hz = kmm_gfp_zone(bits);
+			int mt = kmm_gfp_migratetype(bits);
 			struct kmm_zone *z = NULL;
-			if (hz < KMM_NR_ZONES)
+			if (hz < KMM_NR_ZONES && ok)
 				for (const struct zoneref *zr = k->nodes[k->cfg.cpu_node[cpu]].zonelist_fallback;
 				     zr->zone && !z; zr++)
 					if (zr->zone_idx <= hz)
 						z = zr->zone;
-			bool good = fa->zone == z && (!z || (fa->pcp == &z->pcp[cpu] && fa->mark == &z->fast_mark[hz] &&
-							      fa->migratetype == kmm_gfp_migratetype(bits)));
+			bool good = z ? fa->zone == z && fa->pcp == &z->pcp[cpu] && fa->lists == &z->pcp[cpu].lists[mt] &&
+					fa->highest_zoneidx == hz && fa->migratetype == mt
+				      : fa->zone == &k->fast_none;
 			if (!good)
 				violation_(c, "fast path table of cpu %u, gfp bits 0x%x: not the preferred zone's entry",
 					   cpu, bits);
@@ -371,8 +383,8 @@ long kmm_page_check(struct kmm *k)
 			for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 				if (zone_spans_pfn_(&k->nodes[n].zones[zt], pfn))
 					want = &k->nodes[n].zones[zt];
-		if (k->zone_map[pfn >> KMM_MAX_ORDER] != want)
-			violation_(&c, "zone map: wrong zone for the MAX_ORDER block at pfn 0x%x", pfn);
+		if (want && k->pcp_map[pfn >> KMM_MAX_ORDER] != want->pcp)
+			violation_(&c, "pcp map: wrong zone for the MAX_ORDER block at pfn 0x%x", pfn);
 	}
 	uint64_t pgalloc = vm_event_total_(k, KMM_PGALLOC);
 	uint64_t pgfree = vm_event_total_(k, KMM_PGFREE);

@@ -12,6 +12,8 @@
 #ifndef KMM_PAGE_INTERNAL_H
 #define KMM_PAGE_INTERNAL_H
 
+#include <string.h>
+
 #include <kmm/kmm.h>
 
 #include "list.h"
@@ -46,15 +48,36 @@ struct kmm_page {
 	uint32_t private_;      /* order for buddy / pcp / allocated / head pages */
 	struct list_head lru;   /* free list / pcp list link */
 	int32_t refcount;       /* _refcount */
+	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
 	uint8_t zone;           /* enum kmm_zone_type */
 	uint8_t node;           /* node id */
 	uint8_t migratetype;    /* free-list type while PG_buddy / PG_pcp;
 				 * the allocation's gfp migrate type on an allocated head */
 	uint8_t pcp_cpu;        /* owning CPU while PG_pcp */
 	kmm_pfn_t compound_head;/* PFN of the head for PG_tail pages */
-	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
 	uint64_t reserved_for_owner; /* page_owner / slab use in later layers */
 };
+/* flags and private_ side by side: page_state_ reads them as one word;
+ * migratetype and pcp_cpu too: the fast free writes them as one. */
+_Static_assert(offsetof(struct kmm_page, private_) == sizeof(uint32_t), "flags, then private_");
+_Static_assert(offsetof(struct kmm_page, pcp_cpu) == offsetof(struct kmm_page, migratetype) + 1,
+	       "migratetype, then pcp_cpu");
+
+/* The first eight bytes of a page in state (flags, order), as one word to
+ * compare with: the same bytes whatever the byte order. */
+static inline uint64_t page_state_word_(uint32_t flags, uint32_t order)
+{
+	uint32_t w[2] = { flags, order };
+	uint64_t v;
+	memcpy(&v, w, sizeof(v));
+	return v;
+}
+static inline uint64_t page_state_(const struct kmm_page *p)
+{
+	uint64_t v;
+	memcpy(&v, &p->flags, sizeof(v));
+	return v;
+}
 
 /* ---- zones ------------------------------------------------------------ */
 
@@ -85,12 +108,14 @@ struct free_area {
  */
 #define NR_PCP_LISTS ((KMM_PCP_MAX_ORDER + 1) * KMM_MIGRATE_PCPTYPES)
 struct per_cpu_pages {
+	struct list_head lists[NR_PCP_LISTS];
 	uint32_t count;   /* pages on all lists */
 	uint32_t high;    /* drain down when count > high */
+	uint32_t fast_high; /* high, or 0 when frees must be tracked (Valgrind,
+			     * ASan): the fast free's one compare for both */
 	uint32_t batch;   /* chunk moved to/from buddy at a time */
 	uint64_t fast_alloc; /* pages: see above */
 	uint64_t fast_free;  /* pages: see above */
-	struct list_head lists[NR_PCP_LISTS];
 };
 
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -177,14 +202,16 @@ _Static_assert((KMM_GFP_ZONEMASK | KMM___GFP_RECLAIMABLE) == FAST_GFP_MASK,
  * local policy: the preferred zone (the first zone of the CPU's node's
  * zonelist allowed by gfp_zone()), which is where the kernel's fast path
  * looks first, and what an allocation served there must touch. Built by
- * numa.c at create (topology never changes afterwards). zone == NULL: an
- * invalid zone combination, or no zone at all: take the general path.
+ * numa.c at create (topology never changes afterwards). An invalid zone
+ * combination, no zone at all, or no fast path (k->fast_ok false) names
+ * k->fast_none, which fails every watermark test: take the general path.
  * 32 bytes, so an entry is found with a shift.
  */
 struct fast_alloc {
 	struct kmm_zone *zone;
 	struct per_cpu_pages *pcp;        /* zone->pcp[cpu] */
-	const uint64_t *mark;             /* &zone->fast_mark[gfp_zone()] */
+	struct list_head *lists;          /* &pcp->lists[migratetype]: order o at lists[3 * o] */
+	uint8_t highest_zoneidx;          /* gfp_zone() */
 	uint8_t migratetype;              /* gfp_migratetype() */
 };
 
@@ -193,14 +220,16 @@ struct fast_alloc {
 struct kmm {
 	/* hot: what every kmm_alloc_pages() / kmm_free_pages() reads first */
 	struct kmm_page *pages;            /* [total_pages] */
-	struct kmm_zone **zone_map;        /* zone of each MAX_ORDER block of PFNs (NULL: padding) */
+	struct per_cpu_pages **pcp_map;    /* zone->pcp of the zone of each MAX_ORDER block of PFNs */
 	uint8_t *pageblock_mt;             /* migrate type of every pageblock, by pfn >> pageblock_order */
 	const struct fast_alloc *fast_cur; /* fast[cur_cpu] */
 	size_t pcp_cur;                    /* cur_cpu * sizeof(struct per_cpu_pages) */
+	uint8_t pcp_tag[KMM_MIGRATE_PCPTYPES][2]; /* { mt, cur_cpu }: a pcp page's migratetype, pcp_cpu */
 	kmm_pfn_t total_pages;             /* PFN range, holes included */
+	kmm_pfn_t fast_free_pfns;          /* total_pages if fast_ok, else 0: the fast free's bound */
 	unsigned cur_cpu;                  /* simulated current CPU */
 	unsigned pageblock_order;
-	bool fast_ok;                      /* single-threaded, default/local policy */
+	bool fast_ok;                      /* single-threaded, default/local policy (else fast[] is empty) */
 	bool vg_tracking;                  /* running under Valgrind: mempool requests */
 	void *arena;                       /* KMM_PAGE_SIZE * total_pages bytes */
 	uint64_t vm[KMM_NR_VM_ITEMS];      /* + the pcp fast_alloc / fast_free shares */
@@ -214,6 +243,9 @@ struct kmm {
 	uint64_t reports[KMM_NR_REPORT_KINDS];
 	uint64_t rng;                      /* splitmix64 state from cfg.seed */
 	struct fast_alloc fast[KMM_MAX_CPUS][1u << FAST_GFP_BITS];
+	/* What an empty fast[] entry names: no free pages, so the fast path's
+	 * watermark test sends the request to the general path. Never written. */
+	struct kmm_zone fast_none;
 };
 
 /* ---- shared helpers (implemented across the allocators/page files) ---- */
@@ -227,11 +259,12 @@ static inline struct kmm_zone *page_zone_(struct kmm *k, const struct kmm_page *
 {
 	return &k->nodes[p->node].zones[p->zone];
 }
-/* The zone of a managed page by its PFN: zones start on MAX_ORDER
- * boundaries, so each MAX_ORDER block of PFNs belongs to one zone at most. */
-static inline struct kmm_zone *pfn_zone_(const struct kmm *k, kmm_pfn_t pfn)
+/* The pcp lists (of every CPU) of a managed page's zone, by its PFN: zones
+ * start on MAX_ORDER boundaries, so each MAX_ORDER block of PFNs belongs to
+ * one zone at most. */
+static inline struct per_cpu_pages *pfn_zone_pcp_(const struct kmm *k, kmm_pfn_t pfn)
 {
-	return k->zone_map[pfn >> KMM_MAX_ORDER];
+	return k->pcp_map[pfn >> KMM_MAX_ORDER];
 }
 static inline bool zone_spans_pfn_(const struct kmm_zone *z, kmm_pfn_t pfn)
 {

@@ -412,8 +412,16 @@ void build_fast_alloc_(struct kmm *k)
 	enum kmm_mpol_mode mode = k->policy.mode;
 
 	k->fast_ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
-	memset(k->fast, 0, sizeof(k->fast));
-	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+	k->fast_free_pfns = k->fast_ok ? k->total_pages : 0;
+	/* Empty entries (all of them without fast_ok) name fast_none, whose
+	 * watermark test always fails: every lookup says "general". */
+	for (unsigned cpu = 0; cpu < KMM_MAX_CPUS; cpu++) {
+		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
+			memset(&k->fast[cpu][bits], 0, sizeof(k->fast[cpu][bits]));
+			k->fast[cpu][bits].zone = &k->fast_none;
+		}
+	}
+	for (unsigned cpu = 0; k->fast_ok && cpu < k->nr_cpus; cpu++) {
 		int local = k->cfg.cpu_node[cpu];
 
 		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
@@ -433,8 +441,9 @@ void build_fast_alloc_(struct kmm *k)
 				continue;
 			fa->zone = z;
 			fa->pcp = &z->pcp[cpu];
-			fa->mark = &z->fast_mark[hz];
 			fa->migratetype = (uint8_t)kmm_gfp_migratetype(bits);
+			fa->lists = &fa->pcp->lists[fa->migratetype];
+			fa->highest_zoneidx = (uint8_t)hz;
 		}
 	}
 }

@@ -318,13 +318,11 @@ static inline __attribute__((always_inline)) const struct fast_alloc *fast_zone_
 									       kmm_gfp_t gfp, unsigned order)
 {
 	const struct fast_alloc *fa = &k->fast_cur[gfp & FAST_GFP_MASK];
-	const struct kmm_zone *z = fa->zone;
-
-	if (kmm_unlikely(!z))
-		return NULL;
+	const struct kmm_zone *z = fa->zone; /* k->fast_none when there is no fast path */
+	uint64_t mark = z->fast_mark[fa->highest_zoneidx];
 	if (kmm_likely(order == 0))
-		return z->free_pages > *fa->mark ? fa : NULL;
-	if (z->free_pages > *fa->mark + (1u << order) - 1 && zone_has_free_block_(z, order, ALLOC_WMARK_LOW))
+		return z->free_pages > mark ? fa : NULL;
+	if (z->free_pages > mark + (1u << order) - 1 && zone_has_free_block_(z, order, ALLOC_WMARK_LOW))
 		return fa;
 	return NULL;
 }
@@ -380,7 +378,7 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 		return alloc_pages_general_(k, gfp, order);
 	const int mt = fa->migratetype;
 	struct per_cpu_pages *pcp = fa->pcp;
-	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
+	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
 	if (kmm_unlikely(list_empty(list)))
 		return alloc_pages_refill_(k, gfp, order);
 	struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
@@ -392,15 +390,22 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	return page;
 }
 
+/* Orders above 0 and excluded gfp bits: their own function, so that the
+ * order-0 path keeps few registers and no frame. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm *k, kmm_gfp_t gfp,
+								      unsigned order)
+{
+	if (order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))
+		return alloc_pages_fast_(k, gfp, order);
+	return alloc_pages_general_(k, gfp, order);
+}
+
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
 {
-	if (kmm_likely(k->fast_ok && !(gfp & FAST_GFP_EXCLUDED))) {
-		if (kmm_likely(order == 0))
-			return alloc_pages_fast_(k, gfp, 0);
-		if (order <= KMM_PCP_MAX_ORDER)
-			return alloc_pages_fast_(k, gfp, order);
-	}
-	return alloc_pages_general_(k, gfp, order);
+	/* Without k->fast_ok, k->fast is empty and fast_zone_() says no. */
+	if (kmm_likely(!((gfp & FAST_GFP_EXCLUDED) | order)))
+		return alloc_pages_fast_(k, gfp, 0);
+	return alloc_pages_order_(k, gfp, order);
 }
 
 struct kmm_page *kmm_alloc_pages_node(struct kmm *k, int nid, kmm_gfp_t gfp, unsigned order)

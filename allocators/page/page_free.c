@@ -140,13 +140,13 @@ static inline __attribute__((always_inline)) void free_to_pcp_(struct kmm_zone *
 
 /* Under Valgrind or ASan, or past pcp->high: the rest of a fast-path free,
  * out of line (free_unref_page_commit()'s trim). */
-__attribute__((noinline)) static void free_fast_finish_(struct kmm *k, struct kmm_zone *z,
+__attribute__((noinline)) static void free_fast_finish_(struct kmm *k, struct kmm_page *page,
 							 struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
 							 unsigned pindex)
 {
 	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	if (pcp->count >= pcp->high)
-		free_pcppages_bulk_(z, pcp, pcp->batch, pindex);
+		free_pcppages_bulk_(page_zone_(k, page), pcp, pcp->batch, pindex);
 }
 
 /* The state did not match a live block of this order: say why (kept out
@@ -254,34 +254,6 @@ __attribute__((noinline)) static void free_pages_slow_(struct kmm *k, struct kmm
 		bad_pointer_(k, page, off, off / sizeof(struct kmm_page), order);
 }
 
-/* The fast path of a free for one order (a constant after inlining); see
- * kmm_free_pages(). */
-static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
-								  kmm_pfn_t pfn, unsigned order)
-{
-	unsigned mt = k->pageblock_mt[pfn >> k->pageblock_order];
-	if (kmm_unlikely(mt >= KMM_MIGRATE_PCPTYPES)) {
-		free_pages_slow_(k, page, order);
-		return;
-	}
-	struct kmm_zone *z = pfn_zone_(k, pfn);
-	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(void *)((char *)z->pcp + k->pcp_cur);
-	const unsigned pindex = order * KMM_MIGRATE_PCPTYPES + mt;
-	const uint32_t nr = 1u << order;
-
-	page->flags = PG_pcp;
-	page->refcount = 0;
-	page->alloc_gfp = 0;
-	page->migratetype = (uint8_t)mt;
-	page->pcp_cpu = (uint8_t)k->cur_cpu;
-	list_add(&page->lru, &pcp->lists[pindex]);
-	uint32_t count = pcp->count + nr;
-	pcp->count = count;
-	pcp->fast_free += nr;
-	if (kmm_unlikely(count >= pcp->high || kmm_tracking(k)))
-		free_fast_finish_(k, z, pcp, pfn, order, pindex);
-}
-
 /*
  * The fast path of a free: single-threaded (k->fast_ok), a pcp order, and
  * the page in exactly the state a correct free finds (the first page of a
@@ -289,22 +261,59 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
  * Then free_unref_page_commit() is a list push, one counter (the pcp's
  * fast_free share of PGFREE) and a compare with high; every other case,
  * misuse included, goes the general way and is classified there, and the
- * rare work leaves by tail calls.
+ * rare work leaves by tail calls, so the fast path needs no stack frame.
+ * pfn < k->fast_free_pfns (0 unless k->fast_ok) is checked by the caller;
+ * order is a constant after inlining.
  */
+static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
+								  kmm_pfn_t pfn, unsigned order)
+{
+	if (kmm_unlikely(page_state_(page) != page_state_word_(PG_allocated, order))) {
+		free_pages_slow_(k, page, order);
+		return;
+	}
+	unsigned mt = k->pageblock_mt[pfn >> k->pageblock_order];
+	if (kmm_unlikely(mt >= KMM_MIGRATE_PCPTYPES)) {
+		free_pages_slow_(k, page, order);
+		return;
+	}
+	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(void *)((char *)pfn_zone_pcp_(k, pfn) + k->pcp_cur);
+	const unsigned pindex = order * KMM_MIGRATE_PCPTYPES + mt;
+	const uint32_t nr = 1u << order;
+
+	page->flags = PG_pcp;
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	memcpy(&page->migratetype, k->pcp_tag[mt], 2); /* migratetype = mt, pcp_cpu = this CPU */
+	list_add_hot(&page->lru, &pcp->lists[pindex]);
+	uint32_t count = pcp->count + nr;
+	pcp->count = count;
+	pcp->fast_free += nr;
+	if (kmm_unlikely(count >= pcp->fast_high))
+		free_fast_finish_(k, page, pcp, pfn, order, pindex);
+}
+
+/* Orders 1..KMM_PCP_MAX_ORDER and everything else: their own function, so
+ * that the order-0 path keeps few registers and no frame. */
+__attribute__((noinline)) static void free_pages_order_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
+							 unsigned order)
+{
+	if (order <= KMM_PCP_MAX_ORDER)
+		free_pages_fast_(k, page, pfn, order);
+	else
+		free_pages_slow_(k, page, order);
+}
+
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 {
 	uint64_t pfn = page_ptr_pfn_(k, page);
 
-	if (kmm_likely(pfn < k->total_pages && k->fast_ok && page->flags == PG_allocated) &&
-	    kmm_likely(page->private_ == order)) {
-		if (kmm_likely(order == 0)) {
+	if (kmm_likely(pfn < k->fast_free_pfns)) {
+		if (kmm_likely(order == 0))
 			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0);
-			return;
-		}
-		if (order <= KMM_PCP_MAX_ORDER) {
-			free_pages_fast_(k, page, (kmm_pfn_t)pfn, order);
-			return;
-		}
+		else
+			free_pages_order_(k, page, (kmm_pfn_t)pfn, order);
+		return;
 	}
 	free_pages_slow_(k, page, order);
 }

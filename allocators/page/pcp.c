@@ -31,6 +31,7 @@
  */
 #include "assert.h"
 #include "internal.h"
+#include "track.h"
 
 static unsigned zone_batchsize_(const struct kmm_zone *z)
 {
@@ -74,6 +75,8 @@ void pcp_update_(struct kmm_zone *z)
 	for (unsigned c = 0; c < k->nr_cpus; c++) {
 		z->pcp[c].batch = batch;
 		z->pcp[c].high = high;
+		/* Tracked frees always take the fast free's out-of-line end. */
+		z->pcp[c].fast_high = kmm_tracking(k) ? 0 : high;
 	}
 }
 

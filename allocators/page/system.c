@@ -230,6 +230,18 @@ unsigned kmm_current_cpu_slow_(const struct kmm *k)
 	return cpu < k->nr_cpus ? cpu : cpu % k->nr_cpus;
 }
 
+/* k->cur_cpu and the fast paths' view of it. */
+static void set_cpu_fast_(struct kmm *k, unsigned cpu)
+{
+	k->cur_cpu = cpu;
+	k->fast_cur = k->fast[cpu];
+	k->pcp_cur = cpu * sizeof(struct per_cpu_pages);
+	for (unsigned mt = 0; mt < KMM_MIGRATE_PCPTYPES; mt++) {
+		k->pcp_tag[mt][0] = (uint8_t)mt;
+		k->pcp_tag[mt][1] = (uint8_t)cpu;
+	}
+}
+
 int kmm_set_cpu(struct kmm *k, unsigned cpu)
 {
 	if (!k || cpu >= k->nr_cpus)
@@ -238,10 +250,7 @@ int kmm_set_cpu(struct kmm *k, unsigned cpu)
 		if (k->plat->set_current_cpu)
 			k->plat->set_current_cpu(k->plat->ctx, cpu);
 	} else {
-		k->cur_cpu = cpu;
-		/* The fast paths' view of this CPU. */
-		k->fast_cur = k->fast[cpu];
-		k->pcp_cur = cpu * sizeof(struct per_cpu_pages);
+		set_cpu_fast_(k, cpu);
 	}
 	return 0;
 }
@@ -347,9 +356,9 @@ static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
 	}
 }
 
-static size_t zone_map_bytes_(const struct kmm *k)
+static size_t pcp_map_bytes_(const struct kmm *k)
 {
-	return sizeof(struct kmm_zone *) * (((size_t)k->total_pages >> KMM_MAX_ORDER) + 1);
+	return sizeof(struct per_cpu_pages *) * (((size_t)k->total_pages >> KMM_MAX_ORDER) + 1);
 }
 
 static void report_config_error_(const struct kmm_config *cfg, const char *msg)
@@ -395,9 +404,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 	}
 	kmm_track_arena_created(k, (size_t)k->total_pages << KMM_PAGE_SHIFT);
 	memset(k->pageblock_mt, KMM_MIGRATE_MOVABLE, nr_pageblocks_(k));
-	k->cur_cpu = 0;
-	k->fast_cur = k->fast[0];
-	k->pcp_cur = 0;
+	set_cpu_fast_(k, 0);
 
 	/* Everything not claimed by a zone below is inter-zone padding. */
 	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn++) {
@@ -431,8 +438,8 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 			}
 		}
 	}
-	k->zone_map = meta_(k, zone_map_bytes_(k));
-	if (!k->zone_map) {
+	k->pcp_map = meta_(k, pcp_map_bytes_(k));
+	if (!k->pcp_map) {
 		report_config_error_(cfg, "out of memory for zone metadata");
 		kmm_destroy(k);
 		return NULL;
@@ -441,7 +448,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zt];
 			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages; pfn += ZONE_ALIGN_PAGES)
-				k->zone_map[pfn >> KMM_MAX_ORDER] = z;
+				k->pcp_map[pfn >> KMM_MAX_ORDER] = z->pcp;
 		}
 	}
 	for (unsigned n = 0; n < k->nr_nodes; n++)
@@ -483,8 +490,8 @@ void kmm_destroy(struct kmm *k)
 	}
 	if (k->pages)
 		plat->meta_free(plat->ctx, k->pages, sizeof(struct kmm_page) * (size_t)k->total_pages);
-	if (k->zone_map)
-		plat->meta_free(plat->ctx, k->zone_map, zone_map_bytes_(k));
+	if (k->pcp_map)
+		plat->meta_free(plat->ctx, k->pcp_map, pcp_map_bytes_(k));
 	if (k->pageblock_mt)
 		plat->meta_free(plat->ctx, k->pageblock_mt, nr_pageblocks_(k));
 	plat->meta_free(plat->ctx, k, sizeof(*k));
