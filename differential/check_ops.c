@@ -19,7 +19,9 @@
  *   misaligned   free_pages_addr(address + arg folded into 1..4095).
  * Exactly one BAD_PAGE report must follow, and afterwards page_check is
  * clean, the misused block (when it still exists) keeps its pattern and
- * every zone's counters still match.
+ * every zone's counters still match. Any other op must cause no BAD_PAGE
+ * report at all. (Decoders emit misuse only under KMM_PROG_MISUSE; a misuse
+ * op that gets here anyway is run and judged the same way.)
  *
  * Handles that are out of range, allocated twice or used while not live make
  * the op a no-op on both sides: decoders never produce them, and a
@@ -89,6 +91,7 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 {
 	struct exec_handle *h = handle_(x, op->handle);
 	struct kmm_model_request rq = { .gfp = op->gfp, .order = op->order, .nid = op->node };
+	const struct kmm_model_zone *zone;
 	enum kmm_model_block verdict;
 	struct kmm_page *page;
 	unsigned char *addr;
@@ -124,6 +127,9 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 				  "pfn %" PRIu32 " maps to %p, arena starts at %p", pfn, (void *)addr,
 				  (void *)x->arena);
 
+	zone = kmm_model_pfn_zone(x->m, pfn); /* judged OK: inside one zone */
+	if (!zone)
+		return exec_failf(x, "placement", "a block inside a zone", "pfn %" PRIu32, pfn);
 	kmm_model_alloc(x->m, &rq, pfn, op->handle);
 	h->page = page;
 	h->pfn = pfn;
@@ -135,7 +141,7 @@ static int op_alloc_(struct exec *x, const struct kmm_op *op)
 	if ((op->gfp & KMM___GFP_ZERO) && exec_check_zeroed(x, op->handle))
 		return 1;
 	exec_pattern_write(x, op->handle);
-	return check_touched_zone_(x, pfn);
+	return exec_check_zone(x, zone->node, (enum kmm_zone_type)zone->idx);
 }
 
 /* The correct free of a live handle: verify, free on both sides. */
@@ -319,6 +325,8 @@ int exec_op(struct exec *x, const struct kmm_op *op)
 	struct exec_handle *h = handle_(x, op->handle);
 	int rc = 0;
 
+	/* Every op but write / verify / check calls the target. */
+	x->dirty |= op->code != KMM_OP_WRITE && op->code != KMM_OP_VERIFY && op->code != KMM_OP_CHECK;
 	switch (op->code) {
 	case KMM_OP_ALLOC_PAGES:
 		rc = op_alloc_(x, op);
@@ -326,16 +334,16 @@ int exec_op(struct exec *x, const struct kmm_op *op)
 	case KMM_OP_FREE_PAGES:
 		rc = op_free_(x, op);
 		break;
-	case KMM_OP_WRITE:
+	case KMM_OP_WRITE: /* the target is not called: nothing it could report */
 		if (h && h->live) {
 			h->gen++;
 			exec_pattern_write(x, op->handle);
 		}
-		break;
+		return 0;
 	case KMM_OP_VERIFY:
 		if (h && h->live)
-			rc = exec_pattern_verify(x, op->handle, "at a verify op");
-		break;
+			return exec_pattern_verify(x, op->handle, "at a verify op");
+		return 0;
 	case KMM_OP_SET_CPU:
 		rc = op_set_cpu_(x, op);
 		break;

@@ -279,6 +279,10 @@ int exec_full_check(struct exec *x)
 {
 	unsigned nr_nodes = kmm_model_nr_nodes(x->m);
 
+	/* Nothing called the target since the last full check: same state. */
+	if (!x->dirty)
+		return 0;
+	x->dirty = false;
 	if (page_check_(x, "at a full check"))
 		return 1;
 	if (verify_live_(x))

@@ -62,6 +62,7 @@ struct exec {
 	uint64_t bad_pages;             /* target's BAD_PAGE count after the last op */
 	uint64_t check_reports;         /* target's CHECK count outside page_check */
 	uint64_t start_free[KMM_MAX_NODES][KMM_NR_ZONES]; /* free_pages right after create */
+	bool dirty;                     /* the target was called since the last full check */
 	bool mismatch;
 };
 

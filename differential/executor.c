@@ -355,6 +355,7 @@ static int run_checked_(const struct kmm_program *prog, const struct kmm_program
 	x.err = opt->err ? opt->err : stderr;
 	x.prog = prog;
 	x.phase = PHASE_CREATE;
+	x.dirty = true;
 
 	rc = setup_(&x, hdr, ops, nr_ops, nr_handles);
 	if (rc) {

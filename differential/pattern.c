@@ -106,19 +106,29 @@ int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when)
 	return 0;
 }
 
+static int zero_fail_(struct exec *x, uint32_t handle, const char *where, size_t at, uint64_t v)
+{
+	const struct exec_handle *h = &x->handles[handle];
+	char exp[160];
+
+	snprintf(exp, sizeof(exp), "h%" PRIu32 " (pfn %" PRIu32 " order %u) zero-filled (__GFP_ZERO)",
+		 handle, h->pfn, h->order);
+	return exec_failf(x, "zeroing", exp, "%s %zu holds 0x%016" PRIx64, where, at, v);
+}
+
 int exec_check_zeroed(struct exec *x, uint32_t handle)
 {
 	const struct exec_handle *h = &x->handles[handle];
 	const uint64_t *first = (const uint64_t *)(const void *)exec_handle_addr(x, h);
 	uint32_t n = nr_samples_(h->order);
-	char exp[160];
+	uint64_t any = 0;
 
-	snprintf(exp, sizeof(exp), "h%" PRIu32 " (pfn %" PRIu32 " order %u) zero-filled (__GFP_ZERO)",
-		 handle, h->pfn, h->order);
+	/* No early exit: the OR of a page vectorises; the culprit is found after. */
 	for (size_t i = 0; i < WORDS_PER_PAGE; i++)
+		any |= first[i];
+	for (size_t i = 0; any && i < WORDS_PER_PAGE; i++)
 		if (first[i])
-			return exec_failf(x, "zeroing", exp, "byte offset %zu of the first page holds 0x%016" PRIx64,
-					  i * sizeof(uint64_t), first[i]);
+			return zero_fail_(x, handle, "first page, byte offset", i * sizeof(uint64_t), first[i]);
 	for (uint32_t s = 0; s < n; s++) {
 		uint32_t page = sample_page_(h->order, s);
 
@@ -126,8 +136,8 @@ int exec_check_zeroed(struct exec *x, uint32_t handle)
 			uint64_t have = *word_ptr_(x, h, page, last);
 
 			if (have)
-				return exec_failf(x, "zeroing", exp, "page %" PRIu32 " %s word holds 0x%016" PRIx64,
-						  page, last ? "last" : "first", have);
+				return zero_fail_(x, handle, last ? "last word of page" : "first word of page",
+						  page, have);
 		}
 	}
 	return 0;

@@ -36,6 +36,7 @@
  * called with zone->lock held (threaded mode).
  */
 #include "assert.h"
+#include "freelist.h"
 #include "internal.h"
 
 /* Fallback order per requesting type (the kernel's fallbacks[]). */
@@ -50,12 +51,6 @@ static inline struct kmm_page *pfn_page_(struct kmm_zone *z, kmm_pfn_t pfn)
 	return &z->sys->pages[pfn];
 }
 
-/* A free block of exactly this order heads the page (page_is_buddy()). */
-static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
-{
-	return p->flags == PG_buddy && p->private_ == order;
-}
-
 static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt)
 {
 	struct free_area *area = &z->free_area[order];
@@ -66,59 +61,15 @@ static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, un
 	p->migratetype = (uint8_t)mt;
 }
 
-/*
- * The kernel's buddy_merge_likely(): if the block's buddy one order up is
- * free, the block will probably merge soon, so queue it at the tail where
- * it is less likely to be split again first.
- */
-static inline bool buddy_merge_likely_(const struct kmm_zone *z, const struct kmm_page *pages, kmm_pfn_t pfn,
-				       unsigned order)
-{
-	if (order >= KMM_MAX_ORDER - 1)
-		return false;
-	kmm_pfn_t higher_buddy = (pfn & ~((2u << order) - 1)) ^ (2u << order);
-	return zone_spans_pfn_(z, higher_buddy) && page_is_buddy_(&pages[higher_buddy], order + 1);
-}
-
-/*
- * __free_one_page(): merge with the buddy for as long as the buddy heads a
- * free block of the same order inside the zone; above pageblock order only
- * across mergeable types. Cost per level: one struct page read (the buddy)
- * and an unlink. Zone bounds are read once: the page stores below are of
- * char-sized fields, which the compiler must assume alias everything.
- */
+/* Out-of-line entries to the inline primitives (freelist.h). */
 void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
 {
-	struct kmm *k = z->sys;
-	struct kmm_page *const pages = k->pages;
-	const unsigned pageblock_order = k->pageblock_order;
+	free_one_page_inl_(z, pfn, order, mt);
+}
 
-	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0);
-	KMM_ASSERT(k, zone_spans_pfn_(z, pfn) && zone_spans_pfn_(z, pfn + (1u << order) - 1));
-	while (order < KMM_MAX_ORDER) {
-		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
-		struct kmm_page *buddy = &pages[buddy_pfn];
-		/* The buddy shares pfn's MAX_ORDER block, which starts inside
-		 * the zone; only the zone's end can cut it off. */
-		if (!zone_spans_pfn_(z, buddy_pfn) || !page_is_buddy_(buddy, order))
-			break;
-		if (kmm_unlikely(order >= pageblock_order)) {
-			/* Different pageblocks: never merge a reserve or an isolated
-			 * block into an ordinary one. */
-			int buddy_mt = buddy->migratetype; /* == its pageblock's type */
-			KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
-			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
-				break;
-			del_from_free_list_(z, buddy, order);
-			if (buddy_mt != mt) /* keep "list type == pageblock type" */
-				change_pageblock_range_(z, buddy_pfn, order, mt);
-		} else {
-			del_from_free_list_(z, buddy, order);
-		}
-		pfn &= buddy_pfn;
-		order++;
-	}
-	add_to_free_list_(z, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt)
+{
+	return rmqueue_smallest_inl_(z, order, mt);
 }
 
 /*
@@ -137,35 +88,6 @@ static void retype_free_block_(struct kmm_zone *z, struct kmm_page *p, kmm_pfn_t
 	del_from_free_list_(z, p, order);
 	change_pageblock_range_(z, pfn, order, mt);
 	__free_one_page_(z, pfn, order, mt);
-}
-
-/* expand(): split a block of order high at pfn down to order low; the
- * upper halves go back on the lists of type mt. */
-static inline void expand_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
-{
-	uint32_t size = 1u << high;
-	while (high > low) {
-		high--;
-		size >>= 1;
-		add_to_free_list_(z, page + size, high, mt, false);
-	}
-}
-
-/* __rmqueue_smallest(): the first block of the smallest order >= order on
- * mt's lists, split down to order. The returned page is off every list,
- * flags 0. */
-struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt)
-{
-	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
-		struct free_area *area = &z->free_area[o];
-		if (!area->nr_free_mt[mt])
-			continue;
-		struct kmm_page *p = list_entry(area->free_list[mt].next, struct kmm_page, lru);
-		del_from_free_list_(z, p, o);
-		expand_(z, p, order, o, mt);
-		return p;
-	}
-	return NULL;
 }
 
 void change_pageblock_range_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
@@ -302,8 +224,7 @@ static struct kmm_page *steal_suitable_fallback_(struct kmm_zone *z, kmm_pfn_t p
 
 /* __rmqueue_fallback(): the largest block of a fallback type (smallest for a
  * movable request that could not claim the block). */
-static struct kmm_page *__rmqueue_fallback_(struct kmm_zone *z, unsigned order, int start_mt,
-					    unsigned alloc_flags)
+struct kmm_page *__rmqueue_fallback_(struct kmm_zone *z, unsigned order, int start_mt, unsigned alloc_flags)
 {
 	unsigned min_order = order;
 	int current_order, fmt = -1;
@@ -335,10 +256,7 @@ static struct kmm_page *__rmqueue_fallback_(struct kmm_zone *z, unsigned order, 
 
 struct kmm_page *__rmqueue_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags)
 {
-	struct kmm_page *page = __rmqueue_smallest_(z, order, mt);
-	if (kmm_unlikely(!page))
-		page = __rmqueue_fallback_(z, order, mt, alloc_flags);
-	return page;
+	return rmqueue_inl_(z, order, mt, alloc_flags);
 }
 
 /*

@@ -47,13 +47,13 @@ struct kmm_page {
 	uint32_t flags;         /* PG_* */
 	uint32_t private_;      /* order for buddy / pcp / allocated / head pages */
 	struct list_head lru;   /* free list / pcp list link */
-	int32_t refcount;       /* _refcount */
-	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
-	uint8_t zone;           /* enum kmm_zone_type */
-	uint8_t node;           /* node id */
 	uint8_t migratetype;    /* free-list type while PG_buddy / PG_pcp;
 				 * the allocation's gfp migrate type on an allocated head */
 	uint8_t pcp_cpu;        /* owning CPU while PG_pcp */
+	uint8_t zone;           /* enum kmm_zone_type */
+	uint8_t node;           /* node id */
+	int32_t refcount;       /* _refcount */
+	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
 	kmm_pfn_t compound_head;/* PFN of the head for PG_tail pages */
 	uint64_t reserved_for_owner; /* page_owner / slab use in later layers */
 };
@@ -116,6 +116,7 @@ struct per_cpu_pages {
 	uint32_t batch;   /* chunk moved to/from buddy at a time */
 	uint64_t fast_alloc; /* pages: see above */
 	uint64_t fast_free;  /* pages: see above */
+	struct kmm_zone *zone; /* the zone these lists belong to */
 };
 
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
@@ -404,36 +405,14 @@ static inline unsigned current_cpu_(const struct kmm *k)
 	return kmm_current_cpu_slow_(k);
 }
 
-/* buddy.c: the free lists; callers hold zone->lock. */
-/* Block accounting of the free lists: every list insertion and removal
- * goes through these two (and move_to_free_list_ in buddy.c). */
-static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt, bool tail)
-{
-	struct free_area *area = &z->free_area[order];
-	p->flags = PG_buddy;
-	p->private_ = order;
-	p->migratetype = (uint8_t)mt;
-	if (tail)
-		list_add_tail(&p->lru, &area->free_list[mt]);
-	else
-		list_add(&p->lru, &area->free_list[mt]);
-	area->nr_free++;
-	area->nr_free_mt[mt]++;
-	z->free_pages += 1u << order;
-}
-static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
-{
-	struct free_area *area = &z->free_area[order];
-	__list_del_entry(&p->lru);
-	area->nr_free--;
-	area->nr_free_mt[p->migratetype]--;
-	p->flags = 0;
-	p->private_ = 0;
-	z->free_pages -= 1u << order;
-}
+/* buddy.c: the free lists; callers hold zone->lock. The inner loops are
+ * inline in freelist.h; these are their out-of-line entries. */
 void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
 struct kmm_page *__rmqueue_smallest_(struct kmm_zone *z, unsigned order, int mt);
 struct kmm_page *__rmqueue_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags);
+/* __rmqueue_fallback(): mt's lists had nothing; another type's block, maybe
+ * with its pageblock claimed. */
+struct kmm_page *__rmqueue_fallback_(struct kmm_zone *z, unsigned order, int start_mt, unsigned alloc_flags);
 void change_pageblock_range_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
 void reserve_highatomic_pageblock_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order);
 /* Takes the zone locks itself. Returns true when a pageblock was given back. */

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "assert.h"
+#include "freelist.h"
 #include "internal.h"
 #include "track.h"
 
@@ -352,21 +353,17 @@ __attribute__((cold, noinline)) static struct kmm_page *fast_track_alloc_(struct
 
 /* The fast path found its pcp list empty: refill it (rmqueue_bulk), or
  * leave the request to the general path when the buddy lists cannot. */
-__attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, kmm_gfp_t gfp,
-								       unsigned order)
+__attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
+								       kmm_gfp_t gfp, unsigned order)
 {
-	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
-	if (fa) {
-		struct kmm_page *page = rmqueue_pcp_refill_(fa->zone, fa->pcp, k->cur_cpu, order, fa->migratetype,
-							    ALLOC_WMARK_LOW);
-		if (page) {
-			fast_prep_(fa->pcp, page, gfp, order, fa->migratetype);
-			kmm_track_alloc(k, (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT),
-					(size_t)KMM_PAGE_SIZE << order);
-			return page;
-		}
-	}
-	return alloc_pages_general_(k, gfp, order);
+	struct kmm_page *page = rmqueue_bulk_inl_(fa->zone, fa->pcp, k->cur_cpu, order, fa->migratetype,
+						  ALLOC_WMARK_LOW);
+	if (kmm_unlikely(!page))
+		return alloc_pages_general_(k, gfp, order);
+	fast_prep_(fa->pcp, page, gfp, order, fa->migratetype);
+	if (kmm_unlikely(kmm_tracking(k)))
+		return fast_track_alloc_(k, page, order);
+	return page;
 }
 
 /* The fast path for one order (a constant after inlining). */
@@ -380,7 +377,7 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	struct per_cpu_pages *pcp = fa->pcp;
 	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
 	if (kmm_unlikely(list_empty(list)))
-		return alloc_pages_refill_(k, gfp, order);
+		return alloc_pages_refill_(k, fa, gfp, order);
 	struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
 	__list_del_entry(&page->lru);
 	pcp->count -= 1u << order;

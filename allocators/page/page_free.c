@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "assert.h"
+#include "freelist.h"
 #include "internal.h"
 #include "track.h"
 
@@ -138,17 +139,6 @@ static inline __attribute__((always_inline)) void free_to_pcp_(struct kmm_zone *
 		free_pcppages_bulk_(z, pcp, pcp->batch, pindex);
 }
 
-/* Under Valgrind or ASan, or past pcp->high: the rest of a fast-path free,
- * out of line (free_unref_page_commit()'s trim). */
-__attribute__((noinline)) static void free_fast_finish_(struct kmm *k, struct kmm_page *page,
-							 struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
-							 unsigned pindex)
-{
-	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
-	if (pcp->count >= pcp->high)
-		free_pcppages_bulk_(page_zone_(k, page), pcp, pcp->batch, pindex);
-}
-
 /* The state did not match a live block of this order: say why (kept out
  * of line so the correct free carries no report buffers). */
 __attribute__((cold, noinline)) static void bad_free_(struct kmm *k, struct kmm_zone *z, kmm_pfn_t pfn,
@@ -254,6 +244,47 @@ __attribute__((noinline)) static void free_pages_slow_(struct kmm *k, struct kmm
 		bad_pointer_(k, page, off, off / sizeof(struct kmm_page), order);
 }
 
+/* free_unref_page_commit()'s list push for a correct free of a block of a
+ * pcp type; counted in the pcp's fast_free share of PGFREE. */
+static inline __attribute__((always_inline)) void fast_pcp_push_(struct kmm *k, struct per_cpu_pages *pcp,
+								struct kmm_page *page, unsigned order, unsigned mt)
+{
+	uint32_t count = pcp->count + (1u << order);
+	uint64_t freed = pcp->fast_free + (1u << order);
+	page->flags = PG_pcp;
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	memcpy(&page->migratetype, k->pcp_tag[mt], 2); /* migratetype = mt, pcp_cpu = this CPU */
+	list_add_hot(&page->lru, &pcp->lists[order * KMM_MIGRATE_PCPTYPES + mt]);
+	pcp->count = count;
+	pcp->fast_free = freed;
+}
+
+/*
+ * The fast free would reach fast_high: the block must be tracked (Valgrind,
+ * ASan: fast_high is 0), or the list trimmed (free_pcppages_bulk, the list
+ * just freed to first). When the CPU held nothing of this zone before, the
+ * trim gives back exactly this block, so it goes straight to the buddy
+ * lists (with pcp high = batch = 1, every free).
+ */
+__attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_page *page,
+						       struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+						       unsigned mt)
+{
+	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
+	if (pcp->count == 0 && (1u << order) >= pcp->high) {
+		page_set_state_(page, 0, 0);
+		page->refcount = 0;
+		page->alloc_gfp = 0;
+		pcp->fast_free += 1u << order;
+		free_one_page_inl_(pcp->zone, pfn, order, (int)mt);
+		return;
+	}
+	fast_pcp_push_(k, pcp, page, order, mt);
+	if (pcp->count >= pcp->high)
+		free_pcppages_bulk_(pcp->zone, pcp, pcp->batch, order * KMM_MIGRATE_PCPTYPES + mt);
+}
+
 /*
  * The fast path of a free: single-threaded (k->fast_ok), a pcp order, and
  * the page in exactly the state a correct free finds (the first page of a
@@ -278,19 +309,11 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
 		return;
 	}
 	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(void *)((char *)pfn_zone_pcp_(k, pfn) + k->pcp_cur);
-	const unsigned pindex = order * KMM_MIGRATE_PCPTYPES + mt;
-	const uint32_t nr = 1u << order;
-
-	page->flags = PG_pcp;
-	page->refcount = 0;
-	page->alloc_gfp = 0;
-	memcpy(&page->migratetype, k->pcp_tag[mt], 2); /* migratetype = mt, pcp_cpu = this CPU */
-	list_add_hot(&page->lru, &pcp->lists[pindex]);
-	uint32_t count = pcp->count + nr;
-	pcp->count = count;
-	pcp->fast_free += nr;
-	if (kmm_unlikely(count >= pcp->fast_high))
-		free_fast_finish_(k, page, pcp, pfn, order, pindex);
+	if (kmm_unlikely(pcp->count + (1u << order) >= pcp->fast_high)) {
+		free_fast_trim_(k, page, pcp, pfn, order, mt);
+		return;
+	}
+	fast_pcp_push_(k, pcp, page, order, mt);
 }
 
 /* Orders 1..KMM_PCP_MAX_ORDER and everything else: their own function, so

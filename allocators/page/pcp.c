@@ -30,6 +30,7 @@
  * does) and returns to its pageblock's list when drained.
  */
 #include "assert.h"
+#include "freelist.h"
 #include "internal.h"
 #include "track.h"
 
@@ -83,32 +84,7 @@ void pcp_update_(struct kmm_zone *z)
 struct kmm_page *rmqueue_pcp_refill_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu,
 				     unsigned order, int mt, unsigned alloc_flags)
 {
-	unsigned count = pcp->batch;
-	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
-
-	if (count > 1) {
-		count >>= order;
-		if (count < 2)
-			count = 2;
-	}
-	/* The kernel adds the batch at the list's tail and then pops the
-	 * head: the first block taken is the one handed out. */
-	struct kmm_page *first = __rmqueue_(z, order, mt, alloc_flags);
-	if (!first)
-		return NULL;
-	unsigned i;
-	for (i = 1; i < count; i++) {
-		struct kmm_page *p = __rmqueue_(z, order, mt, alloc_flags);
-		if (!p)
-			break;
-		p->flags = PG_pcp;
-		p->private_ = order;
-		p->pcp_cpu = (uint8_t)cpu;
-		p->migratetype = (uint8_t)mt;
-		list_add_tail(&p->lru, list);
-	}
-	pcp->count += (i - 1) << order;
-	return first;
+	return rmqueue_bulk_inl_(z, pcp, cpu, order, mt, alloc_flags);
 }
 
 void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t count, unsigned pindex)
@@ -137,7 +113,7 @@ void free_pcppages_bulk_(struct kmm_zone *z, struct per_cpu_pages *pcp, uint32_t
 			pcp->count -= nr;
 			count = count > nr ? count - nr : 0;
 			/* The pageblock decides the list (it may have changed type). */
-			__free_one_page_(z, pfn, order, get_pageblock_migratetype_(z, pfn));
+			free_one_page_inl_(z, pfn, order, get_pageblock_migratetype_(z, pfn));
 		} while (count > 0 && !list_empty(list));
 	}
 }

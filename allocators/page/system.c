@@ -306,9 +306,11 @@ static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned
 		z->pcp = meta_(k, sizeof(*z->pcp) * k->nr_cpus);
 		if (!z->pcp)
 			return false;
-		for (unsigned c = 0; c < k->nr_cpus; c++)
+		for (unsigned c = 0; c < k->nr_cpus; c++) {
+			z->pcp[c].zone = z;
 			for (unsigned i = 0; i < NR_PCP_LISTS; i++)
 				INIT_LIST_HEAD(&z->pcp[c].lists[i]);
+		}
 	}
 
 	uint32_t reserved_left = zc->reserved_pages;

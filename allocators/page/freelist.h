@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hot primitives of the buddy free lists, inline: putting a block on a
+ * list and taking it off (with the counters that follow the lists), expand()
+ * (split), __rmqueue_smallest() (take the smallest fitting block) and
+ * __free_one_page() (merge and insert). buddy.c explains the algorithm and
+ * owns everything around it (fallback, stealing, the highatomic reserve);
+ * this header only holds the inner loops so that the paths moving blocks
+ * between the free lists and their users or the pcp lists (pcp.c,
+ * page_free.c, buddy.c) compile to one function each instead of a call per
+ * kernel layer (rmqueue_bulk -> __rmqueue -> __rmqueue_smallest -> expand).
+ * Every function here is called with zone->lock held (threaded mode).
+ *
+ * Accounting kept by add/del (the only ways on and off a free list, with
+ * move_to_free_list_() in buddy.c): free_area[o].nr_free and nr_free_mt[t]
+ * count the blocks on the lists, zone->free_pages their pages.
+ */
+#ifndef KMM_PAGE_FREELIST_H
+#define KMM_PAGE_FREELIST_H
+
+#include "assert.h"
+#include "internal.h"
+
+/* flags and private_ in one store (internal.h: page_state_word_()). */
+static inline void page_set_state_(struct kmm_page *p, uint32_t flags, uint32_t order)
+{
+	uint64_t v = page_state_word_(flags, order);
+	memcpy(&p->flags, &v, sizeof(v));
+}
+
+/* A free block of exactly this order heads the page (page_is_buddy()). */
+static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
+{
+	return page_state_(p) == page_state_word_(PG_buddy, order);
+}
+
+static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt, bool tail)
+{
+	struct free_area *area = &z->free_area[order];
+	page_set_state_(p, PG_buddy, order);
+	p->migratetype = (uint8_t)mt;
+	if (tail)
+		list_add_tail(&p->lru, &area->free_list[mt]);
+	else
+		list_add_hot(&p->lru, &area->free_list[mt]);
+	area->nr_free++;
+	area->nr_free_mt[mt]++;
+	z->free_pages += 1u << order;
+}
+
+/* Off its list, flags and order cleared (the page is then a plain inner
+ * page, or about to be handed out). */
+static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
+{
+	struct free_area *area = &z->free_area[order];
+	__list_del_entry(&p->lru);
+	area->nr_free--;
+	area->nr_free_mt[p->migratetype]--;
+	page_set_state_(p, 0, 0);
+	z->free_pages -= 1u << order;
+}
+
+/* expand(): split a block of order high at page down to order low; the
+ * upper halves go back on the lists of type mt. */
+static inline void expand_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
+{
+	uint32_t size = 1u << high;
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_list_(z, page + size, high, mt, false);
+	}
+}
+
+/* __rmqueue_smallest(): the first block of the smallest order >= order on
+ * mt's lists, split down to order. The page comes back off every list,
+ * flags 0; NULL if mt's lists have nothing big enough. */
+static inline struct kmm_page *rmqueue_smallest_inl_(struct kmm_zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
+		struct free_area *area = &z->free_area[o];
+		if (!area->nr_free_mt[mt])
+			continue;
+		struct kmm_page *p = list_entry(area->free_list[mt].next, struct kmm_page, lru);
+		del_from_free_list_(z, p, o);
+		expand_(z, p, order, o, mt);
+		return p;
+	}
+	return NULL;
+}
+
+/* __rmqueue(): mt's own lists first, a fallback type's only when they are
+ * empty (out of line: stealing is rare and long). */
+static inline struct kmm_page *rmqueue_inl_(struct kmm_zone *z, unsigned order, int mt, unsigned alloc_flags)
+{
+	struct kmm_page *page = rmqueue_smallest_inl_(z, order, mt);
+	if (kmm_unlikely(!page))
+		page = __rmqueue_fallback_(z, order, mt, alloc_flags);
+	return page;
+}
+
+/*
+ * The kernel's buddy_merge_likely(): if the block's buddy one order up is
+ * free, the block will probably merge soon, so queue it at the tail where
+ * it is less likely to be split again first.
+ */
+static inline bool buddy_merge_likely_(const struct kmm_zone *z, const struct kmm_page *pages, kmm_pfn_t pfn,
+				       unsigned order)
+{
+	if (order >= KMM_MAX_ORDER - 1)
+		return false;
+	kmm_pfn_t higher_buddy = (pfn & ~((2u << order) - 1)) ^ (2u << order);
+	return zone_spans_pfn_(z, higher_buddy) && page_is_buddy_(&pages[higher_buddy], order + 1);
+}
+
+/*
+ * __free_one_page(): merge with the buddy for as long as the buddy heads a
+ * free block of the same order inside the zone; at or above pageblock
+ * order only across mergeable types. Cost per level: one struct page read
+ * (the buddy) and an unlink. The block's own pages must be plain (flags 0).
+ */
+static inline void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+{
+	struct kmm *k = z->sys;
+	struct kmm_page *const pages = k->pages;
+	const unsigned pageblock_order = k->pageblock_order;
+
+	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
+			      zone_spans_pfn_(z, pfn + (1u << order) - 1));
+	while (order < KMM_MAX_ORDER) {
+		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
+		struct kmm_page *buddy = &pages[buddy_pfn];
+		/* The buddy shares pfn's MAX_ORDER block, which starts inside
+		 * the zone; only the zone's end can cut it off. */
+		if (!zone_spans_pfn_(z, buddy_pfn) || !page_is_buddy_(buddy, order))
+			break;
+		if (kmm_unlikely(order >= pageblock_order)) {
+			/* Different pageblocks: never merge a reserve or an isolated
+			 * block into an ordinary one. */
+			int buddy_mt = buddy->migratetype; /* == its pageblock's type */
+			KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
+			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
+				break;
+			del_from_free_list_(z, buddy, order);
+			if (buddy_mt != mt) /* keep "list type == pageblock type" */
+				change_pageblock_range_(z, buddy_pfn, order, mt);
+		} else {
+			del_from_free_list_(z, buddy, order);
+		}
+		pfn &= buddy_pfn;
+		order++;
+	}
+	add_to_free_list_(z, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+}
+
+/*
+ * rmqueue_bulk() and the pop of __rmqueue_pcplist(): the (order, mt) pcp
+ * list of cpu is empty; refill it with up to a batch of blocks (the kernel's
+ * size: batch >> order, at least 2, or 1 when batch is 1) and take the
+ * first. See rmqueue_pcp_refill_() (internal.h).
+ */
+static inline struct kmm_page *rmqueue_bulk_inl_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu,
+						 unsigned order, int mt, unsigned alloc_flags)
+{
+	unsigned count = pcp->batch;
+	struct list_head *list = &pcp->lists[order * KMM_MIGRATE_PCPTYPES + (unsigned)mt];
+
+	if (count <= 1) /* nothing to keep on the list: just the one block */
+		return rmqueue_inl_(z, order, mt, alloc_flags);
+	count >>= order;
+	if (count < 2)
+		count = 2;
+	/* The kernel adds the batch at the list's tail and then pops the
+	 * head: the first block taken is the one handed out. */
+	struct kmm_page *first = NULL;
+	unsigned added = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct kmm_page *p = rmqueue_inl_(z, order, mt, alloc_flags);
+		if (!p)
+			break;
+		if (!first) {
+			first = p;
+			continue;
+		}
+		p->flags = PG_pcp;
+		p->private_ = order;
+		p->pcp_cpu = (uint8_t)cpu;
+		p->migratetype = (uint8_t)mt;
+		list_add_tail(&p->lru, list);
+		added++;
+	}
+	pcp->count += added << order;
+	return first;
+}
+
+#endif
