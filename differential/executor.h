@@ -122,4 +122,14 @@ int kmm_exec_run_ops(const struct kmm_program_header *hdr, const struct kmm_op *
 int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
 			 uint32_t nr_handles);
 
+
+/*
+ * The whole body of a program fuzz target (differential/fuzz_run.c): decode
+ * the bytes as a program of this kind, run it with every check, and abort()
+ * with a signature and the decoded program on any mismatch. target names the
+ * fuzzer in messages. Returns 0.
+ */
+int kmm_fuzz_run_input(const uint8_t *data, size_t size, enum kmm_program_kind kind,
+		       const char *target);
+
 #endif
