@@ -31,9 +31,25 @@
  * for ordinary requests. ISOLATE blocks exist in the type space but nothing
  * in this release isolates memory.
  *
- * The code follows the kernel around v6.10 (free lists strictly by pageblock
- * type, "Yoink" reserve bound of 1% of the zone). All functions here are
- * called with zone->lock held (threaded mode).
+ * Full coalescing. At or above pageblock order __free_one_page does not
+ * merge a HIGHATOMIC (or ISOLATE) block with an ordinary buddy, so a free
+ * reserve block may sit beside a free buddy of its order. The kernel leaves
+ * the pair apart when the reserve is given back; libkmm merges it then
+ * (retype_free_block_), because its invariant, checked by kmm_page_check()
+ * and relied on by the harness, is that free blocks are always maximal:
+ * after a drain the free lists are exactly the canonical decomposition of
+ * the free pages. That is the only place a type change makes two free
+ * blocks mergeable: stealing moves a pageblock between ordinary types,
+ * which merge with each other anyway, and the other retyping paths handle
+ * pageblocks that are not wholly free.
+ *
+ * The inner loops (list insertion and removal, expand, __rmqueue_smallest,
+ * __free_one_page) are inline in freelist.h so the pcp refill and trim
+ * paths compile without a call per layer; this file holds their
+ * out-of-line entries and everything around them. The code follows the
+ * kernel around v6.10 (free lists strictly by pageblock type, "Yoink"
+ * reserve bound of 1% of the zone). All functions here are called with
+ * zone->lock held (threaded mode).
  */
 #include "assert.h"
 #include "freelist.h"

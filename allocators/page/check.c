@@ -24,7 +24,7 @@
  *   counters    nr_free and nr_free_mt per order equal the list walks.
  * System: pages allocated by the walk == PGALLOC - PGFREE; the fast path's
  * per-CPU table names the zones the general path would pick first; the
- * zone map names the zone of each MAX_ORDER block.
+ * fast free's pageblock table agrees with the pageblock types and zones.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -377,14 +377,18 @@ long kmm_page_check(struct kmm *k)
 	}
 	c.z = NULL;
 	check_fast_table_(&c);
-	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn += 1u << KMM_MAX_ORDER) {
-		struct kmm_zone *want = NULL;
+	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn += 1u << k->pageblock_order) {
+		const struct kmm_zone *zone = NULL;
 		for (unsigned n = 0; n < k->nr_nodes; n++)
 			for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 				if (zone_spans_pfn_(&k->nodes[n].zones[zt], pfn))
-					want = &k->nodes[n].zones[zt];
-		if (want && k->pcp_map[pfn >> KMM_MAX_ORDER] != want->pcp)
-			violation_(&c, "pcp map: wrong zone for the MAX_ORDER block at pfn 0x%x", pfn);
+					zone = &k->nodes[n].zones[zt];
+		uintptr_t e = k->pageblock_pcp[pfn >> k->pageblock_order];
+		if (zone && (e & ~PAGEBLOCK_PCP_TYPE_MASK) != (uintptr_t)zone->pcp)
+			violation_(&c, "pageblock at pfn 0x%x: fast free table names another zone's pcp lists", pfn);
+		if (zone && (e & PAGEBLOCK_PCP_TYPE_MASK) != k->pageblock_mt[pfn >> k->pageblock_order])
+			violation_(&c, "pageblock at pfn 0x%x: fast free table says type %u, the pageblock %u", pfn,
+				   (unsigned)(e & PAGEBLOCK_PCP_TYPE_MASK), k->pageblock_mt[pfn >> k->pageblock_order]);
 	}
 	uint64_t pgalloc = vm_event_total_(k, KMM_PGALLOC);
 	uint64_t pgfree = vm_event_total_(k, KMM_PGFREE);

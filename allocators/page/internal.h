@@ -221,8 +221,12 @@ struct fast_alloc {
 struct kmm {
 	/* hot: what every kmm_alloc_pages() / kmm_free_pages() reads first */
 	struct kmm_page *pages;            /* [total_pages] */
-	struct per_cpu_pages **pcp_map;    /* zone->pcp of the zone of each MAX_ORDER block of PFNs */
 	uint8_t *pageblock_mt;             /* migrate type of every pageblock, by pfn >> pageblock_order */
+	/* The same per pageblock, for the fast free: the pcp array of the
+	 * pageblock's zone (NULL without managed pages) with the migrate type
+	 * in the low bits, so one load finds both. Written with pageblock_mt
+	 * by set_pageblock_migratetype_(). */
+	uintptr_t *pageblock_pcp;
 	const struct fast_alloc *fast_cur; /* fast[cur_cpu] */
 	size_t pcp_cur;                    /* cur_cpu * sizeof(struct per_cpu_pages) */
 	uint8_t pcp_tag[KMM_MIGRATE_PCPTYPES][2]; /* { mt, cur_cpu }: a pcp page's migratetype, pcp_cpu */
@@ -260,13 +264,11 @@ static inline struct kmm_zone *page_zone_(struct kmm *k, const struct kmm_page *
 {
 	return &k->nodes[p->node].zones[p->zone];
 }
-/* The pcp lists (of every CPU) of a managed page's zone, by its PFN: zones
- * start on MAX_ORDER boundaries, so each MAX_ORDER block of PFNs belongs to
- * one zone at most. */
-static inline struct per_cpu_pages *pfn_zone_pcp_(const struct kmm *k, kmm_pfn_t pfn)
-{
-	return k->pcp_map[pfn >> KMM_MAX_ORDER];
-}
+/* k->pageblock_pcp: the type sits in the bits the pcp array's alignment
+ * leaves free. */
+#define PAGEBLOCK_PCP_TYPE_MASK ((uintptr_t)7)
+_Static_assert(KMM_MIGRATE_TYPES <= 8 && _Alignof(struct per_cpu_pages) >= 8,
+	       "a migrate type fits below a pcp array pointer");
 static inline bool zone_spans_pfn_(const struct kmm_zone *z, kmm_pfn_t pfn)
 {
 	return (kmm_pfn_t)(pfn - z->start_pfn) < z->spanned_pages; /* below the start wraps */
@@ -382,7 +384,9 @@ static inline int get_pageblock_migratetype_(const struct kmm_zone *z, kmm_pfn_t
 }
 static inline void set_pageblock_migratetype_(struct kmm_zone *z, kmm_pfn_t pfn, int mt)
 {
-	z->pageblock_mt[(pfn - z->start_pfn) >> z->sys->pageblock_order] = (uint8_t)mt;
+	struct kmm *k = z->sys;
+	z->pageblock_mt[(pfn - z->start_pfn) >> k->pageblock_order] = (uint8_t)mt;
+	k->pageblock_pcp[pfn >> k->pageblock_order] = (uintptr_t)z->pcp | (uintptr_t)mt;
 }
 
 /* Event counters: plain adds single-threaded, relaxed atomics with threads

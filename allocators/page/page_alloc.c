@@ -334,8 +334,7 @@ static inline __attribute__((always_inline)) const struct fast_alloc *fast_zone_
 static inline __attribute__((always_inline)) void fast_prep_(struct per_cpu_pages *pcp, struct kmm_page *page,
 							    kmm_gfp_t gfp, unsigned order, int mt)
 {
-	page->flags = PG_allocated;
-	page->private_ = order;
+	page_set_state_(page, PG_allocated, order);
 	page->refcount = 1;
 	page->alloc_gfp = gfp;
 	page->migratetype = (uint8_t)mt;

@@ -303,12 +303,13 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
 		free_pages_slow_(k, page, order);
 		return;
 	}
-	unsigned mt = k->pageblock_mt[pfn >> k->pageblock_order];
+	uintptr_t pb = k->pageblock_pcp[pfn >> k->pageblock_order]; /* the zone's pcp arrays | type */
+	unsigned mt = (unsigned)(pb & PAGEBLOCK_PCP_TYPE_MASK);
 	if (kmm_unlikely(mt >= KMM_MIGRATE_PCPTYPES)) {
 		free_pages_slow_(k, page, order);
 		return;
 	}
-	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(void *)((char *)pfn_zone_pcp_(k, pfn) + k->pcp_cur);
+	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
 	if (kmm_unlikely(pcp->count + (1u << order) >= pcp->fast_high)) {
 		free_fast_trim_(k, page, pcp, pfn, order, mt);
 		return;

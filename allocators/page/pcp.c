@@ -20,9 +20,16 @@
  *           4 * batch.
  * Non-zero cfg.pcp_batch / cfg.pcp_high replace the formulas. The refill
  * size for order > 0 is max(batch >> order, 2) blocks (kernels before the
- * adaptive pcp scaling of v6.7); the adaptive high/free_factor tuning of
- * newer kernels is left out so that pcp behaviour is a pure function of the
- * operations.
+ * adaptive pcp scaling of v6.7), one block when batch is 1; the adaptive
+ * high/free_factor tuning of newer kernels is left out so that pcp
+ * behaviour is a pure function of the operations.
+ *
+ * The single-threaded fast paths (page_alloc.c, page_free.c) pop and push
+ * these lists themselves and count their events in each pcp's fast_alloc
+ * / fast_free (internal.h); a free that would reach high goes through the
+ * same trim as here, and when the CPU held nothing of the zone before, the
+ * block it would trim is the one being freed, which then goes straight to
+ * the buddy lists (the same result without the list round trip).
  *
  * Pages on a pcp list are PG_pcp with private_ = order, pcp_cpu = the CPU and
  * migratetype = the list's type; they are not in zone->free_pages. A block

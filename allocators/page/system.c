@@ -358,10 +358,6 @@ static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
 	}
 }
 
-static size_t pcp_map_bytes_(const struct kmm *k)
-{
-	return sizeof(struct per_cpu_pages *) * (((size_t)k->total_pages >> KMM_MAX_ORDER) + 1);
-}
 
 static void report_config_error_(const struct kmm_config *cfg, const char *msg)
 {
@@ -398,8 +394,9 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 
 	k->pages = meta_(k, sizeof(struct kmm_page) * (size_t)k->total_pages);
 	k->pageblock_mt = meta_(k, nr_pageblocks_(k));
+	k->pageblock_pcp = meta_(k, nr_pageblocks_(k) * sizeof(uintptr_t));
 	k->arena = plat->arena_map(plat->ctx, (size_t)k->total_pages << KMM_PAGE_SHIFT);
-	if (!k->pages || !k->pageblock_mt || !k->arena) {
+	if (!k->pages || !k->pageblock_mt || !k->pageblock_pcp || !k->arena) {
 		report_config_error_(cfg, "out of memory for the arena or the struct page array");
 		kmm_destroy(k);
 		return NULL;
@@ -440,17 +437,14 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 			}
 		}
 	}
-	k->pcp_map = meta_(k, pcp_map_bytes_(k));
-	if (!k->pcp_map) {
-		report_config_error_(cfg, "out of memory for zone metadata");
-		kmm_destroy(k);
-		return NULL;
-	}
+	/* Every pageblock starts MOVABLE (pageblock_mt); now that the zones
+	 * have their pcp arrays, the fast free's copy can say whose they are. */
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zt];
-			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages; pfn += ZONE_ALIGN_PAGES)
-				k->pcp_map[pfn >> KMM_MAX_ORDER] = z->pcp;
+			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages;
+			     pfn += 1u << k->pageblock_order)
+				set_pageblock_migratetype_(z, pfn, KMM_MIGRATE_MOVABLE);
 		}
 	}
 	for (unsigned n = 0; n < k->nr_nodes; n++)
@@ -492,8 +486,8 @@ void kmm_destroy(struct kmm *k)
 	}
 	if (k->pages)
 		plat->meta_free(plat->ctx, k->pages, sizeof(struct kmm_page) * (size_t)k->total_pages);
-	if (k->pcp_map)
-		plat->meta_free(plat->ctx, k->pcp_map, pcp_map_bytes_(k));
+	if (k->pageblock_pcp)
+		plat->meta_free(plat->ctx, k->pageblock_pcp, nr_pageblocks_(k) * sizeof(uintptr_t));
 	if (k->pageblock_mt)
 		plat->meta_free(plat->ctx, k->pageblock_mt, nr_pageblocks_(k));
 	plat->meta_free(plat->ctx, k, sizeof(*k));
