@@ -130,7 +130,8 @@ enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
  * is free_pages > fast_mark[i]; whoever changes a term calls
  * zone_update_fast_marks_() (watermark.c).
  * Guarded by lock in threaded mode. The first block of fields is what the
- * fast paths read; it spans one cache line.
+ * fast paths and the buddy loops read on every call; the watermark test's
+ * part (free_pages, fast_mark[]) is the first 48 bytes.
  */
 struct kmm_zone {
 	/* hot */
@@ -206,7 +207,7 @@ _Static_assert((KMM_GFP_ZONEMASK | KMM___GFP_RECLAIMABLE) == FAST_GFP_MASK,
  * numa.c at create (topology never changes afterwards). An invalid zone
  * combination, no zone at all, or no fast path (k->fast_ok false) names
  * k->fast_none, which fails every watermark test: take the general path.
- * 32 bytes, so an entry is found with a shift.
+ * A power-of-two size (32 bytes on LP64), so an entry is found with a shift.
  */
 struct fast_alloc {
 	struct kmm_zone *zone;
