@@ -57,6 +57,32 @@ static int emit(const char *cmd, const char *out, const void *data, size_t len)
 	return write_file(cmd, out, data, len);
 }
 
+/*
+ * The options decode and encode share (--kind K, -o OUT). Returns 1 when
+ * argv[*i] was one of them (consumed), 0 when it was not, -1 on a usage error
+ * (already reported).
+ */
+static int codec_option(const char *cmd, int argc, char **argv, int *i, enum kmm_program_kind *kind,
+			const char **kind_opt, const char **out)
+{
+	const char *v;
+	int r;
+
+	if ((r = opt_value(cmd, argc, argv, i, "--kind", &v)) != 0) {
+		if (r < 0 || parse_kind(cmd, v, kind))
+			return -1;
+		*kind_opt = v;
+		return 1;
+	}
+	if ((r = opt_value(cmd, argc, argv, i, "-o", &v)) != 0) {
+		if (r < 0)
+			return -1;
+		*out = v;
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_decode(int argc, char **argv)
 {
 	const char *cmd = "decode", *kind_opt = NULL, *out = NULL;
@@ -67,21 +93,17 @@ int cmd_decode(int argc, char **argv)
 	int rc = KMM_EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
-		const char *v;
 		int r;
 
 		if (is_help(argv[i])) {
 			decode_help();
 			return KMM_EXIT_OK;
 		}
-		if ((r = opt_value(cmd, argc, argv, &i, "--kind", &v)) != 0) {
-			if (r < 0 || parse_kind(cmd, v, &kind))
+		if ((r = codec_option(cmd, argc, argv, &i, &kind, &kind_opt, &out)) != 0) {
+			if (r < 0) {
+				strlist_free(&files);
 				return KMM_EXIT_USAGE;
-			kind_opt = v;
-		} else if ((r = opt_value(cmd, argc, argv, &i, "-o", &v)) != 0) {
-			if (r < 0)
-				return KMM_EXIT_USAGE;
-			out = v;
+			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			strlist_free(&files);
 			return kmm_usage_err(cmd, "unknown option '%s'", argv[i]);
@@ -141,20 +163,13 @@ int cmd_encode(int argc, char **argv)
 	int rc = KMM_EXIT_OK, r;
 
 	for (int i = 1; i < argc; i++) {
-		const char *v;
-
 		if (is_help(argv[i])) {
 			encode_help();
 			return KMM_EXIT_OK;
 		}
-		if ((r = opt_value(cmd, argc, argv, &i, "--kind", &v)) != 0) {
-			if (r < 0 || parse_kind(cmd, v, &kind))
-				return KMM_EXIT_USAGE;
-			kind_opt = v;
-		} else if ((r = opt_value(cmd, argc, argv, &i, "-o", &v)) != 0) {
+		if ((r = codec_option(cmd, argc, argv, &i, &kind, &kind_opt, &out)) != 0) {
 			if (r < 0)
 				return KMM_EXIT_USAGE;
-			out = v;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return kmm_usage_err(cmd, "unknown option '%s'", argv[i]);
 		} else if (path) {
