@@ -16,6 +16,7 @@
 
 #include "../allocators/page/internal.h"
 #include "test.h"
+#include "test_system.h"
 
 #define H KMM_MIGRATE_HIGHATOMIC
 #define GFP_MOV (KMM_GFP_KERNEL | KMM___GFP_MOVABLE | KMM___GFP_NOWARN)
@@ -37,10 +38,7 @@ static struct kmm_zone *normal(struct kmm *k) { return &k->nodes[0].zones[KMM_ZO
 
 static struct kmm_zone_info zi_(struct kmm *k)
 {
-	struct kmm_zone_info zi;
-	memset(&zi, 0, sizeof(zi));
-	kmm_zone_info(k, 0, KMM_ZONE_NORMAL, &zi);
-	return zi;
+	return node0_zone_info(k, KMM_ZONE_NORMAL);
 }
 
 static uint64_t blocks_of_order(const struct kmm_zone_info *zi, unsigned order)

@@ -13,6 +13,7 @@
 
 #include "../allocators/page/internal.h"
 #include "test.h"
+#include "test_system.h"
 
 #define U KMM_MIGRATE_UNMOVABLE
 #define M KMM_MIGRATE_MOVABLE
@@ -27,21 +28,15 @@
 static struct kmm *normal_only(uint32_t pages, uint32_t pcp_batch, uint32_t boost_factor)
 {
 	struct kmm_config c;
-	kmm_config_init(&c, 1, 1024);
-	memset(c.nodes, 0, sizeof(c.nodes));
-	c.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = pages;
+	normal_only_config(&c, pages);
 	c.pcp_batch = pcp_batch;
 	c.watermark_boost_factor = boost_factor;
-	c.debug_level = 2;
 	return kmm_create(&c);
 }
 
 static struct kmm_zone_info zi_(struct kmm *k)
 {
-	struct kmm_zone_info zi;
-	memset(&zi, 0, sizeof(zi));
-	kmm_zone_info(k, 0, KMM_ZONE_NORMAL, &zi);
-	return zi;
+	return node0_zone_info(k, KMM_ZONE_NORMAL);
 }
 
 static int pb_type(struct kmm *k, kmm_pfn_t pfn)

@@ -11,26 +11,21 @@
 
 #include "../allocators/page/internal.h"
 #include "test.h"
+#include "test_system.h"
 
 static struct kmm *normal_only(uint32_t pages, unsigned cpus, uint32_t high, uint32_t batch)
 {
 	struct kmm_config c;
-	kmm_config_init(&c, 1, 1024);
-	memset(c.nodes, 0, sizeof(c.nodes));
-	c.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = pages;
+	normal_only_config(&c, pages);
 	c.nr_cpus = cpus;
 	c.pcp_high = high;
 	c.pcp_batch = batch;
-	c.debug_level = 2;
 	return kmm_create(&c);
 }
 
 static struct kmm_zone_info zi_(struct kmm *k)
 {
-	struct kmm_zone_info zi;
-	memset(&zi, 0, sizeof(zi));
-	kmm_zone_info(k, 0, KMM_ZONE_NORMAL, &zi);
-	return zi;
+	return node0_zone_info(k, KMM_ZONE_NORMAL);
 }
 
 static uint32_t cpu_count(struct kmm *k, unsigned cpu)

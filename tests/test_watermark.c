@@ -11,13 +11,11 @@
 
 #include "../allocators/page/internal.h"
 #include "test.h"
+#include "test_system.h"
 
 static struct kmm_zone_info zi_(struct kmm *k, enum kmm_zone_type zt)
 {
-	struct kmm_zone_info zi;
-	memset(&zi, 0, sizeof(zi));
-	kmm_zone_info(k, 0, zt, &zi);
-	return zi;
+	return node0_zone_info(k, zt);
 }
 
 /* DMA 4096 / DMA32 16384 / NORMAL 65536 pages (+ MOVABLE if given). */
