@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 #
-# cmake -DKMM_TOOL=<kmm> -DKIND=<pages|numa> -DSEEDS=<dir> -DOUT=<dir> -P kmm_encode_seeds.cmake
+# cmake -DKMM_TOOL=<kmm> -DKIND=<kind> -DSEEDS=<dir> -DOUT=<dir> -P kmm_encode_seeds.cmake
+# (KIND: pages, numa, slub, slab, slob or kmalloc_diff, as `kmm encode --kind`)
 #
 # Test fixture: encode every readable seed (SEEDS/**/*.trace) into a binary
 # input under OUT (recreated each run), so the corpus replays exercise the

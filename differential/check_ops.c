@@ -320,6 +320,8 @@ static void drain_(const struct kmm_page_target *t, struct kmm *k, unsigned cpu,
 	}
 }
 
+static int exec_page_op_(struct exec *x, const struct kmm_op *op, struct exec_handle *h);
+
 int exec_op(struct exec *x, const struct kmm_op *op)
 {
 	struct exec_handle *h = handle_(x, op->handle);
@@ -327,6 +329,23 @@ int exec_op(struct exec *x, const struct kmm_op *op)
 
 	/* Every op but write / verify / check calls the target. */
 	x->dirty |= op->code != KMM_OP_WRITE && op->code != KMM_OP_VERIFY && op->code != KMM_OP_CHECK;
+	/* Object allocator ops, slab misuse and object handles: exec_slab.c. */
+	if (op->code >= KMM_OP_CACHE_CREATE || (op->code == KMM_OP_MISUSE && op->mode >= KMM_MISUSE_OBJ_DOUBLE_FREE))
+		return exec_slab_op(x, op);
+	if ((op->code == KMM_OP_WRITE || op->code == KMM_OP_VERIFY) && exec_slab_is_object(x, op->handle))
+		return op->code == KMM_OP_WRITE ? exec_slab_write(x, op->handle)
+						: exec_slab_verify(x, op->handle, "at a verify op");
+	exec_slab_page_op(x, true); /* the page calls below are not the slab layer's */
+	rc = exec_page_op_(x, op, h);
+	exec_slab_page_op(x, false);
+	return rc;
+}
+
+/* A page-allocator op (the program's own page calls). */
+static int exec_page_op_(struct exec *x, const struct kmm_op *op, struct exec_handle *h)
+{
+	int rc = 0;
+
 	switch (op->code) {
 	case KMM_OP_ALLOC_PAGES:
 		rc = op_alloc_(x, op);

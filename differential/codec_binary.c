@@ -75,10 +75,14 @@
  *       tail_page: index among live handles of order >= 1, u16: arg = 1 +
  *       v % (2^order - 1); misaligned: handle, u16: arg = 1 + v % 4095.
  *       With no suitable handle the op decodes as an alloc.
+ *
+ * That layout is the PAGES and NUMA kinds'. The slab kinds (SLUB, SLAB,
+ * SLOB, KMALLOC_DIFF) have a layout of their own with the same two promises,
+ * in codec_slab.c; kmm_program_decode and kmm_program_encode hand them over.
  */
 #include <string.h>
 
-#include "program.h"
+#include "codec_binary.h"
 
 /* ---- the tables (append-only in spirit: changing them changes corpora) ---- */
 
@@ -136,11 +140,14 @@ static const kmm_gfp_t gfp_mods[8] = {
 #define H_DISTANCE 0x10u
 #define H_CPU_MAP 0x20u
 
+/* Misuse kinds of page programs: the fold stays % 5 whatever is appended. */
+#define PAGE_MISUSE_KINDS (KMM_MISUSE_MISALIGNED + 1)
+
 #define ZF_HOLE 0x01u
 #define ZF_RESERVED 0x02u
 
 #define CPUS_WIDE 128u    /* cpus byte >= this: 1..16 for either kind */
-#define NODE_EXPLICIT 192u /* node byte >= this: an explicit node */
+#define NODE_EXPLICIT CODEC_NODE_EXPLICIT /* node byte >= this: an explicit node */
 #define WEIGHT_WIDE 192u  /* weight byte >= this: a full-range weight follows */
 
 /* Force a gfp into the valid set (kmm_program_gfp_valid). */
@@ -176,28 +183,6 @@ static uint8_t order_byte(unsigned order)
 
 /* ---- decoding ---------------------------------------------------------------- */
 
-struct reader {
-	const uint8_t *p;
-	size_t n, pos;
-};
-
-static inline uint8_t rd8(struct reader *r)
-{
-	return r->pos < r->n ? r->p[r->pos++] : 0;
-}
-
-static inline uint16_t rd16(struct reader *r)
-{
-	uint16_t lo = rd8(r);
-	return (uint16_t)(lo | (uint16_t)rd8(r) << 8);
-}
-
-static inline uint32_t rd32(struct reader *r)
-{
-	uint32_t lo = rd16(r);
-	return lo | (uint32_t)rd16(r) << 16;
-}
-
 /*
  * Decoder state. Invariants: live[0..nr_live) holds the live handles in
  * increasing order (a new handle is always the largest, so alloc appends);
@@ -212,10 +197,9 @@ struct dec {
 	uint8_t order[KMM_PROGRAM_MAX_OPS + 1]; /* by handle */
 };
 
-static void decode_node(struct dec *d, unsigned nid, uint32_t cap)
+void codec_decode_node(struct reader *r, struct kmm_program_header *h, unsigned nid, uint32_t cap)
 {
-	struct kmm_program_header *h = &d->p->hdr;
-	uint8_t mask = rd8(&d->r);
+	uint8_t mask = rd8(r);
 	uint32_t room = cap, managed = 0;
 
 	for (unsigned z = 0; z < KMM_NR_ZONES; z++) {
@@ -225,20 +209,20 @@ static void decode_node(struct dec *d, unsigned nid, uint32_t cap)
 
 		if (!(mask >> z & 1))
 			continue;
-		zf = rd8(&d->r);
-		size = rd16(&d->r) % (room + 1);
+		zf = rd8(r);
+		size = rd16(r) % (room + 1);
 		if (!size)
 			continue;
 		zc->spanned_pages = size;
 		room -= size;
 		if (zf & ZF_HOLE) {
-			zc->hole_pages = rd16(&d->r) % size;
-			zc->hole_start = rd16(&d->r) % (size - zc->hole_pages + 1);
+			zc->hole_pages = rd16(r) % size;
+			zc->hole_start = rd16(r) % (size - zc->hole_pages + 1);
 			if (!zc->hole_pages)
 				zc->hole_start = 0;
 		}
 		if (zf & ZF_RESERVED)
-			zc->reserved_pages = rd16(&d->r) % (size - zc->hole_pages + 1);
+			zc->reserved_pages = rd16(r) % (size - zc->hole_pages + 1);
 		managed += size - zc->hole_pages - zc->reserved_pages;
 	}
 	if (!managed)
@@ -273,7 +257,7 @@ static void decode_header(struct dec *d)
 
 	cap = kmm_program_node_cap(h->nr_nodes);
 	for (unsigned n = 0; n < h->nr_nodes; n++)
-		decode_node(d, n, cap);
+		codec_decode_node(&d->r, h, n, cap);
 
 	if ((f & H_DISTANCE) && h->nr_nodes > 1) {
 		for (unsigned a = 0; a < h->nr_nodes; a++) {
@@ -289,12 +273,9 @@ static void decode_header(struct dec *d)
 			h->cpu_node[c] = rd8(&d->r) % h->nr_nodes;
 }
 
-/* An index below count (count >= 1): one byte while count fits in it. */
 static uint32_t read_index(struct dec *d, uint32_t count)
 {
-	if (count <= 256)
-		return rd8(&d->r) % count;
-	return rd16(&d->r) % count;
+	return codec_read_index(&d->r, count);
 }
 
 static void kill_live(struct dec *d, uint32_t idx)
@@ -307,31 +288,35 @@ static void kill_live(struct dec *d, uint32_t idx)
 	d->nr_live--;
 }
 
-static void decode_alloc(struct dec *d, struct kmm_op *op)
+void codec_decode_alloc_fields(struct reader *r, unsigned nodes, struct kmm_op *op)
 {
-	struct kmm_program *p = d->p;
 	uint8_t ob, nb, g;
 	kmm_gfp_t gfp;
 
-	op->code = KMM_OP_ALLOC_PAGES;
-	op->handle = ++p->nr_handles;
-	ob = rd8(&d->r);
+	ob = rd8(r);
 	op->order = (uint8_t)order_fold(ob);
-	nb = rd8(&d->r);
-	op->node = nb < NODE_EXPLICIT ? -1 : (int8_t)((nb - NODE_EXPLICIT) % p->hdr.nr_nodes);
-	g = rd8(&d->r);
-	gfp = (g & 15) == GFP_RAW ? rd32(&d->r) : gfp_base[g & 15];
+	nb = rd8(r);
+	op->node = nb < NODE_EXPLICIT ? -1 : (int8_t)((nb - NODE_EXPLICIT) % nodes);
+	g = rd8(r);
+	gfp = (g & 15) == GFP_RAW ? rd32(r) : gfp_base[g & 15];
 	if (g & G_MOVABLE)
 		gfp |= KMM___GFP_MOVABLE;
 	if (g & G_RECLAIMABLE)
 		gfp |= KMM___GFP_RECLAIMABLE;
 	if (g & G_MODS) {
-		uint8_t m = rd8(&d->r);
+		uint8_t m = rd8(r);
 		for (unsigned i = 0; i < 8; i++)
 			if (m >> i & 1)
 				gfp |= gfp_mods[i];
 	}
 	op->gfp = gfp_fold(gfp);
+}
+
+static void decode_alloc(struct dec *d, struct kmm_op *op)
+{
+	op->code = KMM_OP_ALLOC_PAGES;
+	op->handle = ++d->p->nr_handles;
+	codec_decode_alloc_fields(&d->r, d->p->hdr.nr_nodes, op);
 
 	d->order[op->handle] = op->order;
 	d->live[d->nr_live++] = (uint16_t)op->handle;
@@ -339,20 +324,18 @@ static void decode_alloc(struct dec *d, struct kmm_op *op)
 		d->nr_big++;
 }
 
-static void decode_policy(struct dec *d, struct kmm_op *op)
+void codec_decode_policy(struct reader *r, unsigned nodes, struct kmm_op *op)
 {
-	unsigned nodes = d->p->hdr.nr_nodes;
-
-	op->mode = rd8(&d->r) % KMM_MPOL_MAX;
+	op->mode = rd8(r) % KMM_MPOL_MAX;
 	switch (op->mode) {
 	case KMM_MPOL_DEFAULT:
 	case KMM_MPOL_LOCAL:
 		return;
 	case KMM_MPOL_PREFERRED:
-		op->nodes = 1u << (rd8(&d->r) % nodes);
+		op->nodes = 1u << (rd8(r) % nodes);
 		return;
 	default:
-		op->nodes = (kmm_nodemask_t)(rd8(&d->r) % ((1u << nodes) - 1) + 1);
+		op->nodes = (kmm_nodemask_t)(rd8(r) % ((1u << nodes) - 1) + 1);
 		break;
 	}
 	if (op->mode != KMM_MPOL_WEIGHTED_INTERLEAVE)
@@ -362,8 +345,8 @@ static void decode_policy(struct dec *d, struct kmm_op *op)
 
 		if (!(op->nodes >> n & 1))
 			continue;
-		w = rd8(&d->r);
-		op->weights[n] = w < WEIGHT_WIDE ? (uint8_t)(1 + w % 8) : (uint8_t)(1 + rd8(&d->r) % 255);
+		w = rd8(r);
+		op->weights[n] = w < WEIGHT_WIDE ? (uint8_t)(1 + w % 8) : (uint8_t)(1 + rd8(r) % 255);
 	}
 }
 
@@ -373,7 +356,7 @@ static bool decode_misuse(struct dec *d, struct kmm_op *op)
 	uint32_t idx;
 	uint16_t h = 0;
 
-	op->mode = rd8(&d->r) % KMM_MISUSE_COUNT;
+	op->mode = rd8(&d->r) % PAGE_MISUSE_KINDS;
 	switch (op->mode) {
 	case KMM_MISUSE_FOREIGN_PFN:
 		op->arg = rd32(&d->r);
@@ -415,6 +398,10 @@ void kmm_program_decode(const uint8_t *data, size_t size, enum kmm_program_kind 
 	struct kmm_program *p = out;
 	bool misuse;
 
+	if (kind != KMM_PROGRAM_PAGES && kind != KMM_PROGRAM_NUMA) {
+		codec_slab_decode(data, size, kind, out);
+		return;
+	}
 	d.r.p = data;
 	d.r.n = data ? size : 0;
 	d.r.pos = 0;
@@ -457,7 +444,7 @@ void kmm_program_decode(const uint8_t *data, size_t size, enum kmm_program_kind 
 			continue;
 		}
 		case KMM_OP_SET_POLICY:
-			decode_policy(&d, op);
+			codec_decode_policy(&d.r, p->hdr.nr_nodes, op);
 			continue;
 		case KMM_OP_CHECK:
 			continue;
@@ -474,31 +461,6 @@ void kmm_program_decode(const uint8_t *data, size_t size, enum kmm_program_kind 
 }
 
 /* ---- encoding ------------------------------------------------------------------ */
-
-/* snprintf-style: counts every byte, stores those that fit. */
-struct writer {
-	uint8_t *buf;
-	size_t cap, pos;
-};
-
-static inline void put8(struct writer *w, unsigned v)
-{
-	if (w->pos < w->cap)
-		w->buf[w->pos] = (uint8_t)v;
-	w->pos++;
-}
-
-static inline void put16(struct writer *w, unsigned v)
-{
-	put8(w, v & 0xff);
-	put8(w, v >> 8 & 0xff);
-}
-
-static inline void put32(struct writer *w, uint32_t v)
-{
-	put16(w, v & 0xffff);
-	put16(w, v >> 16);
-}
 
 /* Encoder state: the decoder's live set, replayed. */
 struct enc {
@@ -539,29 +501,8 @@ static void encode_header(struct enc *e)
 	if (f & H_MIN_FREE)
 		put16(&e->w, h->min_free_kbytes);
 
-	/* Sizes go out as they are: in a valid header they fit the decoder's room. */
-	for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++) {
-		unsigned mask = 0;
-
-		for (unsigned z = 0; z < KMM_NR_ZONES; z++)
-			if (h->zones[n][z].spanned_pages)
-				mask |= 1u << z;
-		put8(&e->w, mask);
-		for (unsigned z = 0; z < KMM_NR_ZONES; z++) {
-			const struct kmm_zone_config *zc = &h->zones[n][z];
-
-			if (!zc->spanned_pages)
-				continue;
-			put8(&e->w, (zc->hole_pages ? ZF_HOLE : 0) | (zc->reserved_pages ? ZF_RESERVED : 0));
-			put16(&e->w, zc->spanned_pages);
-			if (zc->hole_pages) {
-				put16(&e->w, zc->hole_pages);
-				put16(&e->w, zc->hole_start);
-			}
-			if (zc->reserved_pages)
-				put16(&e->w, zc->reserved_pages);
-		}
-	}
+	for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++)
+		codec_encode_node(&e->w, h, n);
 	if (f & H_DISTANCE)
 		for (unsigned a = 0; a < h->nr_nodes; a++)
 			for (unsigned c = a + 1; c < h->nr_nodes; c++)
@@ -569,6 +510,31 @@ static void encode_header(struct enc *e)
 	if (f & H_CPU_MAP)
 		for (unsigned c = 0; c < h->nr_cpus; c++)
 			put8(&e->w, h->cpu_node[c]);
+}
+
+/* Sizes go out as they are: in a valid header they fit the decoder's room. */
+void codec_encode_node(struct writer *w, const struct kmm_program_header *h, unsigned n)
+{
+	unsigned mask = 0;
+
+	for (unsigned z = 0; z < KMM_NR_ZONES; z++)
+		if (h->zones[n][z].spanned_pages)
+			mask |= 1u << z;
+	put8(w, mask);
+	for (unsigned z = 0; z < KMM_NR_ZONES; z++) {
+		const struct kmm_zone_config *zc = &h->zones[n][z];
+
+		if (!zc->spanned_pages)
+			continue;
+		put8(w, (zc->hole_pages ? ZF_HOLE : 0) | (zc->reserved_pages ? ZF_RESERVED : 0));
+		put16(w, zc->spanned_pages);
+		if (zc->hole_pages) {
+			put16(w, zc->hole_pages);
+			put16(w, zc->hole_start);
+		}
+		if (zc->reserved_pages)
+			put16(w, zc->reserved_pages);
+	}
 }
 
 /* Position of handle h in a sorted live set (0 if absent: invalid program). */
@@ -588,10 +554,7 @@ static uint32_t live_index(const uint16_t *live, uint32_t n, uint32_t h)
 
 static void put_index(struct writer *w, uint32_t idx, uint32_t count)
 {
-	if (count <= 256)
-		put8(w, idx);
-	else
-		put16(w, idx);
+	codec_put_index(w, idx, count);
 }
 
 static void encode_gfp(struct writer *w, kmm_gfp_t gfp)
@@ -625,6 +588,42 @@ static void encode_gfp(struct writer *w, kmm_gfp_t gfp)
 		put8(w, m);
 }
 
+void codec_encode_alloc_fields(struct writer *w, const struct kmm_op *op)
+{
+	put8(w, order_byte(op->order));
+	put8(w, op->node < 0 ? 0 : NODE_EXPLICIT + (unsigned)op->node);
+	encode_gfp(w, op->gfp);
+}
+
+void codec_encode_policy(struct writer *w, unsigned nodes, const struct kmm_op *op)
+{
+	put8(w, op->mode);
+	if (op->mode == KMM_MPOL_DEFAULT || op->mode == KMM_MPOL_LOCAL)
+		return;
+	if (op->mode == KMM_MPOL_PREFERRED) {
+		unsigned n = 0;
+		while (n < 31 && !(op->nodes >> n & 1))
+			n++;
+		put8(w, n);
+		return;
+	}
+	put8(w, op->nodes - 1u);
+	if (op->mode != KMM_MPOL_WEIGHTED_INTERLEAVE)
+		return;
+	for (unsigned n = 0; n < nodes && n < KMM_MAX_NODES; n++) {
+		unsigned wt = op->weights[n];
+
+		if (!(op->nodes >> n & 1))
+			continue;
+		if (wt >= 1 && wt <= 8) {
+			put8(w, wt - 1);
+		} else {
+			put8(w, WEIGHT_WIDE);
+			put8(w, wt - 1u);
+		}
+	}
+}
+
 static void encode_op(struct enc *e, const struct kmm_op *op)
 {
 	const struct kmm_program_header *h = &e->p->hdr;
@@ -636,9 +635,7 @@ static void encode_op(struct enc *e, const struct kmm_op *op)
 	put8(w, op_byte[op->code]);
 	switch (op->code) {
 	case KMM_OP_ALLOC_PAGES:
-		put8(w, order_byte(op->order));
-		put8(w, op->node < 0 ? 0 : NODE_EXPLICIT + (unsigned)op->node);
-		encode_gfp(w, op->gfp);
+		codec_encode_alloc_fields(w, op);
 		if (op->handle <= KMM_PROGRAM_MAX_OPS && e->nr_live < KMM_PROGRAM_MAX_OPS) {
 			e->order[op->handle] = op->order;
 			e->live[e->nr_live++] = (uint16_t)op->handle;
@@ -662,31 +659,7 @@ static void encode_op(struct enc *e, const struct kmm_op *op)
 		put8(w, op->cpu == KMM_DRAIN_ALL ? h->nr_cpus : op->cpu);
 		break;
 	case KMM_OP_SET_POLICY:
-		put8(w, op->mode);
-		if (op->mode == KMM_MPOL_DEFAULT || op->mode == KMM_MPOL_LOCAL)
-			break;
-		if (op->mode == KMM_MPOL_PREFERRED) {
-			unsigned n = 0;
-			while (n < 31 && !(op->nodes >> n & 1))
-				n++;
-			put8(w, n);
-			break;
-		}
-		put8(w, op->nodes - 1u);
-		if (op->mode != KMM_MPOL_WEIGHTED_INTERLEAVE)
-			break;
-		for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++) {
-			unsigned wt = op->weights[n];
-
-			if (!(op->nodes >> n & 1))
-				continue;
-			if (wt >= 1 && wt <= 8) {
-				put8(w, wt - 1);
-			} else {
-				put8(w, WEIGHT_WIDE);
-				put8(w, wt - 1u);
-			}
-		}
+		codec_encode_policy(w, h->nr_nodes, op);
 		break;
 	case KMM_OP_CHECK:
 		break;
@@ -732,6 +705,8 @@ size_t kmm_program_encode(const struct kmm_program *p, uint8_t *buf, size_t cap)
 {
 	struct enc e;
 
+	if (p->hdr.slab_backend != KMM_PROGRAM_SLAB_NONE)
+		return codec_slab_encode(p, buf, cap);
 	e.w.buf = buf;
 	e.w.cap = buf ? cap : 0;
 	e.w.pos = 0;

@@ -64,6 +64,7 @@ struct exec {
 	uint64_t start_free[KMM_MAX_NODES][KMM_NR_ZONES]; /* free_pages right after create */
 	bool dirty;                     /* the target was called since the last full check */
 	bool mismatch;
+	struct exec_slab *slab;         /* slab programs: exec_slab.c's state; NULL otherwise */
 };
 
 /* exec_platform.c: the hosted platform with the arena and big metadata
@@ -74,6 +75,10 @@ const struct kmm_platform *exec_platform_huge(struct kmm_platform *storage);
 /* The per-thread block for the model (NULL when busy: malloc then). */
 void *exec_reuse_model_mem(size_t bytes);
 bool exec_reuse_model_release(void *p); /* false: p was not that block */
+/* calloc() from per-thread blocks kept for the next run (the executor's
+ * handle tables); exec_reuse_free() is false when p was not one: free() it. */
+void *exec_reuse_calloc(size_t n, size_t size);
+bool exec_reuse_free(void *p);
 
 /* executor.c: record a mismatch (check name, expected, actual), print it, and
  * abort() if asked. Always returns 1 so callers can `return exec_fail(...)`. */
@@ -101,6 +106,29 @@ static inline unsigned char *exec_handle_addr(const struct exec *x, const struct
 {
 	return x->arena + (size_t)h->pfn * KMM_PAGE_SIZE;
 }
+
+/* exec_slab.c / check_slab.c: slab programs (header slab_backend set).
+ * exec_slab_setup after the system exists (object model, tracepoints);
+ * exec_slab_op runs ops 9..21 and misuse kinds >= 5; write / verify of an
+ * object handle go to exec_slab_write / exec_slab_verify; the full check
+ * and the teardown (before exec_teardown_checks) add the slab checks;
+ * exec_slab_page_op brackets the executor's own page calls so their
+ * tracepoint events are not taken for the slab layer's. */
+struct exec_slab;
+int exec_slab_setup(struct exec *x);
+void exec_slab_cleanup(struct exec *x);
+int exec_slab_op(struct exec *x, const struct kmm_op *op);
+bool exec_slab_is_object(const struct exec *x, uint32_t handle);
+int exec_slab_write(struct exec *x, uint32_t handle);
+int exec_slab_verify(struct exec *x, uint32_t handle, const char *when);
+int exec_slab_full_check(struct exec *x);
+int exec_slab_teardown(struct exec *x);
+void exec_slab_page_op(struct exec *x, bool begin);
+/* Raw runs: the same calls, nothing checked (state from exec_slab_raw_new). */
+struct exec_slab_raw;
+struct exec_slab_raw *exec_slab_raw_new(uint32_t nr_handles);
+void exec_slab_raw_op(struct exec_slab_raw *r, struct kmm *k, const struct kmm_op *op);
+void exec_slab_raw_free(struct exec_slab_raw *r);
 
 /* pattern.c */
 void exec_pattern_write(struct exec *x, uint32_t handle);

@@ -15,10 +15,13 @@
  * it poisons the arena at create and unpoisons it at destroy.
  *
  * The cache is per thread (no locks, nothing shared between parallel
- * runners) and holds one arena of at most REUSE_ARENA_MAX bytes, a few
- * metadata blocks and the reference model's block; a second live system on the same thread, or a bigger
- * one, simply gets the hosted platform's fresh memory. It lives until the
- * thread ends. kmm_exec_run() and kmm_exec_run_raw() use it;
+ * runners) and holds one arena of at most REUSE_ARENA_MAX bytes, the
+ * metadata blocks of one system and the reference model's block; a second
+ * live system on the same thread, or a bigger one, simply gets the hosted
+ * platform's fresh memory. It lives until the
+ * thread ends. The executor's per-run tables (handles, the live list)
+ * come from a few per-thread scratch blocks the same way
+ * (exec_reuse_calloc). kmm_exec_run() and kmm_exec_run_raw() use it;
  * kmm_exec_run_ops() and kmm_exec_run_raw_ops() (benchmarks) get fresh
  * memory each run from exec_platform_huge(). Both back the arena with
  * transparent huge pages when the host offers them (see huge_arena_map).
@@ -31,8 +34,13 @@
 
 #define REUSE_ARENA_MAX ((size_t)256 << 20) /* bytes of arena kept mapped */
 #define REUSE_ARENA_MIN ((size_t)64 << 20)  /* map at least this (virtual, NORESERVE) */
-#define REUSE_META_MIN ((size_t)16 << 10)   /* smaller blocks: plain calloc */
-#define REUSE_META_SLOTS 8
+#define REUSE_META_MIN ((size_t)64)         /* smaller blocks: plain calloc */
+/* Enough for every metadata block of the biggest system a program can
+ * describe: struct kmm, the struct page array, two pageblock tables and
+ * one pcp array per populated zone (8 nodes x 5 zones). Under ASan every
+ * calloc is fresh memory (freed blocks sit in quarantine), so a block not
+ * kept here costs page faults on every run. */
+#define REUSE_META_SLOTS 48
 
 struct reuse_block {
 	void *p;
@@ -40,9 +48,13 @@ struct reuse_block {
 	bool busy;
 };
 
+#define REUSE_SCRATCH_SLOTS 4
+#define REUSE_SCRATCH_MAX ((size_t)1 << 20) /* bigger tables: plain calloc */
+
 static _Thread_local struct reuse_block reuse_arena;
 static _Thread_local struct reuse_block reuse_model;
 static _Thread_local struct reuse_block reuse_meta[REUSE_META_SLOTS];
+static _Thread_local struct reuse_block reuse_scratch[REUSE_SCRATCH_SLOTS];
 
 /*
  * A fresh arena, backed by transparent huge pages where the host allows it
@@ -112,6 +124,10 @@ static void *reuse_meta_alloc(void *ctx, size_t bytes)
 		if (b->p && !b->busy && b->cap >= bytes && (!best || b->cap < best->cap))
 			best = b;
 	}
+	/* A block far bigger than asked is left for the request it was made
+	 * for (the struct page array, struct kmm) while a slot is free. */
+	if (best && best->cap / 4 > bytes + 4096 && empty)
+		best = NULL;
 	if (best) {
 		memset(best->p, 0, bytes);
 		best->busy = true;
@@ -164,6 +180,53 @@ bool exec_reuse_model_release(void *p)
 		return false;
 	reuse_model.busy = false;
 	return true;
+}
+
+void *exec_reuse_calloc(size_t n, size_t size)
+{
+	size_t bytes = n * size;
+	struct reuse_block *pick = NULL;
+
+	if (size && bytes / size != n)
+		return NULL;
+	if (bytes && bytes <= REUSE_SCRATCH_MAX) {
+		for (unsigned i = 0; i < REUSE_SCRATCH_SLOTS; i++) {
+			struct reuse_block *b = &reuse_scratch[i];
+
+			if (b->busy)
+				continue;
+			if (b->cap >= bytes) {
+				pick = b;
+				break;
+			}
+			if (!pick || b->cap > pick->cap)
+				pick = b; /* grow the biggest idle one */
+		}
+	}
+	if (!pick)
+		return calloc(n ? n : 1, size ? size : 1);
+	if (pick->cap < bytes) {
+		void *p = realloc(pick->p, bytes);
+
+		if (!p)
+			return NULL;
+		pick->p = p;
+		pick->cap = bytes;
+	}
+	memset(pick->p, 0, bytes);
+	pick->busy = true;
+	return pick->p;
+}
+
+bool exec_reuse_free(void *p)
+{
+	for (unsigned i = 0; p && i < REUSE_SCRATCH_SLOTS; i++) {
+		if (reuse_scratch[i].p == p && reuse_scratch[i].busy) {
+			reuse_scratch[i].busy = false;
+			return true;
+		}
+	}
+	return false;
 }
 
 const struct kmm_platform *exec_platform_huge(struct kmm_platform *storage)

@@ -278,12 +278,18 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 		x->cfg.platform = exec_platform_reuse(&x->platform);
 	else
 		x->cfg.platform = exec_platform_huge(&x->platform);
-	x->cfg.sink.emit = exec_sink_;
+	/* Quiet runs only count reports, and libkmm counts them itself: with
+	 * no sink it builds no report text (a failed allocation's Mem-Info dump
+	 * cost more than the rest of the op). x->reports[] then stays zero and
+	 * the target's own counters answer (misuses_reported below). */
+	x->cfg.sink.emit = x->opt->quiet_reports ? NULL : exec_sink_;
 	x->cfg.sink.ctx = x;
 
 	x->nr_handles = nr_handles ? nr_handles : max_handle_(ops, nr_ops);
-	x->handles = calloc((size_t)x->nr_handles + 1, sizeof(*x->handles));
-	x->live = calloc((size_t)x->nr_handles + 1, sizeof(*x->live));
+	/* Kept per thread for the next run: under ASan every calloc is fresh,
+	 * page-faulting memory (exec_platform.c). */
+	x->handles = exec_reuse_calloc((size_t)x->nr_handles + 1, sizeof(*x->handles));
+	x->live = exec_reuse_calloc((size_t)x->nr_handles + 1, sizeof(*x->live));
 	if (!x->handles || !x->live)
 		return -ENOMEM;
 	if (x->prog) {
@@ -314,17 +320,20 @@ static int setup_(struct exec *x, const struct kmm_program_header *hdr, const st
 	x->full_every = x->opt->check_every ? x->opt->check_every : DEFAULT_CHECK_EVERY;
 	if (nr_ops > EXEC_BIG_PROGRAM_OPS && x->full_every < BIG_PROGRAM_FULL_EVERY)
 		x->full_every = BIG_PROGRAM_FULL_EVERY;
-	return 0;
+	return exec_slab_setup(x) ? -ENOMEM : 0; /* slab programs: object model, tracepoints */
 }
 
 static void cleanup_(struct exec *x)
 {
+	exec_slab_cleanup(x);
 	if (x->k)
 		x->t->destroy(x->k);
 	if (!exec_reuse_model_release(x->m))
 		kmm_model_destroy(x->m);
-	free(x->handles);
-	free(x->live);
+	if (!exec_reuse_free(x->handles))
+		free(x->handles);
+	if (!exec_reuse_free(x->live))
+		free(x->live);
 	x->live = NULL;
 	x->k = NULL;
 	x->m = NULL;
@@ -374,22 +383,24 @@ static int run_checked_(const struct kmm_program *prog, const struct kmm_program
 		checked_last = ops[i].code == KMM_OP_CHECK || (i + 1) % x.full_every == 0;
 		if (checked_last) {
 			x.phase = PHASE_FULL_CHECK;
-			if (exec_full_check(&x))
+			if (exec_full_check(&x) || exec_slab_full_check(&x))
 				goto out;
 		}
 	}
 	x.step = nr_ops;
 	if (!checked_last) {
 		x.phase = PHASE_FULL_CHECK;
-		if (exec_full_check(&x))
+		if (exec_full_check(&x) || exec_slab_full_check(&x))
 			goto out;
 	}
 	if (opt->before_teardown)
 		opt->before_teardown(x.k, opt->ctx);
 	x.phase = PHASE_TEARDOWN;
-	exec_teardown_checks(&x);
+	if (!exec_slab_teardown(&x)) /* objects, caches, slab pages first */
+		exec_teardown_checks(&x);
 out:
-	res->misuses_reported = x.reports[KMM_REPORT_BAD_PAGE];
+	res->misuses_reported += x.cfg.sink.emit || !x.k ? x.reports[KMM_REPORT_BAD_PAGE]
+						  : x.t->report_count(x.k, KMM_REPORT_BAD_PAGE);
 	cleanup_(&x);
 	return x.mismatch ? 1 : 0;
 }
@@ -418,6 +429,7 @@ static int run_raw_(const struct kmm_program_header *hdr, const struct kmm_op *o
 	struct kmm_platform platform;
 	struct kmm_config cfg;
 	struct exec_handle *handles;
+	struct exec_slab_raw *slab = NULL;
 	struct kmm *k;
 	kmm_pfn_t total;
 
@@ -437,9 +449,17 @@ static int run_raw_(const struct kmm_program_header *hdr, const struct kmm_op *o
 		return -EINVAL;
 	}
 	total = kmm_total_pages(k);
-	for (uint32_t i = 0; i < nr_ops; i++)
-		exec_op_raw(k, handles, nr_handles, &ops[i], total);
+	if (hdr->slab_backend != KMM_PROGRAM_SLAB_NONE)
+		slab = exec_slab_raw_new(nr_handles);
+	for (uint32_t i = 0; i < nr_ops; i++) {
+		if (slab && (ops[i].code >= KMM_OP_CACHE_CREATE ||
+			     (ops[i].code == KMM_OP_MISUSE && ops[i].mode >= KMM_MISUSE_OBJ_DOUBLE_FREE)))
+			exec_slab_raw_op(slab, k, &ops[i]);
+		else
+			exec_op_raw(k, handles, nr_handles, &ops[i], total);
+	}
 	kmm_destroy(k);
+	exec_slab_raw_free(slab);
 	free(handles);
 	return 0;
 }

@@ -42,6 +42,8 @@ struct kmm_page_target {
 };
 const struct kmm_page_target *kmm_page_target_libkmm(void);
 
+struct kmm_slab_target; /* below */
+
 struct kmm_exec_options {
 	const struct kmm_page_target *target; /* NULL = libkmm */
 	bool abort_on_mismatch;  /* print signature + program to err, then abort() */
@@ -51,6 +53,8 @@ struct kmm_exec_options {
 	/* Called after the last op, before everything is freed (kmm stats). */
 	void (*before_teardown)(struct kmm *k, void *ctx);
 	void *ctx;
+	/* Slab programs: the object allocator under test (NULL = libkmm). */
+	const struct kmm_slab_target *slab_target;
 };
 
 struct kmm_exec_result {
@@ -116,6 +120,53 @@ int kmm_exec_run_raw(const struct kmm_program *p);
  *                        answered differently from the model or failed
  *   coalesced, teardown  after freeing everything: not fully coalesced, or a
  *                        zone's free pages not back to their start value
+ * Slab programs (header slab_backend set; exec_slab.c, check_slab.c):
+ *   slab-alloc-failed    NULL (or a bulk of 0) where the object model
+ *                        requires success (memory plentiful, request valid),
+ *                        or success where it requires failure
+ *   slab-align           an object off its alignment (the cache's
+ *                        calculate_alignment, kmalloc's 8 / power of two /
+ *                        page), or a cache whose kmm_cache_info() align
+ *                        breaks that rule
+ *   slab-overlap         an object overlapping a live object, a page handle,
+ *                        or memory the slab layer does not hold
+ *   ksize                ksize() below the request, not the class size
+ *                        (SLUB/SLAB kmalloc), not PAGE_SIZE << order (large)
+ *   slab-owner           an object not in a PG_slab page of its cache
+ *                        (kmm_virt_to_cache), or a large kmalloc in one
+ *   slab-content         an object's pattern changed
+ *   slab-zeroing         kzalloc / kcalloc / __GFP_ZERO memory not zero
+ *   ctor                 an object of a ctor cache without the ctor's magic
+ *   bulk                 alloc_bulk returned neither 0 nor nr, or NULL or
+ *                        duplicate entries
+ *   krealloc             krealloc lost the prefix, or misbehaved on 0 / NULL
+ *   rcu                  an object freed from a TYPESAFE_BY_RCU cache left its
+ *                        cache's slab pages before the next grace period
+ *   slab-pages           the slab layer took a block the page model says is
+ *                        taken or unusable, gave back a block it does not
+ *                        hold or one still holding live objects, or
+ *                        kmm_slab_pages() differs from the blocks it holds
+ *   slab_check           kmm_slab_check() found violations, or a CHECK report
+ *                        came out of a slab op
+ *   slab-misuse          a misuse the model says must be reported was not,
+ *                        one it says is none was, a busy destroy succeeded,
+ *                        or validate after the repair still found errors
+ *   slab-bug             a KMM_REPORT_SLAB report (or a validate error) with
+ *                        no misuse
+ *   slab-api             cache_create refused valid arguments or accepted
+ *                        invalid ones; destroy / shrink of an idle cache
+ *                        did not return 0; kmalloc(0) not ZERO_SIZE_PTR
+ *   slab-teardown        after freeing every object, destroying every cache,
+ *                        shrinking and a grace period: slab pages still held
+ * kmm_kmalloc_diff_run() (kmalloc_diff.c) adds, between the backends run in
+ * lock step:
+ *   diff-result          one backend failed where the others and the model
+ *                        say it must succeed, or results disagree on a
+ *                        request that must fail
+ *   diff-content         object contents differ between the backends or
+ *                        from the host malloc's copy
+ *   diff-ksize           ksize differs between SLUB and SLAB, or SLOB's is
+ *                        below the request
  */
 int kmm_exec_run_ops(const struct kmm_program_header *hdr, const struct kmm_op *ops, uint32_t nr_ops,
 		     uint32_t nr_handles, const struct kmm_exec_options *opt, struct kmm_exec_result *res);
@@ -131,5 +182,59 @@ int kmm_exec_run_raw_ops(const struct kmm_program_header *hdr, const struct kmm_
  */
 int kmm_fuzz_run_input(const uint8_t *data, size_t size, enum kmm_program_kind kind,
 		       const char *target);
+
+/* ==== appended by the slab executor owner: object allocators ==== */
+
+/*
+ * An object allocator as the harness sees it. kmm_slab_target_libkmm()
+ * returns the one over libkmm (include/kmm/slab.h); every hook has the
+ * meaning of the libkmm call of the same name. Tests wrap it to break one
+ * property at a time (tests/test_harness_slab_faults.c).
+ */
+struct kmm_slab_target {
+	const char *name;
+	struct kmm_cache *(*cache_create)(struct kmm *k, const char *name, unsigned size, unsigned align,
+					  unsigned flags, void (*ctor)(void *obj));
+	int (*cache_destroy)(struct kmm *k, struct kmm_cache *s);
+	void *(*cache_alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp);
+	void *(*cache_alloc_node)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
+	void (*cache_free)(struct kmm *k, struct kmm_cache *s, void *obj);
+	size_t (*cache_alloc_bulk)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, size_t nr, void **p);
+	void (*cache_free_bulk)(struct kmm *k, struct kmm_cache *s, size_t nr, void **p);
+	int (*cache_shrink)(struct kmm *k, struct kmm_cache *s);
+	void *(*kmalloc)(struct kmm *k, size_t size, kmm_gfp_t gfp);
+	void *(*kzalloc)(struct kmm *k, size_t size, kmm_gfp_t gfp);
+	void *(*kmalloc_node)(struct kmm *k, size_t size, kmm_gfp_t gfp, int node);
+	void *(*kcalloc)(struct kmm *k, size_t n, size_t size, kmm_gfp_t gfp);
+	void *(*krealloc)(struct kmm *k, const void *p, size_t new_size, kmm_gfp_t gfp);
+	void (*kfree)(struct kmm *k, const void *p);
+	size_t (*ksize)(struct kmm *k, const void *p);
+	void (*rcu_barrier)(struct kmm *k);
+	void (*cache_reap)(struct kmm *k);
+	long (*cache_validate)(struct kmm *k, struct kmm_cache *s);
+	long (*slab_check)(struct kmm *k);
+	void (*shrink_all)(struct kmm *k);
+	struct kmm_cache *(*virt_to_cache)(struct kmm *k, const void *ptr);
+	struct kmm_cache *(*kmalloc_cache)(struct kmm *k, size_t size, kmm_gfp_t gfp);
+	int (*cache_info)(struct kmm *k, struct kmm_cache *s, struct kmm_cache_info *out);
+	uint64_t (*slab_pages)(struct kmm *k);
+	void (*set_page_tracepoints)(struct kmm *k, const struct kmm_page_tracepoints *tp);
+};
+const struct kmm_slab_target *kmm_slab_target_libkmm(void);
+
+/*
+ * fuzz_kmalloc_diff's run (kmalloc_diff.c): the program through SLUB, SLAB
+ * and SLOB one at a time with every check of kmm_exec_run() (header
+ * slab_backend set to each), then through the three systems and the host
+ * malloc in lock step: kmalloc / kzalloc / kcalloc / krealloc / kfree,
+ * cache create / alloc / free, write and verify (other ops are skipped);
+ * after every op the contents of every live object agree across all four,
+ * allocations succeed where the object model says memory allows, and ksize
+ * agrees between SLUB and SLAB (SLOB's is >= the request). Returns what
+ * kmm_exec_run() does. opt->slab_target applies to the lock step only (the
+ * per-backend runs use libkmm), so tests can break one backend's lane.
+ */
+int kmm_kmalloc_diff_run(const struct kmm_program *p, const struct kmm_exec_options *opt,
+			 struct kmm_exec_result *res);
 
 #endif

@@ -32,7 +32,12 @@ int kmm_fuzz_run_input(const uint8_t *data, size_t size, enum kmm_program_kind k
 		fprintf(stderr, "kmm-fuzz: %s: decoder produced an invalid program: %s\n", target, why);
 		abort();
 	}
-	rc = kmm_exec_run(&fuzz_prog, &opt, &res);
+	/* Slab kinds decode with their backend in the header; KMALLOC_DIFF runs
+	 * every backend and the host malloc (kmalloc_diff.c). */
+	if (kind == KMM_PROGRAM_KMALLOC_DIFF)
+		rc = kmm_kmalloc_diff_run(&fuzz_prog, &opt, &res);
+	else
+		rc = kmm_exec_run(&fuzz_prog, &opt, &res);
 	if (rc < 0) {
 		/* A system that cannot be built from a decoded header is a codec bug. */
 		fprintf(stderr, "kmm-fuzz: %s: decoded header rejected (%d)\n", target, rc);

@@ -57,6 +57,35 @@ void kmm_program_config(const struct kmm_program_header *hdr, struct kmm_config 
 	cfg->min_free_kbytes = hdr->min_free_kbytes;
 	cfg->seed = hdr->seed;
 	cfg->debug_level = hdr->debug_level;
+	/* Slab programs: the backend (ALL is the executor's to split; SLUB here),
+	 * its hardening, and slab_debug= in the kernel's letters. */
+	switch (hdr->slab_backend) {
+	case KMM_PROGRAM_SLAB_SLAB:
+		cfg->slab_backend = KMM_SLAB_BACKEND_SLAB;
+		break;
+	case KMM_PROGRAM_SLAB_SLOB:
+		cfg->slab_backend = KMM_SLAB_BACKEND_SLOB;
+		break;
+	default:
+		cfg->slab_backend = KMM_SLAB_BACKEND_SLUB;
+		break;
+	}
+	cfg->slab_features = hdr->slab_features & KMM_PROGRAM_SLAB_FEATURES;
+	{
+		static const struct {
+			unsigned flag;
+			char letter;
+		} letters[] = { { KMM_SLAB_CONSISTENCY_CHECKS, 'F' },
+				{ KMM_SLAB_RED_ZONE, 'Z' },
+				{ KMM_SLAB_POISON, 'P' },
+				{ KMM_SLAB_STORE_USER, 'U' } };
+		size_t n = 0;
+
+		for (unsigned i = 0; i < 4; i++)
+			if (hdr->slab_debug & letters[i].flag)
+				cfg->slab_debug[n++] = letters[i].letter;
+		cfg->slab_debug[n] = '\0';
+	}
 	/* Everything else keeps its kernel default (0); the caller sets the sink. */
 }
 
@@ -81,6 +110,17 @@ void kmm_program_default_node(struct kmm_program_header *hdr, unsigned nid)
 		cap < KMM_PROGRAM_DEFAULT_NODE_PAGES ? cap : KMM_PROGRAM_DEFAULT_NODE_PAGES;
 }
 
+void kmm_program_slab_default_node(struct kmm_program_header *hdr, unsigned nid)
+{
+	uint32_t cap = kmm_program_node_cap(hdr->nr_nodes);
+	uint32_t dma = nid == 0 ? KMM_PROGRAM_SLAB_DMA_PAGES : 0;
+
+	memset(hdr->zones[nid], 0, sizeof(hdr->zones[nid]));
+	hdr->zones[nid][KMM_ZONE_DMA].spanned_pages = dma;
+	hdr->zones[nid][KMM_ZONE_NORMAL].spanned_pages =
+		cap - dma < KMM_PROGRAM_SLAB_NODE_PAGES ? cap - dma : KMM_PROGRAM_SLAB_NODE_PAGES;
+}
+
 void kmm_program_init(struct kmm_program *p)
 {
 	memset(&p->hdr, 0, sizeof(p->hdr));
@@ -93,7 +133,18 @@ void kmm_program_init(struct kmm_program *p)
 
 enum kmm_program_kind kmm_program_kind_of(const struct kmm_program *p)
 {
-	return p->hdr.nr_nodes > 1 ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+	switch (p->hdr.slab_backend) {
+	case KMM_PROGRAM_SLAB_SLUB:
+		return KMM_PROGRAM_SLUB;
+	case KMM_PROGRAM_SLAB_SLAB:
+		return KMM_PROGRAM_SLAB;
+	case KMM_PROGRAM_SLAB_SLOB:
+		return KMM_PROGRAM_SLOB;
+	case KMM_PROGRAM_SLAB_ALL:
+		return KMM_PROGRAM_KMALLOC_DIFF;
+	default:
+		return p->hdr.nr_nodes > 1 ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+	}
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -110,6 +161,19 @@ const char *kmm_op_name(unsigned code)
 		[KMM_OP_DRAIN] = "drain",
 		[KMM_OP_CHECK] = "check",
 		[KMM_OP_MISUSE] = "misuse",
+		[KMM_OP_CACHE_CREATE] = "cache_create",
+		[KMM_OP_CACHE_DESTROY] = "cache_destroy",
+		[KMM_OP_CACHE_ALLOC] = "cache_alloc",
+		[KMM_OP_CACHE_FREE] = "cache_free",
+		[KMM_OP_CACHE_ALLOC_BULK] = "cache_alloc_bulk",
+		[KMM_OP_CACHE_FREE_BULK] = "cache_free_bulk",
+		[KMM_OP_CACHE_SHRINK] = "cache_shrink",
+		[KMM_OP_KMALLOC] = "kmalloc",
+		[KMM_OP_KREALLOC] = "krealloc",
+		[KMM_OP_KFREE] = "kfree",
+		[KMM_OP_RCU_BARRIER] = "rcu_barrier",
+		[KMM_OP_CACHE_REAP] = "cache_reap",
+		[KMM_OP_CACHE_VALIDATE] = "cache_validate",
 	};
 	return code < KMM_OP_COUNT ? names[code] : "?";
 }
@@ -122,6 +186,13 @@ const char *kmm_misuse_name(unsigned kind)
 		[KMM_MISUSE_WRONG_ORDER] = "wrong_order",
 		[KMM_MISUSE_TAIL_PAGE] = "tail_page",
 		[KMM_MISUSE_MISALIGNED] = "misaligned",
+		[KMM_MISUSE_OBJ_DOUBLE_FREE] = "obj_double_free",
+		[KMM_MISUSE_WRONG_CACHE] = "wrong_cache",
+		[KMM_MISUSE_KFREE_INTERIOR] = "kfree_interior",
+		[KMM_MISUSE_KFREE_NON_SLAB] = "kfree_non_slab",
+		[KMM_MISUSE_WRITE_PAST_END] = "write_past_end",
+		[KMM_MISUSE_WRITE_AFTER_FREE] = "write_after_free",
+		[KMM_MISUSE_DESTROY_BUSY] = "destroy_busy",
 	};
 	return kind < KMM_MISUSE_COUNT ? names[kind] : "?";
 }
@@ -140,6 +211,49 @@ const char *kmm_program_mpol_name(unsigned mode)
 	return mode < KMM_MPOL_MAX ? names[mode] : "?";
 }
 
+const char *kmm_program_slab_name(unsigned backend)
+{
+	static const char *const names[] = {
+		[KMM_PROGRAM_SLAB_NONE] = "none", [KMM_PROGRAM_SLAB_SLUB] = "slub",
+		[KMM_PROGRAM_SLAB_SLAB] = "slab", [KMM_PROGRAM_SLAB_SLOB] = "slob",
+		[KMM_PROGRAM_SLAB_ALL] = "all",
+	};
+	return backend <= KMM_PROGRAM_SLAB_ALL ? names[backend] : "?";
+}
+
+static const char *const kind_names[KMM_PROGRAM_NR_KINDS] = {
+	[KMM_PROGRAM_PAGES] = "pages", [KMM_PROGRAM_NUMA] = "numa",
+	[KMM_PROGRAM_SLUB] = "slub",   [KMM_PROGRAM_SLAB] = "slab",
+	[KMM_PROGRAM_SLOB] = "slob",   [KMM_PROGRAM_KMALLOC_DIFF] = "kmalloc_diff",
+};
+
+const char *kmm_program_kind_name(unsigned kind)
+{
+	return kind < KMM_PROGRAM_NR_KINDS ? kind_names[kind] : "?";
+}
+
+const char *kmm_program_kind_target(unsigned kind)
+{
+	static const char *const targets[KMM_PROGRAM_NR_KINDS] = {
+		[KMM_PROGRAM_PAGES] = "fuzz_pages", [KMM_PROGRAM_NUMA] = "fuzz_numa",
+		[KMM_PROGRAM_SLUB] = "fuzz_slub",   [KMM_PROGRAM_SLAB] = "fuzz_slab",
+		[KMM_PROGRAM_SLOB] = "fuzz_slob",   [KMM_PROGRAM_KMALLOC_DIFF] = "fuzz_kmalloc_diff",
+	};
+	return kind < KMM_PROGRAM_NR_KINDS ? targets[kind] : "?";
+}
+
+int kmm_program_kind_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	if (!strncmp(s, "fuzz_", 5))
+		s += 5;
+	for (unsigned k = 0; k < KMM_PROGRAM_NR_KINDS; k++)
+		if (!strcmp(s, kind_names[k]))
+			return (int)k;
+	return -1;
+}
+
 /* ---- gfp ------------------------------------------------------------------- */
 
 bool kmm_program_gfp_valid(kmm_gfp_t gfp)
@@ -151,6 +265,13 @@ bool kmm_program_gfp_valid(kmm_gfp_t gfp)
 	if (zones & (zones - 1)) /* two zone modifiers: gfp_zone() has no answer */
 		return false;
 	return (gfp & KMM_GFP_MOVABLE_MASK) != KMM_GFP_MOVABLE_MASK;
+}
+
+bool kmm_program_slab_gfp_valid(kmm_gfp_t gfp, bool kmalloc)
+{
+	if (!kmm_program_gfp_valid(gfp) || (gfp & KMM_PROGRAM_SLAB_GFP_BANNED))
+		return false;
+	return kmalloc || !(gfp & KMM___GFP_DMA);
 }
 
 /* ---- op comparison ----------------------------------------------------------- */
@@ -176,6 +297,9 @@ static const char *op_diff(const struct kmm_op *a, const struct kmm_op *b, long 
 	FIELD(mode);
 	FIELD(nodes);
 	FIELD(arg);
+	FIELD(arg2);
+	FIELD(cflags);
+	FIELD(cache);
 	for (unsigned i = 0; i < KMM_MAX_NODES; i++)
 		FIELD(weights[i]);
 #undef FIELD
@@ -216,15 +340,70 @@ static void op_canonical(const struct kmm_op *op, struct kmm_op *c)
 		if (op->mode == KMM_MISUSE_WRONG_ORDER)
 			c->order = op->order;
 		if (op->mode == KMM_MISUSE_FOREIGN_PFN || op->mode == KMM_MISUSE_TAIL_PAGE ||
-		    op->mode == KMM_MISUSE_MISALIGNED)
+		    op->mode == KMM_MISUSE_MISALIGNED || op->mode == KMM_MISUSE_KFREE_INTERIOR ||
+		    op->mode == KMM_MISUSE_WRITE_PAST_END || op->mode == KMM_MISUSE_WRITE_AFTER_FREE)
 			c->arg = op->arg;
+		if (op->mode == KMM_MISUSE_WRONG_CACHE || op->mode == KMM_MISUSE_DESTROY_BUSY)
+			c->cache = op->cache;
+		if (op->mode == KMM_MISUSE_DESTROY_BUSY)
+			c->handle = 0;
 		break;
-	default:
+	case KMM_OP_CACHE_CREATE:
+		c->cache = op->cache;
+		c->arg = op->arg;
+		c->arg2 = op->arg2;
+		c->cflags = op->cflags;
+		c->mode = op->mode;
+		break;
+	case KMM_OP_CACHE_DESTROY:
+	case KMM_OP_CACHE_SHRINK:
+	case KMM_OP_CACHE_VALIDATE:
+		c->cache = op->cache;
+		break;
+	case KMM_OP_CACHE_ALLOC:
+		c->handle = op->handle;
+		c->cache = op->cache;
+		c->gfp = op->gfp;
+		c->node = op->node;
+		break;
+	case KMM_OP_CACHE_FREE:
+	case KMM_OP_KFREE:
+		c->handle = op->handle;
+		break;
+	case KMM_OP_CACHE_ALLOC_BULK:
+		c->handle = op->handle;
+		c->cache = op->cache;
+		c->arg = op->arg;
+		c->gfp = op->gfp;
+		break;
+	case KMM_OP_CACHE_FREE_BULK:
+		c->handle = op->handle;
+		c->cache = op->cache;
+		c->arg = op->arg;
+		break;
+	case KMM_OP_KMALLOC:
+		c->handle = op->handle;
+		c->mode = op->mode;
+		c->arg = op->arg;
+		if (op->mode == 2)
+			c->arg2 = op->arg2;
+		c->gfp = op->gfp;
+		c->node = op->node;
+		break;
+	case KMM_OP_KREALLOC:
+		c->handle = op->handle;
+		c->arg = op->arg;
+		c->gfp = op->gfp;
+		break;
+	default: /* check, rcu_barrier, cache_reap: nothing */
 		break;
 	}
 }
 
 /* ---- validation ---------------------------------------------------------------- */
+
+/* What misuse mode turns on in a slab program (program.h). */
+#define MISUSE_DEBUG (KMM_SLAB_CONSISTENCY_CHECKS | KMM_SLAB_RED_ZONE | KMM_SLAB_POISON)
 
 static int validate_header(const struct kmm_program_header *h, char *why, size_t len)
 {
@@ -246,6 +425,18 @@ static int validate_header(const struct kmm_program_header *h, char *why, size_t
 	if (h->min_free_kbytes > KMM_PROGRAM_MAX_MIN_FREE_KBYTES)
 		return say(why, len, "min_free_kbytes %u out of range 0..%u",
 			   (unsigned)h->min_free_kbytes, KMM_PROGRAM_MAX_MIN_FREE_KBYTES);
+	if (h->slab_backend > KMM_PROGRAM_SLAB_ALL)
+		return say(why, len, "slab_backend %u out of range 0..%u", h->slab_backend,
+			   KMM_PROGRAM_SLAB_ALL);
+	if (h->slab_backend == KMM_PROGRAM_SLAB_NONE && (h->slab_debug || h->slab_features))
+		return say(why, len, "slab_debug / slab_features without a slab backend");
+	if (h->slab_debug & ~KMM_SLAB_DEBUG_FLAGS)
+		return say(why, len, "slab_debug 0x%x has bits outside F Z P U", h->slab_debug);
+	if (h->slab_features & ~KMM_PROGRAM_SLAB_FEATURES)
+		return say(why, len, "slab_features 0x%x has unknown bits", h->slab_features);
+	if (h->slab_backend && (h->flags & KMM_PROG_MISUSE) &&
+	    (h->slab_debug & MISUSE_DEBUG) != MISUSE_DEBUG)
+		return say(why, len, "a slab program in misuse mode needs slab_debug F, Z and P");
 
 	cap = kmm_program_node_cap(h->nr_nodes);
 	for (unsigned n = 0; n < KMM_MAX_NODES; n++) {
@@ -317,16 +508,295 @@ static int validate_header(const struct kmm_program_header *h, char *why, size_t
 	return 0;
 }
 
-/* Per-handle facts while walking the ops (handles are <= nr_ops). Entries
- * are written when their alloc is seen and read only for handles below
- * next_handle, so the arrays need no clearing. */
-struct handle_state {
-	bool live[KMM_PROGRAM_MAX_OPS + 1];
-	uint8_t order[KMM_PROGRAM_MAX_OPS + 1];
+/*
+ * Per-handle and per-cache facts while walking the ops. Handle entries are
+ * written when their alloc is seen and read only for handles below
+ * next_handle, so the arrays need no clearing (64 KiB of stack).
+ */
+enum handle_type { HT_PAGE = 1, HT_COBJ, HT_KMALLOC };
+
+struct handle_fact {
+	uint32_t size;  /* cache object: its cache's size; kmalloc: the request */
+	uint8_t type;   /* enum handle_type */
+	uint8_t order;  /* page: its order */
+	uint8_t cache;  /* cache object: its cache id */
+	bool live;
 };
 
+struct cache_fact {
+	uint32_t size;      /* create size */
+	uint32_t live_objs; /* live cache objects */
+	bool live;
+};
+
+struct handle_state {
+	struct handle_fact h[KMM_PROGRAM_MAX_HANDLES + 1];
+	struct cache_fact c[KMM_PROGRAM_MAX_CACHES + 1];
+	uint32_t next_handle; /* 1 + handles taken */
+	unsigned next_cache;  /* 1 + caches created */
+};
+
+#define OPFAIL(...) say(why, len, __VA_ARGS__)
+
+static bool is_live(const struct handle_state *hs, uint32_t h, unsigned type)
+{
+	return h >= 1 && h < hs->next_handle && hs->h[h].live && (!type || hs->h[h].type == type);
+}
+
+static bool cache_live(const struct handle_state *hs, unsigned c)
+{
+	return c >= 1 && c < hs->next_cache && hs->c[c].live;
+}
+
+/* A slab object (program.h): a cache object or a kmalloc of 1..8192 bytes. */
+static bool is_slab_object(const struct handle_state *hs, uint32_t h)
+{
+	if (!is_live(hs, h, 0))
+		return false;
+	if (hs->h[h].type == HT_COBJ)
+		return true;
+	return hs->h[h].type == HT_KMALLOC && hs->h[h].size >= 1 &&
+	       hs->h[h].size <= KMM_KMALLOC_MAX_CACHE_SIZE;
+}
+
+/* Take the next handle for a new page / object. */
+static int take_handle(struct handle_state *hs, const struct kmm_op *op, uint32_t i, unsigned type,
+		       uint32_t size, char *why, size_t len)
+{
+	const char *name = kmm_op_name(op->code);
+	struct handle_fact *f;
+
+	if (op->handle != hs->next_handle)
+		return OPFAIL("op %u (%s): handle %u, expected %u", i, name, op->handle,
+			      hs->next_handle);
+	if (op->handle > KMM_PROGRAM_MAX_HANDLES)
+		return OPFAIL("op %u (%s): more than %u handles", i, name, KMM_PROGRAM_MAX_HANDLES);
+	f = &hs->h[op->handle];
+	f->type = (uint8_t)type;
+	f->size = size;
+	f->order = type == HT_PAGE ? op->order : 0;
+	f->cache = type == HT_COBJ ? op->cache : 0;
+	f->live = true;
+	if (type == HT_COBJ)
+		hs->c[op->cache].live_objs++;
+	hs->next_handle++;
+	return 0;
+}
+
+static void kill(struct handle_state *hs, uint32_t h)
+{
+	if (hs->h[h].type == HT_COBJ)
+		hs->c[hs->h[h].cache].live_objs--;
+	hs->h[h].live = false;
+}
+
+static int validate_node(const struct kmm_program *p, const struct kmm_op *op, uint32_t i,
+			 char *why, size_t len)
+{
+	if (op->node < -1 || op->node >= (int)p->hdr.nr_nodes)
+		return OPFAIL("op %u (%s): node %d", i, kmm_op_name(op->code), op->node);
+	return 0;
+}
+
+/* Ops 9..21: the object allocators. */
+static int validate_slab_op(const struct kmm_program *p, uint32_t i, struct handle_state *hs,
+			    char *why, size_t len)
+{
+	const struct kmm_op *op = &p->ops[i];
+	const char *name = kmm_op_name(op->code);
+	uint32_t h = op->handle;
+
+	if (p->hdr.slab_backend == KMM_PROGRAM_SLAB_NONE)
+		return OPFAIL("op %u (%s): a slab op in a program without a slab backend", i, name);
+	switch (op->code) {
+	case KMM_OP_CACHE_CREATE:
+		if (op->cache != hs->next_cache)
+			return OPFAIL("op %u (%s): cache %u, expected %u", i, name, op->cache,
+				      hs->next_cache);
+		if (op->cache > KMM_PROGRAM_MAX_CACHES)
+			return OPFAIL("op %u (%s): more than %u caches", i, name, KMM_PROGRAM_MAX_CACHES);
+		if (op->arg < 1 || op->arg > KMM_PROGRAM_CACHE_SIZE_MAX)
+			return OPFAIL("op %u (%s): size %u", i, name, (unsigned)op->arg);
+		if (op->arg2 > KMM_PROGRAM_CACHE_ALIGN_MAX || (op->arg2 & (op->arg2 - 1)))
+			return OPFAIL("op %u (%s): align %u", i, name, (unsigned)op->arg2);
+		if (op->cflags & ~(KMM_SLAB_CREATE_MASK & 0xffffu))
+			return OPFAIL("op %u (%s): unknown cache flags 0x%x", i, name, op->cflags);
+		if ((op->cflags & KMM_SLAB_CACHE_DMA) && (op->cflags & KMM_SLAB_CACHE_DMA32))
+			return OPFAIL("op %u (%s): both SLAB_CACHE_DMA and SLAB_CACHE_DMA32", i, name);
+		if (op->mode > 1)
+			return OPFAIL("op %u (%s): ctor mode %u", i, name, op->mode);
+		hs->c[op->cache].live = true;
+		hs->c[op->cache].live_objs = 0;
+		hs->c[op->cache].size = op->arg;
+		hs->next_cache++;
+		return 0;
+	case KMM_OP_CACHE_DESTROY:
+		if (!cache_live(hs, op->cache))
+			return OPFAIL("op %u (%s): cache %u is not live", i, name, op->cache);
+		if (hs->c[op->cache].live_objs)
+			return OPFAIL("op %u (%s): cache %u still has %u objects", i, name, op->cache,
+				      (unsigned)hs->c[op->cache].live_objs);
+		hs->c[op->cache].live = false;
+		return 0;
+	case KMM_OP_CACHE_ALLOC:
+	case KMM_OP_CACHE_ALLOC_BULK:
+		if (!cache_live(hs, op->cache))
+			return OPFAIL("op %u (%s): cache %u is not live", i, name, op->cache);
+		if (!kmm_program_slab_gfp_valid(op->gfp, false))
+			return OPFAIL("op %u (%s): gfp 0x%x is not a cache allocation's", i, name,
+				      (unsigned)op->gfp);
+		if (op->code == KMM_OP_CACHE_ALLOC) {
+			if (validate_node(p, op, i, why, len))
+				return -1;
+			return take_handle(hs, op, i, HT_COBJ, hs->c[op->cache].size, why, len);
+		}
+		if (op->arg < 1 || op->arg > KMM_PROGRAM_BULK_MAX)
+			return OPFAIL("op %u (%s): count %u", i, name, (unsigned)op->arg);
+		for (uint32_t n = 0; n < op->arg; n++) {
+			struct kmm_op one = *op;
+
+			one.handle = op->handle + n;
+			if (take_handle(hs, &one, i, HT_COBJ, hs->c[op->cache].size, why, len))
+				return -1;
+		}
+		return 0;
+	case KMM_OP_CACHE_FREE:
+		if (!is_live(hs, h, HT_COBJ))
+			return OPFAIL("op %u (%s): handle %u is not live as a cache object", i, name, h);
+		kill(hs, h);
+		return 0;
+	case KMM_OP_CACHE_FREE_BULK:
+		if (!cache_live(hs, op->cache))
+			return OPFAIL("op %u (%s): cache %u is not live", i, name, op->cache);
+		if (!is_live(hs, h, HT_COBJ) || hs->h[h].cache != op->cache)
+			return OPFAIL("op %u (%s): handle %u is not live as an object of cache %u", i, name,
+				      h, op->cache);
+		if (op->arg < 1 || op->arg > KMM_PROGRAM_BULK_MAX || h + op->arg > hs->next_handle)
+			return OPFAIL("op %u (%s): range of %u handles from %u", i, name,
+				      (unsigned)op->arg, h);
+		for (uint32_t x = h; x < h + op->arg; x++)
+			if (is_live(hs, x, HT_COBJ) && hs->h[x].cache == op->cache)
+				kill(hs, x);
+		return 0;
+	case KMM_OP_CACHE_SHRINK:
+		if (!cache_live(hs, op->cache))
+			return OPFAIL("op %u (%s): cache %u is not live", i, name, op->cache);
+		return 0;
+	case KMM_OP_CACHE_VALIDATE:
+		if (op->cache && !cache_live(hs, op->cache))
+			return OPFAIL("op %u (%s): cache %u is not live", i, name, op->cache);
+		return 0;
+	case KMM_OP_KMALLOC: {
+		uint64_t bytes = op->arg;
+
+		if (op->mode > 2)
+			return OPFAIL("op %u (%s): mode %u", i, name, op->mode);
+		if (op->mode == 2)
+			bytes *= op->arg2;
+		if (op->arg > KMM_PROGRAM_KMALLOC_MAX || bytes > KMM_PROGRAM_KMALLOC_MAX)
+			return OPFAIL("op %u (%s): %llu bytes, more than %u", i, name,
+				      (unsigned long long)bytes, KMM_PROGRAM_KMALLOC_MAX);
+		if (!kmm_program_slab_gfp_valid(op->gfp, true))
+			return OPFAIL("op %u (%s): gfp 0x%x is not a kmalloc's", i, name,
+				      (unsigned)op->gfp);
+		if (validate_node(p, op, i, why, len))
+			return -1;
+		return take_handle(hs, op, i, HT_KMALLOC, (uint32_t)bytes, why, len);
+	}
+	case KMM_OP_KREALLOC:
+		if (!is_live(hs, h, HT_KMALLOC))
+			return OPFAIL("op %u (%s): handle %u is not live as a kmalloc", i, name, h);
+		if (op->arg > KMM_PROGRAM_KMALLOC_MAX)
+			return OPFAIL("op %u (%s): size %u, more than %u", i, name, (unsigned)op->arg,
+				      KMM_PROGRAM_KMALLOC_MAX);
+		if (!kmm_program_slab_gfp_valid(op->gfp, true))
+			return OPFAIL("op %u (%s): gfp 0x%x is not a kmalloc's", i, name,
+				      (unsigned)op->gfp);
+		hs->h[h].size = op->arg;
+		return 0;
+	case KMM_OP_KFREE:
+		if (!is_live(hs, h, HT_KMALLOC))
+			return OPFAIL("op %u (%s): handle %u is not live as a kmalloc", i, name, h);
+		kill(hs, h);
+		return 0;
+	default: /* rcu_barrier, cache_reap */
+		return 0;
+	}
+}
+
+/* Misuse kinds 5..11 (program.h). */
+static int validate_slab_misuse(const struct kmm_program *p, uint32_t i, struct handle_state *hs,
+				char *why, size_t len)
+{
+	const struct kmm_op *op = &p->ops[i];
+	const char *kind = kmm_misuse_name(op->mode);
+	uint32_t h = op->handle;
+
+	if (p->hdr.slab_backend == KMM_PROGRAM_SLAB_NONE)
+		return OPFAIL("op %u (misuse %s): needs a slab backend", i, kind);
+	if (op->mode == KMM_MISUSE_DESTROY_BUSY) {
+		if (!cache_live(hs, op->cache) || !hs->c[op->cache].live_objs)
+			return OPFAIL("op %u (misuse %s): cache %u is not live with objects", i, kind,
+				      op->cache);
+		return 0;
+	}
+	switch (op->mode) {
+	case KMM_MISUSE_OBJ_DOUBLE_FREE:
+	case KMM_MISUSE_WRITE_PAST_END:
+	case KMM_MISUSE_WRITE_AFTER_FREE:
+		if (!is_slab_object(hs, h))
+			return OPFAIL("op %u (misuse %s): handle %u is not live as a slab object", i, kind, h);
+		break;
+	case KMM_MISUSE_WRONG_CACHE:
+		if (!is_live(hs, h, HT_COBJ))
+			return OPFAIL("op %u (misuse %s): handle %u is not live as a cache object", i, kind, h);
+		if (!cache_live(hs, op->cache) || op->cache == hs->h[h].cache)
+			return OPFAIL("op %u (misuse %s): cache %u is not another live cache", i, kind,
+				      op->cache);
+		break;
+	case KMM_MISUSE_KFREE_INTERIOR:
+		if (!is_live(hs, h, HT_KMALLOC) || hs->h[h].size < 2 ||
+		    hs->h[h].size > KMM_KMALLOC_MAX_CACHE_SIZE)
+			return OPFAIL("op %u (misuse %s): handle %u is not live as a kmalloc of 2..%u bytes",
+				      i, kind, h, KMM_KMALLOC_MAX_CACHE_SIZE);
+		break;
+	case KMM_MISUSE_KFREE_NON_SLAB:
+		if (!is_live(hs, h, HT_PAGE))
+			return OPFAIL("op %u (misuse %s): handle %u is not live as a page", i, kind, h);
+		break;
+	default:
+		return OPFAIL("op %u (misuse): unknown misuse %u", i, op->mode);
+	}
+	switch (op->mode) {
+	case KMM_MISUSE_KFREE_INTERIOR:
+		if (op->arg < 1 || op->arg >= hs->h[h].size)
+			return OPFAIL("op %u (misuse %s): offset %u of a %u-byte object", i, kind,
+				      (unsigned)op->arg, (unsigned)hs->h[h].size);
+		break;
+	case KMM_MISUSE_WRITE_PAST_END:
+		if (op->arg >= kmm_program_past_end_room(hs->h[h].size))
+			return OPFAIL("op %u (misuse %s): offset %u past a %u-byte object (below %u)", i,
+				      kind, (unsigned)op->arg, (unsigned)hs->h[h].size,
+				      (unsigned)kmm_program_past_end_room(hs->h[h].size));
+		break;
+	case KMM_MISUSE_WRITE_AFTER_FREE:
+		if (op->arg >= hs->h[h].size)
+			return OPFAIL("op %u (misuse %s): offset %u of a %u-byte object", i, kind,
+				      (unsigned)op->arg, (unsigned)hs->h[h].size);
+		kill(hs, h);
+		break;
+	case KMM_MISUSE_OBJ_DOUBLE_FREE:
+	case KMM_MISUSE_WRONG_CACHE:
+		kill(hs, h);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
 static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_state *hs,
-		       uint32_t *next_handle, char *why, size_t len)
+		       char *why, size_t len)
 {
 	const struct kmm_op *op = &p->ops[i];
 	const char *name = kmm_op_name(op->code);
@@ -342,23 +812,27 @@ static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_st
 	f = op_diff(op, &c, &va, &vb);
 	if (f)
 		return say(why, len, "op %u (%s): unused field %s is %lld, not 0", i, name, f, va);
+	if (op->code >= KMM_OP_CACHE_CREATE)
+		return validate_slab_op(p, i, hs, why, len);
+	if (p->hdr.slab_backend == KMM_PROGRAM_SLAB_ALL &&
+	    (op->code == KMM_OP_ALLOC_PAGES || op->code == KMM_OP_FREE_PAGES ||
+	     op->code == KMM_OP_DRAIN || op->code == KMM_OP_SET_POLICY ||
+	     (op->code == KMM_OP_MISUSE && op->mode < KMM_MISUSE_OBJ_DOUBLE_FREE)))
+		return say(why, len, "op %u (%s): a page op in a kmalloc_diff program", i, name);
 
 	switch (op->code) {
 	case KMM_OP_ALLOC_PAGES:
-		if (h != *next_handle)
+		if (h != hs->next_handle)
 			return say(why, len, "op %u (%s): handle %u, expected %u", i, name, h,
-				   *next_handle);
+				   hs->next_handle);
 		if (op->order > KMM_MAX_ORDER)
 			return say(why, len, "op %u (%s): order %u", i, name, op->order);
-		if (op->node < -1 || op->node >= (int)p->hdr.nr_nodes)
-			return say(why, len, "op %u (%s): node %d", i, name, op->node);
+		if (validate_node(p, op, i, why, len))
+			return -1;
 		if (!kmm_program_gfp_valid(op->gfp))
 			return say(why, len, "op %u (%s): invalid gfp 0x%x", i, name,
 				   (unsigned)op->gfp);
-		hs->live[h] = true;
-		hs->order[h] = op->order;
-		(*next_handle)++;
-		return 0;
+		return take_handle(hs, op, i, HT_PAGE, 0, why, len);
 	case KMM_OP_FREE_PAGES:
 	case KMM_OP_WRITE:
 	case KMM_OP_VERIFY:
@@ -401,6 +875,8 @@ static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_st
 	case KMM_OP_MISUSE:
 		if (!(p->hdr.flags & KMM_PROG_MISUSE))
 			return say(why, len, "op %u (%s): misuse outside misuse mode", i, name);
+		if (op->mode >= KMM_MISUSE_OBJ_DOUBLE_FREE)
+			return validate_slab_misuse(p, i, hs, why, len);
 		switch (op->mode) {
 		case KMM_MISUSE_FOREIGN_PFN:
 			return 0;
@@ -408,17 +884,17 @@ static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_st
 			needs_handle = true;
 			break;
 		case KMM_MISUSE_WRONG_ORDER:
-			if (h <= *next_handle - 1 && hs->live[h] &&
-			    (op->order > KMM_MAX_ORDER || op->order == hs->order[h]))
+			if (is_live(hs, h, HT_PAGE) &&
+			    (op->order > KMM_MAX_ORDER || op->order == hs->h[h].order))
 				return say(why, len, "op %u (%s): wrong_order %u vs handle order %u", i,
-					   name, op->order, hs->order[h]);
+					   name, op->order, hs->h[h].order);
 			needs_handle = true;
 			break;
 		case KMM_MISUSE_TAIL_PAGE:
-			if (h <= *next_handle - 1 && hs->live[h] &&
-			    (hs->order[h] == 0 || op->arg < 1 || op->arg >= (1u << hs->order[h])))
+			if (is_live(hs, h, HT_PAGE) &&
+			    (hs->h[h].order == 0 || op->arg < 1 || op->arg >= (1u << hs->h[h].order)))
 				return say(why, len, "op %u (%s): tail_page %u of an order-%u handle", i,
-					   name, (unsigned)op->arg, hs->order[h]);
+					   name, (unsigned)op->arg, hs->h[h].order);
 			needs_handle = true;
 			break;
 		case KMM_MISUSE_MISALIGNED:
@@ -435,29 +911,35 @@ static int validate_op(const struct kmm_program *p, uint32_t i, struct handle_st
 		break;
 	}
 	if (needs_handle) {
-		if (h == 0 || h >= *next_handle || !hs->live[h])
-			return say(why, len, "op %u (%s): handle %u is not live", i, name, h);
+		/* write / verify take any live handle; the rest are page ops */
+		bool any = op->code == KMM_OP_WRITE || op->code == KMM_OP_VERIFY;
+
+		if (!is_live(hs, h, any ? 0 : HT_PAGE))
+			return say(why, len, "op %u (%s): handle %u is not live%s", i, name, h,
+				   any ? "" : " as a page");
 		if (op->code == KMM_OP_FREE_PAGES ||
 		    (op->code == KMM_OP_MISUSE && op->mode == KMM_MISUSE_DOUBLE_FREE))
-			hs->live[h] = false;
+			kill(hs, h);
 	}
 	return 0;
 }
 
 int kmm_program_validate(const struct kmm_program *p, char *why, size_t len)
 {
-	struct handle_state hs; /* 8 KiB of stack, never cleared (see above) */
-	uint32_t next_handle = 1;
+	struct handle_state hs; /* ~64 KiB of stack, never cleared (see above) */
 	int rc = 0;
 
 	if (validate_header(&p->hdr, why, len))
 		return -1;
 	if (p->nr_ops > KMM_PROGRAM_MAX_OPS)
 		return say(why, len, "nr_ops %u > %u", p->nr_ops, KMM_PROGRAM_MAX_OPS);
+	hs.next_handle = 1;
+	hs.next_cache = 1;
 	for (uint32_t i = 0; i < p->nr_ops && rc == 0; i++)
-		rc = validate_op(p, i, &hs, &next_handle, why, len);
-	if (rc == 0 && p->nr_handles != next_handle - 1)
-		rc = say(why, len, "nr_handles %u but %u allocs", p->nr_handles, next_handle - 1);
+		rc = validate_op(p, i, &hs, why, len);
+	if (rc == 0 && p->nr_handles != hs.next_handle - 1)
+		rc = say(why, len, "nr_handles %u but %u handles taken", p->nr_handles,
+			 hs.next_handle - 1);
 	return rc;
 }
 
@@ -480,6 +962,9 @@ static bool header_equal(const struct kmm_program_header *a, const struct kmm_pr
 	HFIELD(debug_level, "%s", "debug_level");
 	HFIELD(flags, "%s", "flags");
 	HFIELD(min_free_kbytes, "%s", "min_free_kbytes");
+	HFIELD(slab_backend, "%s", "slab_backend");
+	HFIELD(slab_debug, "%s", "slab_debug");
+	HFIELD(slab_features, "%s", "slab_features");
 	HFIELD(seed, "%s", "seed");
 	for (unsigned n = 0; n < KMM_MAX_NODES; n++) {
 		for (unsigned z = 0; z < KMM_NR_ZONES; z++) {

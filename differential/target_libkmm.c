@@ -31,3 +31,39 @@ const struct kmm_page_target *kmm_page_target_libkmm(void)
 {
 	return &libkmm_target;
 }
+
+/* ---- the object allocators ------------------------------------------------ */
+
+static const struct kmm_slab_target libkmm_slab_target = {
+	.name = "libkmm",
+	.cache_create = kmm_cache_create,
+	.cache_destroy = kmm_cache_destroy,
+	.cache_alloc = kmm_cache_alloc,
+	.cache_alloc_node = kmm_cache_alloc_node,
+	.cache_free = kmm_cache_free,
+	.cache_alloc_bulk = kmm_cache_alloc_bulk,
+	.cache_free_bulk = kmm_cache_free_bulk,
+	.cache_shrink = kmm_cache_shrink,
+	.kmalloc = kmm_kmalloc,
+	.kzalloc = kmm_kzalloc,
+	.kmalloc_node = kmm_kmalloc_node,
+	.kcalloc = kmm_kcalloc,
+	.krealloc = kmm_krealloc,
+	.kfree = kmm_kfree,
+	.ksize = kmm_ksize,
+	.rcu_barrier = kmm_rcu_barrier,
+	.cache_reap = kmm_cache_reap,
+	.cache_validate = kmm_cache_validate,
+	.slab_check = kmm_slab_check,
+	.shrink_all = kmm_slab_shrink_all,
+	.virt_to_cache = kmm_virt_to_cache,
+	.kmalloc_cache = kmm_kmalloc_cache,
+	.cache_info = kmm_cache_info,
+	.slab_pages = kmm_slab_pages,
+	.set_page_tracepoints = kmm_set_page_tracepoints,
+};
+
+const struct kmm_slab_target *kmm_slab_target_libkmm(void)
+{
+	return &libkmm_slab_target;
+}

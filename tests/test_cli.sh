@@ -185,9 +185,9 @@ basic_tests() {
 	expect_rc 2 "option without its value"
 	run encode "$TMP/t/small.trace" "$TMP/t/numa.trace"
 	expect_rc 2 "encode takes one file"
-	run stats --view slabinfo "$TMP/t/small.trace"
+	run stats --view meminfo_nosuch "$TMP/t/small.trace"
 	expect_rc 2 "unknown stats view"
-	expect_err "unknown view 'slabinfo'" "unknown view is named"
+	expect_err "unknown view 'meminfo_nosuch'" "unknown view is named"
 	run fuzz --time 1 fuzz_everything
 	expect_rc 2 "unknown fuzz target"
 	expect_err "unknown target 'fuzz_everything'" "unknown fuzz target is named"
@@ -272,12 +272,12 @@ basic_tests() {
 	expect_rc 2 "corpus build with a seed that does not fit its target"
 	expect_err "two-nodes.trace: cannot be expressed as a pages input" "... names the seed"
 	rm "$tree/corpus/seeds/fuzz_pages/two-nodes.trace"
-	mkdir -p "$tree/corpus/seeds/fuzz_slab"
-	cp "$TMP/t/small.trace" "$tree/corpus/seeds/fuzz_slab/"
+	mkdir -p "$tree/corpus/seeds/fuzz_nosuch"
+	cp "$TMP/t/small.trace" "$tree/corpus/seeds/fuzz_nosuch/"
 	run corpus build --source "$tree"
 	expect_rc 2 "corpus build with an unknown target directory"
-	expect_err "unknown target 'fuzz_slab'" "... names it"
-	rm -r "$tree/corpus/seeds/fuzz_slab"
+	expect_err "unknown target 'fuzz_nosuch'" "... names it"
+	rm -r "$tree/corpus/seeds/fuzz_nosuch"
 
 	# ---- regress add ----
 	mkdir -p "$tree/build/fuzz-out/fuzz_numa/crashes"

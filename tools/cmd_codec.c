@@ -4,9 +4,10 @@
  * fuzzers mutate and the .trace text people read and write.
  *
  * Any byte string decodes to a valid program, so decode never fails on
- * content; what it needs is the kind (pages or numa), which shapes how the
+ * content; what it needs is the kind (pages, numa, slub, slab, slob or
+ * kmalloc_diff), which shapes how the
  * header bytes are read: given by --kind, else guessed from the path
- * (corpus/fuzz_numa/..., build/fuzz-out/fuzz_numa/crashes/...), else pages.
+ * (corpus/fuzz_numa/..., build/fuzz-out/fuzz_slub/crashes/...), else pages.
  *
  * encode checks its own work: the bytes it writes must decode, as the given
  * kind, back to the same program. A program that the kind cannot express
@@ -21,27 +22,30 @@
 
 static void decode_help(void)
 {
-	printf("usage: kmm decode [--kind pages|numa] [-o OUT] FILE...\n"
+	printf("usage: kmm decode [--kind KIND] [-o OUT] FILE...\n"
 	       "\n"
 	       "Decode binary fuzz inputs (corpus files, crash files) into .trace text on\n"
 	       "stdout (or OUT, for one FILE). With several files each is preceded by a\n"
 	       "'# ==> FILE <==' comment line.\n"
 	       "\n"
-	       "  --kind K   pages or numa: how the header is read. Default: guessed from\n"
-	       "             the path (fuzz_numa in it: numa), else pages.\n"
+	       "  --kind K   pages, numa, slub, slab, slob or kmalloc_diff: how the bytes\n"
+	       "             are read. Default: guessed from the path (fuzz_<kind> in it),\n"
+	       "             else pages.\n"
 	       "  -o OUT     write the text to OUT instead of stdout (one FILE only)\n");
 }
 
 static void encode_help(void)
 {
-	printf("usage: kmm encode [--kind pages|numa] FILE.trace [-o OUT]\n"
+	printf("usage: kmm encode [--kind KIND] FILE.trace [-o OUT]\n"
 	       "\n"
 	       "Encode a .trace into the binary form the fuzz targets read. Parse errors are\n"
 	       "printed as FILE:line:column: message. The result is checked to decode back\n"
 	       "to the same program.\n"
 	       "\n"
-	       "  --kind K   pages or numa (the fuzz target that will read it). Default:\n"
-	       "             from the program: one node is pages, more is numa.\n"
+	       "  --kind K   pages, numa, slub, slab, slob or kmalloc_diff (the fuzz target\n"
+	       "             that will read it). Default: from the program: its slab\n"
+	       "             backend (slub, slab, slob; all: kmalloc_diff), else one node\n"
+	       "             is pages, more is numa.\n"
 	       "  -o OUT     output file; '-' or none: stdout (refused when it is a terminal)\n");
 }
 
@@ -191,7 +195,7 @@ int cmd_encode(int argc, char **argv)
 		rc = KMM_EXIT_USAGE;
 		goto out;
 	}
-	/* The program says which decoder reproduces it (one node: pages). */
+	/* The program says which decoder reproduces it (kmm_program_kind_of). */
 	if (!kind_opt)
 		kind = kmm_program_kind_of(p);
 	r = program_to_binary(p, kind, &bin);

@@ -33,7 +33,8 @@ static void corpus_help(void)
 	printf("usage: kmm corpus build [--source DIR] [--check]\n"
 	       "\n"
 	       "Encode every seed corpus/seeds/<target>/*.trace into corpus/<target>/<name>.bin\n"
-	       "(fuzz_pages as a pages program, fuzz_numa as a numa program); seeds of\n"
+	       "as a program of its target's kind (fuzz_pages: pages, fuzz_numa: numa,\n"
+	       "fuzz_slub: slub, ... fuzz_kmalloc_diff: kmalloc_diff); seeds of\n"
 	       "fuzz_trace_parser are copied as text. Only changed files are written, so\n"
 	       "running it twice changes nothing; files already in corpus/<target>/ are kept.\n"
 	       "\n"
@@ -84,7 +85,8 @@ int corpus_build_dir(const char *cmd, const char *seeds, const char *out, const 
 		     bool check, bool quiet, struct corpus_counts *c)
 {
 	bool raw = !strcmp(target, "fuzz_trace_parser");
-	enum kmm_program_kind kind = !strcmp(target, "fuzz_numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+	int k = kmm_program_kind_parse(target); /* -1 for fuzz_trace_parser (raw) */
+	enum kmm_program_kind kind = k >= 0 ? (enum kmm_program_kind)k : KMM_PROGRAM_PAGES;
 	struct strlist files = { 0 };
 	struct kmm_program *p = program_new();
 	struct buf in = { 0 }, bin = { 0 };
@@ -165,7 +167,8 @@ static void build_target(const char *cmd, const char *root, const char *target, 
 
 static int corpus_build(int argc, char **argv)
 {
-	static const char *const known[] = { "fuzz_pages", "fuzz_numa", "fuzz_trace_parser" };
+	static const char *const known[] = { "fuzz_pages", "fuzz_numa", "fuzz_slub",        "fuzz_slab",
+					     "fuzz_slob",  "fuzz_kmalloc_diff", "fuzz_trace_parser" };
 	const char *cmd = "corpus", *source = NULL;
 	struct corpus_counts c = { 0 };
 	struct strlist entries = { 0 };
@@ -222,7 +225,8 @@ static int corpus_build(int argc, char **argv)
 					ok |= !strcmp(t, known[k]);
 				if (!ok && !strlist_has(&entries, t)) {
 					kmm_err(cmd, "corpus/seeds/%s: unknown target '%s' (expected fuzz_pages, "
-						"fuzz_numa or fuzz_trace_parser)", t, t);
+						"fuzz_numa, fuzz_slub, fuzz_slab, fuzz_slob, fuzz_kmalloc_diff "
+						"or fuzz_trace_parser)", t, t);
 					c.errors++;
 				}
 				strlist_add(&entries, t);
@@ -258,7 +262,7 @@ int cmd_corpus(int argc, char **argv)
 
 static void regress_help(void)
 {
-	printf("usage: kmm regress add CRASH [--kind pages|numa] [--name NAME] [--source DIR] [--force]\n"
+	printf("usage: kmm regress add CRASH [--kind KIND] [--name NAME] [--source DIR] [--force]\n"
 	       "\n"
 	       "Turn a crash input (binary or text; e.g. build/fuzz-out/<target>/crashes/<hash>.bin)\n"
 	       "into tests/regressions/<NAME>.trace with a header naming its signature and\n"
@@ -266,7 +270,8 @@ static void regress_help(void)
 	       "the bug is fixed and guards against its return afterwards. A fuzz_trace_parser\n"
 	       "crash is copied to corpus/fuzz_trace_parser/regress-<NAME> instead.\n"
 	       "\n"
-	       "  --kind K     how a binary CRASH is decoded (default: from its path, else pages)\n"
+	       "  --kind K     how a binary CRASH is decoded: pages, numa, slub, slab, slob or\n"
+	       "               kmalloc_diff (default: from its path, else pages)\n"
 	       "  --name NAME  file name without .trace (default: from the signature)\n"
 	       "  --source DIR the kmm source tree (default: found from the current directory)\n"
 	       "  --force      overwrite an existing regression of that name\n");

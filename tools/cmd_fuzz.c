@@ -26,6 +26,10 @@
 static const struct fuzz_target targets[] = {
 	{ "fuzz_pages", false, KMM_PROGRAM_PAGES },
 	{ "fuzz_numa", false, KMM_PROGRAM_NUMA },
+	{ "fuzz_slub", false, KMM_PROGRAM_SLUB },
+	{ "fuzz_slab", false, KMM_PROGRAM_SLAB },
+	{ "fuzz_slob", false, KMM_PROGRAM_SLOB },
+	{ "fuzz_kmalloc_diff", false, KMM_PROGRAM_KMALLOC_DIFF },
 	{ "fuzz_trace_parser", true, KMM_PROGRAM_PAGES },
 };
 #define NR_TARGETS (sizeof(targets) / sizeof(targets[0]))
@@ -53,7 +57,8 @@ static void fuzz_help(void)
 {
 	printf("usage: kmm fuzz [options] TARGET... | all\n"
 	       "\n"
-	       "Fuzz the targets (fuzz_pages, fuzz_numa, fuzz_trace_parser) with the real\n"
+	       "Fuzz the targets (fuzz_pages, fuzz_numa, fuzz_slub, fuzz_slab, fuzz_slob,\n"
+	       "fuzz_kmalloc_diff, fuzz_trace_parser) with the real\n"
 	       "engines for a time budget, all at once, with live progress; then triage every\n"
 	       "crash: signature, dedupe, minimise, decode, save, and print a summary table.\n"
 	       "\n"
@@ -459,6 +464,7 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_opts *o)
 			}
 			if (!ok) {
 				kmm_usage_err(cmd, "unknown target '%s' (expected fuzz_pages, fuzz_numa, "
+					      "fuzz_slub, fuzz_slab, fuzz_slob, fuzz_kmalloc_diff, "
 					      "fuzz_trace_parser or all)", argv[i]);
 				return -1;
 			}
@@ -466,7 +472,8 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_opts *o)
 		}
 	}
 	if (!any) {
-		kmm_usage_err(cmd, "no TARGET given (fuzz_pages, fuzz_numa, fuzz_trace_parser or all)");
+		kmm_usage_err(cmd, "no TARGET given (fuzz_pages, fuzz_numa, fuzz_slub, fuzz_slab, fuzz_slob, "
+			      "fuzz_kmalloc_diff, fuzz_trace_parser or all)");
 		return -1;
 	}
 	if (o->build_dir && !is_dir(o->build_dir)) {

@@ -17,7 +17,7 @@
 
 static void replay_help(void)
 {
-	printf("usage: kmm replay [--kind pages|numa] [--verbose] [--timeout S] [--no-fork] PATH...\n"
+	printf("usage: kmm replay [--kind KIND] [--verbose] [--timeout S] [--no-fork] PATH...\n"
 	       "\n"
 	       "Replay binary inputs or .trace files (files or directories, recursively)\n"
 	       "through the differential executor: libkmm and the reference model side by\n"
@@ -25,8 +25,9 @@ static void replay_help(void)
 	       "with the failing check, the step, the op and expected vs actual; then\n"
 	       "'replayed N: A ok, M mismatched'.\n"
 	       "\n"
-	       "  --kind K     how binary files are decoded (pages or numa); default: guessed\n"
-	       "               from each path (fuzz_numa in it: numa), else pages\n"
+	       "  --kind K     how binary files are decoded (pages, numa, slub, slab, slob or\n"
+	       "               kmalloc_diff); default: guessed from each path (fuzz_<kind>\n"
+	       "               in it), else pages\n"
 	       "  --verbose    show on stderr the system's reports (BUG: Bad page state ...)\n"
 	       "               and, on a mismatch, the executor's report with the program\n"
 	       "               up to the failing step\n"

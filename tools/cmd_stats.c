@@ -13,13 +13,15 @@
 
 static void stats_help(void)
 {
-	printf("usage: kmm stats [--view VIEW[,VIEW...]] [--kind pages|numa] PROGRAM\n"
+	printf("usage: kmm stats [--view VIEW[,VIEW...]] [--kind KIND] PROGRAM\n"
 	       "\n"
 	       "Run PROGRAM (a .trace or a binary input) and print the /proc-style views\n"
 	       "of the system after its last op, before teardown.\n"
 	       "\n"
-	       "  --view V   buddyinfo, pagetypeinfo, zoneinfo, vmstat, numastat or all\n"
-	       "             (default all; repeat or separate with commas for several).\n"
+	       "  --view V   buddyinfo, pagetypeinfo, zoneinfo, vmstat, numastat, slabinfo\n"
+	       "             or all (default all; repeat or separate with commas for\n"
+	       "             several). slabinfo is /proc/slabinfo 2.1 of the program's\n"
+	       "             object allocator.\n"
 	       "             With several views each starts with '==> /proc/VIEW <=='.\n"
 	       "  --kind K   how a binary PROGRAM is decoded (default: guessed from the path)\n"
 	       "\n"
@@ -82,7 +84,7 @@ static int add_views(const char *cmd, const char *list, struct stats_ctx *s)
 		}
 		if (!found) {
 			kmm_usage_err(cmd, "unknown view '%s' (expected buddyinfo, pagetypeinfo, "
-				      "zoneinfo, vmstat, numastat or all)", tok);
+				      "zoneinfo, vmstat, numastat, slabinfo or all)", tok);
 			rc = -1;
 			break;
 		}

@@ -129,8 +129,9 @@ uint64_t fnv1a64(const void *data, size_t len);
 /* ---- program kinds and loading (util.c) ---- */
 int parse_kind(const char *cmd, const char *s, enum kmm_program_kind *out);
 const char *kind_name(enum kmm_program_kind kind);
-/* From a path: ".../fuzz_numa/...", the kind in a kmm fuzz .txt beside it, or a
- * file name containing "numa" → numa; else pages. */
+/* From a path: ".../fuzz_<kind>/...", the kind in a kmm fuzz .txt beside it,
+ * or a file name containing a kind's name (kmalloc_diff, slub, slab, slob,
+ * numa); else pages. */
 enum kmm_program_kind guess_kind(const char *path);
 /* Read "key: value" from the NAME.txt that kmm fuzz saves beside NAME.bin. */
 bool sidecar_value(const char *crash, const char *key, char *out, size_t cap);

@@ -606,27 +606,27 @@ uint64_t fnv1a64(const void *data, size_t len)
 
 int parse_kind(const char *cmd, const char *s, enum kmm_program_kind *out)
 {
-	if (!strcmp(s, "pages") || !strcmp(s, "fuzz_pages")) {
-		*out = KMM_PROGRAM_PAGES;
+	int k = kmm_program_kind_parse(s); /* "slub" or "fuzz_slub" */
+
+	if (k >= 0) {
+		*out = (enum kmm_program_kind)k;
 		return 0;
 	}
-	if (!strcmp(s, "numa") || !strcmp(s, "fuzz_numa")) {
-		*out = KMM_PROGRAM_NUMA;
-		return 0;
-	}
-	kmm_usage_err(cmd, "unknown --kind '%s' (expected pages or numa)", s);
+	kmm_usage_err(cmd, "unknown --kind '%s' (expected pages, numa, slub, slab, slob or kmalloc_diff)", s);
 	return -1;
 }
 
 const char *kind_name(enum kmm_program_kind kind)
 {
-	return kind == KMM_PROGRAM_NUMA ? "numa" : "pages";
+	return kmm_program_kind_name(kind);
 }
 
 const char *guess_target(const char *path)
 {
 	/* The last mention wins: build/fuzz-out/fuzz_numa/crashes/... */
-	static const char *const targets[] = { "fuzz_pages", "fuzz_numa", "fuzz_trace_parser" };
+	static const char *const targets[] = { "fuzz_pages", "fuzz_numa",  "fuzz_slub",
+					       "fuzz_slab",  "fuzz_slob",  "fuzz_kmalloc_diff",
+					       "fuzz_trace_parser" };
 	const char *best = NULL;
 	const char *best_at = NULL;
 
@@ -682,12 +682,21 @@ enum kmm_program_kind guess_kind(const char *path)
 	const char *t = guess_target(path);
 	char kind[32];
 
+	static const enum kmm_program_kind by_name[] = { KMM_PROGRAM_KMALLOC_DIFF, KMM_PROGRAM_SLUB,
+							 KMM_PROGRAM_SLAB, KMM_PROGRAM_SLOB,
+							 KMM_PROGRAM_NUMA };
+
+	/* fuzz_trace_parser is no program kind: its binaries decode as pages */
 	if (t)
-		return !strcmp(t, "fuzz_numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+		return kmm_program_kind_parse(t) >= 0 ? (enum kmm_program_kind)kmm_program_kind_parse(t)
+						      : KMM_PROGRAM_PAGES;
 	/* A crash saved by kmm fuzz, moved away from its directory. */
-	if (sidecar_value(path, "kind", kind, sizeof(kind)))
-		return !strcmp(kind, "numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
-	return strstr(path_basename(path), "numa") ? KMM_PROGRAM_NUMA : KMM_PROGRAM_PAGES;
+	if (sidecar_value(path, "kind", kind, sizeof(kind)) && kmm_program_kind_parse(kind) >= 0)
+		return (enum kmm_program_kind)kmm_program_kind_parse(kind);
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		if (strstr(path_basename(path), kmm_program_kind_name(by_name[i])))
+			return by_name[i];
+	return KMM_PROGRAM_PAGES;
 }
 
 /* ---- programs ---- */

@@ -44,10 +44,14 @@ __attribute__((format(printf, 2, 3))) static void violation_(struct check_ctx *c
 {
 	char msg[256];
 	va_list ap;
+	c->violations++;
+	if (!kmm_report_wanted_(c->k)) {
+		kmm_report_count_(c->k, KMM_REPORT_CHECK);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->violations++;
 	if (c->z)
 		kmm_report(c->k, KMM_REPORT_CHECK, "kmm_page_check: node %u zone %s: %s\n", c->z->node,
 			   kmm_zone_name((enum kmm_zone_type)c->z->idx), msg);
@@ -183,7 +187,7 @@ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *
 		} else if (p->flags == PG_pcp) {
 			kind = "pcp";
 			counter = &npcp;
-		} else if (p->flags == PG_allocated || p->flags == (PG_allocated | PG_head)) {
+		} else if ((p->flags & ~(uint32_t)(PG_head | PG_slab | PG_large_kmalloc)) == PG_allocated) {
 			kind = "allocated";
 			counter = &nalloc;
 			if (p->refcount < 1)
@@ -377,18 +381,23 @@ long kmm_page_check(struct kmm *k)
 	}
 	c.z = NULL;
 	check_fast_table_(&c);
-	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn += 1u << k->pageblock_order) {
-		const struct kmm_zone *zone = NULL;
-		for (unsigned n = 0; n < k->nr_nodes; n++)
-			for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
-				if (zone_spans_pfn_(&k->nodes[n].zones[zt], pfn))
-					zone = &k->nodes[n].zones[zt];
-		uintptr_t e = k->pageblock_pcp[pfn >> k->pageblock_order];
-		if (zone && (e & ~PAGEBLOCK_PCP_TYPE_MASK) != (uintptr_t)zone->pcp)
-			violation_(&c, "pageblock at pfn 0x%x: fast free table names another zone's pcp lists", pfn);
-		if (zone && (e & PAGEBLOCK_PCP_TYPE_MASK) != k->pageblock_mt[pfn >> k->pageblock_order])
-			violation_(&c, "pageblock at pfn 0x%x: fast free table says type %u, the pageblock %u", pfn,
-				   (unsigned)(e & PAGEBLOCK_PCP_TYPE_MASK), k->pageblock_mt[pfn >> k->pageblock_order]);
+	/* Every pageblock of every zone (zones start on pageblock boundaries
+	 * and never overlap; padding between them belongs to no zone). */
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			const struct kmm_zone *zone = &k->nodes[n].zones[zt];
+			kmm_pfn_t end = zone->start_pfn + zone->spanned_pages;
+			for (kmm_pfn_t pfn = zone->start_pfn; pfn < end; pfn += 1u << k->pageblock_order) {
+				uintptr_t e = k->pageblock_pcp[pfn >> k->pageblock_order];
+				if ((e & ~PAGEBLOCK_PCP_TYPE_MASK) != (uintptr_t)zone->pcp)
+					violation_(&c, "pageblock at pfn 0x%x: fast free table names another zone's pcp lists",
+						   pfn);
+				if ((e & PAGEBLOCK_PCP_TYPE_MASK) != k->pageblock_mt[pfn >> k->pageblock_order])
+					violation_(&c, "pageblock at pfn 0x%x: fast free table says type %u, the pageblock %u",
+						   pfn, (unsigned)(e & PAGEBLOCK_PCP_TYPE_MASK),
+						   k->pageblock_mt[pfn >> k->pageblock_order]);
+			}
+		}
 	}
 	uint64_t pgalloc = vm_event_total_(k, KMM_PGALLOC);
 	uint64_t pgfree = vm_event_total_(k, KMM_PGFREE);

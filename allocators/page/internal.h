@@ -20,6 +20,19 @@
 
 /* ---- struct page ------------------------------------------------------ */
 
+/* What a slab head page carries for the object allocators (24 bytes). The
+ * page allocator never reads it; the slab layer initialises it when it
+ * makes a slab and may leave anything behind when it frees one. */
+struct kmm_slab_page {
+	void *cache;      /* struct kmm_cache * owning the slab */
+	void *freelist;   /* backend: first free object / index array / SLOB free list */
+	uint16_t inuse;   /* objects (SLOB: units) handed out */
+	uint16_t objects; /* objects (SLOB: units) in the slab */
+	uint8_t frozen;   /* SLUB: owned by a CPU */
+	uint8_t list;     /* backend: which list the slab is on */
+	uint16_t extra;   /* backend: SLAB colour offset, SLOB free units, ... */
+};
+
 /* Page flags (kmm_page.flags). */
 enum {
 	PG_buddy     = 1u << 0, /* head of a free block in a buddy free list; private = order */
@@ -29,6 +42,11 @@ enum {
 	PG_hole      = 1u << 4, /* not present (zone hole or inter-zone padding) */
 	PG_pcp       = 1u << 5, /* on a per-CPU list; private = order */
 	PG_allocated = 1u << 6, /* first page of a block handed out; private = order */
+	PG_slab      = 1u << 7, /* with PG_allocated: head of a slab; page->slab belongs to
+				 * allocators/slab (set after the pages are had, cleared
+				 * before they go back) */
+	PG_large_kmalloc = 1u << 8, /* with PG_allocated | PG_head: a kmalloc() too big for
+				     * the size classes (cleared before the pages go back) */
 };
 
 /*
@@ -55,7 +73,9 @@ struct kmm_page {
 	int32_t refcount;       /* _refcount */
 	uint32_t alloc_gfp;     /* gfp of the allocation that owns the block */
 	kmm_pfn_t compound_head;/* PFN of the head for PG_tail pages */
-	uint64_t reserved_for_owner; /* page_owner / slab use in later layers */
+	/* The kernel's struct slab overlay: meaningful only on a PG_slab head;
+	 * each backend documents its use of the fields (allocators/slab). */
+	struct kmm_slab_page slab;
 };
 /* flags and private_ side by side: page_state_ reads them as one word;
  * migratetype and pcp_cpu too: the fast free writes them as one. */
@@ -237,6 +257,7 @@ struct kmm {
 	unsigned pageblock_order;
 	bool fast_ok;                      /* single-threaded, default/local policy (else fast[] is empty) */
 	bool vg_tracking;                  /* running under Valgrind: mempool requests */
+	bool tracking;                     /* vg_tracking, or tracepoints set: blocks need events */
 	void *arena;                       /* KMM_PAGE_SIZE * total_pages bytes */
 	uint64_t vm[KMM_NR_VM_ITEMS];      /* + the pcp fast_alloc / fast_free shares */
 	/* the rest */
@@ -252,9 +273,24 @@ struct kmm {
 	/* What an empty fast[] entry names: no free pages, so the fast path's
 	 * watermark test sends the request to the general path. Never written. */
 	struct kmm_zone fast_none;
+	struct kmm_page_tracepoints tp;    /* kmm_set_page_tracepoints() */
+	/* The object allocators (allocators/slab), made on first use
+	 * (kmm_slab_system_()); torn down by kmm_destroy. */
+	struct kmm_slab_system *slab;
 };
 
 /* ---- shared helpers (implemented across the allocators/page files) ---- */
+
+/* allocators/slab: make the object allocators now (kmm_create, threaded
+ * systems); NULL when they can't be had. */
+struct kmm_slab_system *kmm_slab_system_(struct kmm *k);
+/* allocators/slab: tear down the object allocators (kmm_destroy, k->slab set). */
+void kmm_slab_system_destroy_(struct kmm *k);
+/* allocators/slab: /proc/slabinfo (kmm_show). 0 or -errno. */
+int kmm_slab_show_slabinfo_(struct kmm *k, kmm_write_fn write, void *ctx);
+/* allocators/slab: is opt valid slab_debug= syntax? 0, or -1 with the
+ * reason in why (kmm_config_validate). */
+int kmm_slab_debug_syntax_(const char *opt, char *why, size_t len);
 
 static inline struct kmm_page *pfn_to_page_(struct kmm *k, kmm_pfn_t pfn) { return &k->pages[pfn]; }
 static inline kmm_pfn_t page_to_pfn_(const struct kmm *k, const struct kmm_page *p)
@@ -278,6 +314,14 @@ static inline bool zone_spans_pfn_(const struct kmm_zone *z, kmm_pfn_t pfn)
 /* report.c: formatted report through the sink, counted per kind. */
 void kmm_report(struct kmm *k, enum kmm_report_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Count a report without a text (what kmm_report() does with no sink). */
+void kmm_report_count_(struct kmm *k, enum kmm_report_kind kind);
+/* Is there a sink to read report texts? Without one, reports are only
+ * counted and callers may skip building their text. */
+static inline bool kmm_report_wanted_(const struct kmm *k)
+{
+	return k->cfg.sink.emit != NULL;
+}
 /* A buffer-backed text builder for multi-line reports. */
 struct kmm_text {
 	char *buf;

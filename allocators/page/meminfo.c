@@ -248,6 +248,10 @@ void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct allo
 
 	if (gfp & KMM___GFP_NOWARN)
 		return;
+	if (!kmm_report_wanted_(k)) { /* nobody reads it: count, build nothing */
+		kmm_report_count_(k, KMM_REPORT_ALLOC_FAILURE);
+		return;
+	}
 
 	/* The kernel prints nothing for an empty mask inside the parentheses. */
 	if (gfp)
@@ -262,10 +266,9 @@ void warn_alloc_(struct kmm *k, kmm_gfp_t gfp, unsigned order, const struct allo
 		nodelist_text(&t, mask);
 	kmm_text_printf(&t, "\n");
 
-	/* Nobody listens: count the report without building the dump. Without
-	 * metadata memory for the dump, the first line has to do. */
+	/* Without metadata memory for the dump, the first line has to do. */
 	size_t size = report_size(k);
-	char *big = k->cfg.sink.emit ? k->plat->meta_alloc(k->plat->ctx, size) : NULL;
+	char *big = k->plat->meta_alloc(k->plat->ctx, size);
 	if (!big) {
 		kmm_report(k, KMM_REPORT_ALLOC_FAILURE, "%s", first);
 		return;

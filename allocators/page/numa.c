@@ -414,8 +414,9 @@ void build_fast_alloc_(struct kmm *k)
 	k->fast_ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
 	k->fast_free_pfns = k->fast_ok ? k->total_pages : 0;
 	/* Empty entries (all of them without fast_ok) name fast_none, whose
-	 * watermark test always fails: every lookup says "general". */
-	for (unsigned cpu = 0; cpu < KMM_MAX_CPUS; cpu++) {
+	 * watermark test always fails: every lookup says "general". Only the
+	 * rows of the system's CPUs are ever read (cur_cpu < nr_cpus). */
+	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
 		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
 			memset(&k->fast[cpu][bits], 0, sizeof(k->fast[cpu][bits]));
 			k->fast[cpu][bits].zone = &k->fast_none;

@@ -53,6 +53,11 @@ static void bad_page_(struct kmm *k, kmm_pfn_t pfn, const char *reason)
 {
 	char dump[200];
 
+	if (!kmm_report_wanted_(k)) { /* counted only: skip the dump */
+		kmm_report_count_(k, KMM_REPORT_BAD_PAGE);
+		count_vm_(k, KMM_BAD_PAGE, 1);
+		return;
+	}
 	if (pfn != KMM_PFN_NONE && pfn < k->total_pages) {
 		const struct kmm_page *p = &k->pages[pfn];
 		char fl[80];
@@ -91,6 +96,11 @@ static void classify_bad_free_(struct kmm *k, kmm_pfn_t pfn, unsigned order, cha
 		snprintf(why, len, "double free: page is already free (on cpu %u's pcp list)", p->pcp_cpu);
 	} else if (p->flags & PG_tail) {
 		snprintf(why, len, "freeing a tail page of a compound page (head pfn:0x%x)", p->compound_head);
+	} else if (p->flags & PG_slab) {
+		snprintf(why, len, "freeing a slab page (owned by cache %s)",
+			 kmm_cache_name((const struct kmm_cache *)p->slab.cache));
+	} else if (p->flags & PG_large_kmalloc) {
+		snprintf(why, len, "freeing a kmalloc()ed page with free_pages (kfree it)");
 	} else if (pfn & ((1u << order) - 1)) {
 		snprintf(why, len, "misaligned: pfn not aligned to order %u", order);
 	} else if (p->flags & PG_allocated) {

@@ -8,7 +8,11 @@
  *
  * Formatting uses a stack buffer; a longer text (a Mem-Info dump) is
  * formatted a second time into metadata memory from the platform. If that
- * fails the text is truncated rather than lost.
+ * fails the text is truncated rather than lost. Without a sink nothing is
+ * formatted at all: the report is only counted (kmm_report_count_), and the
+ * callers that build long texts (the Mem-Info dump, check violations, bad
+ * page dumps) ask kmm_report_wanted_() first, so a harness that only counts
+ * pays for no printf.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,18 +38,27 @@ static void emit_(struct kmm *k, enum kmm_report_kind kind, char *text, size_t l
 		k->cfg.sink.emit(k->cfg.sink.ctx, kind, text);
 }
 
-void kmm_report(struct kmm *k, enum kmm_report_kind kind, const char *fmt, ...)
+void kmm_report_count_(struct kmm *k, enum kmm_report_kind kind)
 {
-	char stack[REPORT_STACK_BUF];
-	va_list ap;
-	int n;
-
 	if ((unsigned)kind >= KMM_NR_REPORT_KINDS)
 		kind = KMM_REPORT_WARNING;
 	if (k->cfg.threaded)
 		__atomic_fetch_add(&k->reports[kind], 1, __ATOMIC_RELAXED);
 	else
 		k->reports[kind]++;
+}
+
+void kmm_report(struct kmm *k, enum kmm_report_kind kind, const char *fmt, ...)
+{
+	char stack[REPORT_STACK_BUF];
+	va_list ap;
+	int n;
+
+	kmm_report_count_(k, kind);
+	if (!kmm_report_wanted_(k))
+		return; /* counted; nobody would read the text */
+	if ((unsigned)kind >= KMM_NR_REPORT_KINDS)
+		kind = KMM_REPORT_WARNING;
 
 	va_start(ap, fmt);
 	n = vsnprintf(stack, sizeof(stack) - 1, fmt, ap);

@@ -65,6 +65,7 @@ void kmm_config_init(struct kmm_config *cfg, unsigned nr_nodes, uint32_t pages_p
 	}
 	cfg->nr_cpus = nr_nodes;
 	cfg->seed = 1;
+	cfg->slab_features = KMM_SLAB_FREELIST_HARDENED | KMM_SLAB_FREELIST_RANDOM;
 	cfg->debug_level = 1;
 }
 
@@ -108,6 +109,23 @@ int kmm_config_validate(const struct kmm_config *cfg, char *msg, size_t len)
 		return config_error_(msg, len, "nr_nodes %u not in 1..%d", cfg->nr_nodes, KMM_MAX_NODES);
 	if (cfg->nr_cpus < 1 || cfg->nr_cpus > KMM_MAX_CPUS)
 		return config_error_(msg, len, "nr_cpus %u not in 1..%d", cfg->nr_cpus, KMM_MAX_CPUS);
+	if ((unsigned)cfg->slab_backend >= KMM_NR_SLAB_BACKENDS)
+		return config_error_(msg, len, "slab_backend %u not in 0..%d", (unsigned)cfg->slab_backend,
+				     KMM_NR_SLAB_BACKENDS - 1);
+	if (cfg->slab_features & ~(uint32_t)(KMM_SLAB_FREELIST_HARDENED | KMM_SLAB_FREELIST_RANDOM))
+		return config_error_(msg, len, "slab_features 0x%x has unknown bits", cfg->slab_features);
+	if (cfg->slab_max_order > KMM_MAX_ORDER)
+		return config_error_(msg, len, "slab_max_order %u > %d", cfg->slab_max_order, KMM_MAX_ORDER);
+	if (cfg->slab_min_objects > 32767)
+		return config_error_(msg, len, "slab_min_objects %u > 32767", cfg->slab_min_objects);
+	if (!memchr(cfg->slab_debug, '\0', sizeof(cfg->slab_debug)))
+		return config_error_(msg, len, "slab_debug is not NUL-terminated within %zu bytes",
+				     sizeof(cfg->slab_debug));
+	{
+		char why[96];
+		if (kmm_slab_debug_syntax_(cfg->slab_debug, why, sizeof(why)) < 0)
+			return config_error_(msg, len, "slab_debug \"%s\": %s", cfg->slab_debug, why);
+	}
 
 	bool cpu_node_given = false;
 	for (unsigned c = 0; c < KMM_MAX_CPUS; c++)
@@ -313,39 +331,92 @@ static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned
 		}
 	}
 
-	uint32_t reserved_left = zc->reserved_pages;
-	for (uint32_t i = 0; i < z->spanned_pages; i++) {
-		struct kmm_page *p = &k->pages[start + i];
-		p->node = (uint8_t)nid;
-		p->zone = (uint8_t)zt;
-		INIT_LIST_HEAD(&p->lru);
-		if (zc->hole_pages && i >= zc->hole_start && i - zc->hole_start < zc->hole_pages) {
-			p->flags = PG_hole;
-		} else if (reserved_left) {
-			reserved_left--;
-			p->flags = PG_reserved;
-			p->refcount = 1;
-		} else {
-			p->flags = 0;
+	return true;
+}
+
+/*
+ * The runs of one zone, in PFN order: [0] present pages before the hole,
+ * [1] the hole, [2] present pages after it (a zone without a hole has only
+ * run 0). The first reserved_pages present pages are reserved: they come off
+ * the front of run 0, then of run 2. Managed pages are what is left of runs
+ * 0 and 2.
+ */
+struct zone_runs {
+	kmm_pfn_t start[3], end[3];  /* [start, end) of each run */
+	kmm_pfn_t managed_from[3];   /* runs 0 and 2: first managed page */
+};
+
+static void zone_runs_(const struct kmm *k, const struct kmm_zone *z, struct zone_runs *r)
+{
+	const struct kmm_zone_config *zc = &k->cfg.nodes[z->node].zones[z->idx];
+	kmm_pfn_t start = z->start_pfn, end = start + z->spanned_pages;
+	kmm_pfn_t hs = zc->hole_pages ? start + zc->hole_start : end;
+	kmm_pfn_t he = zc->hole_pages ? hs + zc->hole_pages : end;
+	uint32_t reserved = zc->reserved_pages;
+
+	r->start[0] = start, r->end[0] = hs;
+	r->start[1] = hs, r->end[1] = he;
+	r->start[2] = he, r->end[2] = end;
+	for (unsigned i = 0; i < 3; i += 2) {
+		uint32_t len = r->end[i] - r->start[i], take = reserved < len ? reserved : len;
+		r->managed_from[i] = r->start[i] + take;
+		reserved -= take;
+	}
+}
+
+/* Give [from, to) the same node, zone, flags and reference count. */
+static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid, uint8_t zt, uint32_t flags,
+			int32_t refcount)
+{
+	for (kmm_pfn_t pfn = from; pfn < to; pfn++) {
+		struct kmm_page *p = &k->pages[pfn];
+		p->flags = flags;
+		p->node = nid;
+		p->zone = zt;
+		p->refcount = refcount;
+	}
+}
+
+/*
+ * memmap_init: every struct page in one pass over the array, which comes
+ * zeroed from meta_alloc (list links, order and the rest start at zero;
+ * nothing reads the links of a page that is on no list). Each page gets its
+ * node and zone; inter-zone padding takes those of the zone it precedes and
+ * is PG_hole like a zone's hole; the first reserved_pages present pages of a
+ * zone are PG_reserved with a reference; managed pages stay blank until
+ * zone_free_managed_() hands them to the buddy lists.
+ */
+static void memmap_init_(struct kmm *k)
+{
+	kmm_pfn_t cursor = 0;
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zt];
+			struct zone_runs r;
+			if (!z->spanned_pages)
+				continue;
+			zone_runs_(k, z, &r);
+			pages_fill_(k, cursor, z->start_pfn, (uint8_t)n, (uint8_t)zt, PG_hole, 0);
+			pages_fill_(k, r.start[0], r.managed_from[0], (uint8_t)n, (uint8_t)zt, PG_reserved, 1);
+			pages_fill_(k, r.managed_from[0], r.end[0], (uint8_t)n, (uint8_t)zt, 0, 0);
+			pages_fill_(k, r.start[1], r.end[1], (uint8_t)n, (uint8_t)zt, PG_hole, 0);
+			pages_fill_(k, r.start[2], r.managed_from[2], (uint8_t)n, (uint8_t)zt, PG_reserved, 1);
+			pages_fill_(k, r.managed_from[2], r.end[2], (uint8_t)n, (uint8_t)zt, 0, 0);
+			cursor = r.end[2];
 		}
 	}
-	return true;
+	/* Nodes without memory past the last zone: padding of no zone. */
+	pages_fill_(k, cursor, k->total_pages, 0, 0, PG_hole, 0);
 }
 
 /* memblock_free_all for one zone: each run of managed pages goes to the
  * buddy lists as the largest naturally aligned blocks that fit. */
 static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
 {
-	kmm_pfn_t end = z->start_pfn + z->spanned_pages;
-	kmm_pfn_t pfn = z->start_pfn;
-	while (pfn < end) {
-		if (k->pages[pfn].flags != 0) {
-			pfn++;
-			continue;
-		}
-		kmm_pfn_t run_end = pfn;
-		while (run_end < end && k->pages[run_end].flags == 0)
-			run_end++;
+	struct zone_runs r;
+	zone_runs_(k, z, &r);
+	for (unsigned i = 0; i < 3; i += 2) {
+		kmm_pfn_t pfn = r.managed_from[i], run_end = r.end[i];
 		while (pfn < run_end) {
 			unsigned order = pfn ? (unsigned)__builtin_ctz(pfn) : KMM_MAX_ORDER;
 			if (order > KMM_MAX_ORDER)
@@ -405,12 +476,6 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 	memset(k->pageblock_mt, KMM_MIGRATE_MOVABLE, nr_pageblocks_(k));
 	set_cpu_fast_(k, 0);
 
-	/* Everything not claimed by a zone below is inter-zone padding. */
-	for (kmm_pfn_t pfn = 0; pfn < k->total_pages; pfn++) {
-		k->pages[pfn].flags = PG_hole;
-		INIT_LIST_HEAD(&k->pages[pfn].lru);
-	}
-	kmm_pfn_t cursor = 0;
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		struct kmm_node *node = &k->nodes[n];
 		node->id = (uint8_t)n;
@@ -424,12 +489,6 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 				return NULL;
 			}
 			if (z->spanned_pages) {
-				/* Padding pages take the node and zone they precede. */
-				for (kmm_pfn_t pfn = cursor; pfn < z->start_pfn; pfn++) {
-					k->pages[pfn].node = z->node;
-					k->pages[pfn].zone = z->idx;
-				}
-				cursor = z->start_pfn + z->spanned_pages;
 				if (first)
 					node->start_pfn = z->start_pfn;
 				first = false;
@@ -437,6 +496,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 			}
 		}
 	}
+	memmap_init_(k);
 	/* Every pageblock starts MOVABLE (pageblock_mt); now that the zones
 	 * have their pcp arrays, the fast free's copy can say whose they are. */
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
@@ -462,6 +522,13 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 	build_zonelists_(k);
 	mempolicy_init_(k);
 	build_fast_alloc_(k);
+	/* Threaded systems make the object allocators now, before any thread
+	 * could race to make them (single-threaded ones on first use). */
+	if (k->cfg.threaded && !kmm_slab_system_(k)) {
+		report_config_error_(cfg, "cannot set up the object allocators");
+		kmm_destroy(k);
+		return NULL;
+	}
 	return k;
 }
 
@@ -470,6 +537,8 @@ void kmm_destroy(struct kmm *k)
 	if (!k)
 		return;
 	const struct kmm_platform *plat = k->plat;
+	if (k->slab)
+		kmm_slab_system_destroy_(k);
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zt];
@@ -491,6 +560,42 @@ void kmm_destroy(struct kmm *k)
 	if (k->pageblock_mt)
 		plat->meta_free(plat->ctx, k->pageblock_mt, nr_pageblocks_(k));
 	plat->meta_free(plat->ctx, k, sizeof(*k));
+}
+
+/* ---- tracepoints --------------------------------------------------------- */
+
+static void tp_none_(void *ctx, kmm_pfn_t pfn, unsigned order)
+{
+	(void)ctx, (void)pfn, (void)order;
+}
+
+void kmm_set_page_tracepoints(struct kmm *k, const struct kmm_page_tracepoints *tp)
+{
+	memset(&k->tp, 0, sizeof(k->tp));
+	if (tp && (tp->mm_page_alloc || tp->mm_page_free)) {
+		/* kmm_tp_fire_() tests the alloc hook alone: both are set. */
+		k->tp.mm_page_alloc = tp->mm_page_alloc ? tp->mm_page_alloc : tp_none_;
+		k->tp.mm_page_free = tp->mm_page_free ? tp->mm_page_free : tp_none_;
+		k->tp.ctx = tp->ctx;
+	}
+	k->tracking = k->vg_tracking || k->tp.mm_page_alloc;
+	/* Tracked frees must leave the fast free for its out-of-line end. */
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			if (k->nodes[n].zones[zt].pcp)
+				pcp_update_(&k->nodes[n].zones[zt]);
+}
+
+void kmm_tp_fire_slow_(struct kmm *k, const void *addr, size_t bytes, bool alloc)
+{
+	kmm_pfn_t pfn = (kmm_pfn_t)(((uintptr_t)addr - (uintptr_t)k->arena) >> KMM_PAGE_SHIFT);
+	unsigned order = 0;
+	while (((size_t)KMM_PAGE_SIZE << order) < bytes)
+		order++;
+	if (alloc)
+		k->tp.mm_page_alloc(k->tp.ctx, pfn, order);
+	else
+		k->tp.mm_page_free(k->tp.ctx, pfn, order);
 }
 
 /* ---- conversions and accessors ----------------------------------------- */

@@ -88,12 +88,13 @@
 #if defined(KMM_TRACK_ASAN)
 #define kmm_tracking(k) ((void)(k), true)
 #else
-#define kmm_tracking(k) ((k)->vg_tracking)
+#define kmm_tracking(k) ((k)->tracking)
 #endif
 
 #define kmm_track_arena_created(k, bytes)                  \
 	do {                                               \
 		(k)->vg_tracking = kmm_vg_running_();      \
+		(k)->tracking = (k)->vg_tracking;          \
 		kmm_vg_create_((k), (bytes));              \
 		kmm_asan_poison_((k)->arena, (bytes));     \
 	} while (0)
@@ -106,12 +107,21 @@
 	do {                                               \
 		kmm_vg_alloc_((k), (addr), (bytes));       \
 		kmm_asan_unpoison_((addr), (bytes));       \
+		kmm_tp_fire_((k), (addr), (bytes), true);  \
 	} while (0)
 #define kmm_track_free(k, addr, bytes)                     \
 	do {                                               \
+		kmm_tp_fire_((k), (addr), (bytes), false); \
 		kmm_asan_poison_((addr), (bytes));         \
 		kmm_vg_free_((k), (addr));                 \
-		(void)(bytes);                             \
+	} while (0)
+
+/* The tracepoints (kmm_set_page_tracepoints), out of line in system.c. */
+void kmm_tp_fire_slow_(struct kmm *k, const void *addr, size_t bytes, bool alloc);
+#define kmm_tp_fire_(k, addr, bytes, alloc)                                  \
+	do {                                                                 \
+		if (__builtin_expect((k)->tp.mm_page_alloc != NULL, 0))      \
+			kmm_tp_fire_slow_((k), (addr), (bytes), (alloc));    \
 	} while (0)
 
 #endif

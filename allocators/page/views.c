@@ -468,6 +468,7 @@ const char *kmm_view_name(enum kmm_view view)
 		[KMM_VIEW_ZONEINFO] = "zoneinfo",
 		[KMM_VIEW_VMSTAT] = "vmstat",
 		[KMM_VIEW_NUMASTAT] = "numastat",
+		[KMM_VIEW_SLABINFO] = "slabinfo",
 	};
 	if ((unsigned)view >= KMM_NR_VIEWS)
 		return "invalid";
@@ -480,6 +481,8 @@ int kmm_show(struct kmm *k, enum kmm_view view, kmm_write_fn write, void *ctx)
 
 	if (!k || !write || (unsigned)view >= KMM_NR_VIEWS)
 		return -EINVAL;
+	if (view == KMM_VIEW_SLABINFO)
+		return kmm_slab_show_slabinfo_(k, write, ctx);
 	p.write = write;
 	p.ctx = ctx;
 	p.len = 0;
@@ -499,6 +502,7 @@ int kmm_show(struct kmm *k, enum kmm_view view, kmm_write_fn write, void *ctx)
 	case KMM_VIEW_NUMASTAT:
 		show_numastat(k, &p);
 		break;
+	case KMM_VIEW_SLABINFO:
 	case KMM_NR_VIEWS:
 		break;
 	}

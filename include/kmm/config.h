@@ -17,6 +17,22 @@
 #include <kmm/types.h>
 
 struct kmm_platform;
+struct kmm_slab_ops;
+
+/* The object allocator a system is built with (a kernel's CONFIG_SLUB /
+ * CONFIG_SLAB / CONFIG_SLOB). */
+enum kmm_slab_backend {
+	KMM_SLAB_BACKEND_SLUB, /* default */
+	KMM_SLAB_BACKEND_SLAB,
+	KMM_SLAB_BACKEND_SLOB,
+	KMM_NR_SLAB_BACKENDS
+};
+
+/* Hardening of the object allocators (cfg.slab_features). */
+enum {
+	KMM_SLAB_FREELIST_HARDENED = 1u << 0, /* CONFIG_SLAB_FREELIST_HARDENED: encoded free pointers */
+	KMM_SLAB_FREELIST_RANDOM = 1u << 1,   /* CONFIG_SLAB_FREELIST_RANDOM: shuffled new slabs */
+};
 
 struct kmm_zone_config {
 	uint32_t spanned_pages;  /* 0 = zone absent on this node */
@@ -52,6 +68,17 @@ struct kmm_config {
 	unsigned debug_level;   /* 0 off, 1 cheap asserts, 2 expensive walks */
 	bool threaded;          /* real locks; current CPU from the platform */
 
+	/* Object allocators (include/kmm/slab.h). */
+	enum kmm_slab_backend slab_backend;
+	const struct kmm_slab_ops *slab_ops; /* non-NULL: a user's own backend; overrides slab_backend */
+	uint32_t slab_features;              /* KMM_SLAB_FREELIST_*; kmm_config_init sets both */
+	/* The kernel's slab_debug= boot option, same syntax: "" off, "FZPU"
+	 * every cache, "FZ,kmalloc-64;P,foo*" per cache, "-" none. */
+	char slab_debug[64];
+	unsigned slab_min_objects;  /* 0 = kernel formula (4 * (fls(nr_cpus) + 1)) */
+	unsigned slab_max_order;    /* 0 = kernel default (PAGE_ALLOC_COSTLY_ORDER = 3) */
+	unsigned slab_min_partial;  /* 0 = kernel default (5; ilog2(size)/2 clamped 5..10) */
+
 	const struct kmm_platform *platform; /* NULL = kmm_platform_hosted() */
 	struct kmm_report_sink sink;         /* emit NULL = count only */
 };
@@ -59,7 +86,8 @@ struct kmm_config {
 /*
  * Fill a config with a simple layout: nr_nodes nodes of pages_per_node pages
  * each; node 0 gets DMA (1/16, at most 4096 pages) and DMA32 (1/4), NORMAL the
- * rest; other nodes are all NORMAL. One CPU per node. Seed 1.
+ * rest; other nodes are all NORMAL. One CPU per node. Seed 1. SLUB with
+ * both freelist hardenings, no slab debug.
  */
 void kmm_config_init(struct kmm_config *cfg, unsigned nr_nodes, uint32_t pages_per_node);
 

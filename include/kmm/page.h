@@ -71,4 +71,19 @@ long kmm_zone_check(struct kmm *k, int nid, enum kmm_zone_type zone);
  * everything and draining. */
 bool kmm_page_fully_coalesced(struct kmm *k);
 
+/*
+ * Tracepoints (the kernel's mm_page_alloc / mm_page_free): called for every
+ * block handed out and every block given back, whoever asked (the slab layer
+ * included), after the allocator's own state is consistent. Bad frees are
+ * not events. A harness uses them to see the pages the object allocators
+ * take. Setting them costs every allocation an out-of-line call; NULL (or a
+ * table whose hooks are NULL) turns them off.
+ */
+struct kmm_page_tracepoints {
+	void (*mm_page_alloc)(void *ctx, kmm_pfn_t pfn, unsigned order);
+	void (*mm_page_free)(void *ctx, kmm_pfn_t pfn, unsigned order);
+	void *ctx;
+};
+void kmm_set_page_tracepoints(struct kmm *k, const struct kmm_page_tracepoints *tp);
+
 #endif

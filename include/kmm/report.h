@@ -17,6 +17,7 @@ enum kmm_report_kind {
 	KMM_REPORT_CHECK,         /* a *_check() walk found a violated invariant */
 	KMM_REPORT_WARNING,       /* WARN-style: something odd but legal (e.g. NOFAIL gave up) */
 	KMM_REPORT_INFO,          /* informational (views requested through the report path) */
+	KMM_REPORT_SLAB,          /* slab misuse or corruption: "BUG <cache>: ..." (+ INFO/FIX lines) */
 	KMM_NR_REPORT_KINDS
 };
 

@@ -69,6 +69,7 @@ enum kmm_view {
 	KMM_VIEW_ZONEINFO,
 	KMM_VIEW_VMSTAT,
 	KMM_VIEW_NUMASTAT,
+	KMM_VIEW_SLABINFO, /* /proc/slabinfo, version 2.1 (allocators/slab) */
 	KMM_NR_VIEWS
 };
 typedef void (*kmm_write_fn)(void *ctx, const char *text, size_t len);

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kmalloc: general-purpose allocations over size-class caches, as the
+ * kernel's mm/slab_common.c and include/linux/slab.h arrange them.
+ *
+ * Size classes. Requests of 1..8192 bytes go to one of thirteen caches:
+ * the powers of two 8 ... 8192 and two odd classes, 96 and 192, that
+ * spare 64 → 128 and 128 → 256 rounding the worst waste. Class indexes are
+ * the kernel's kmalloc_index(): 1 is 96, 2 is 192, and 3..13 are 2^3..2^13.
+ * Sizes up to 192 find their class through size_index[(size - 1) / 8] (the
+ * one place the odd classes live: 65..96 → 96, 129..192 → 192), larger
+ * ones through fls(size - 1). kmalloc(0) is the kernel's ZERO_SIZE_PTR;
+ * anything above 8192 bytes bypasses the caches: a compound page block of
+ * get_order(size) marked PG_large_kmalloc, so kfree and ksize know it.
+ *
+ * Families (kmalloc_type()): __GFP_DMA picks dma-kmalloc-*, whose slabs
+ * come from ZONE_DMA (SLAB_CACHE_DMA); otherwise __GFP_RECLAIMABLE picks
+ * kmalloc-rcl-*, whose slabs are reclaimable pageblocks
+ * (SLAB_RECLAIM_ACCOUNT); everything else kmalloc-*. Names as the kernel's
+ * (kmalloc-96, kmalloc-1k, dma-kmalloc-8k, kmalloc-rcl-192). Power-of-two
+ * classes are naturally aligned, as create_boot_cache() makes them (for
+ * 8192 that is relative to the arena base, which the host maps only
+ * page-aligned).
+ *
+ * When the caches are made: a single-threaded system makes each cache on
+ * the first request that needs it (a fuzz input that never kmallocs 2k
+ * never pays for kmalloc-2k's backend state); random seeds and slab_debug=
+ * depend only on the cache's name and class, so laziness changes no
+ * outcome. A threaded system makes all 39 when it is created, so no thread
+ * ever sees a cache pointer being written.
+ *
+ * SLOB has no classes: its ops->kmalloc takes every request up to 8192
+ * (it may hand ones that fill a page or more to kmalloc_large_()), and
+ * kfree / ksize of a SLOB page go back to it.
+ *
+ * The fast path (kmm_kmalloc, kmm_kfree) is a table load, one indirect
+ * call into the backend and a tick of the simulated clock: no lock, no
+ * formatting, no zeroing. Everything else (first use, debug caches,
+ * __GFP_ZERO, the DMA and reclaimable families, nodes, bad gfp, large
+ * sizes, SLOB, misuse) goes through the general path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slab_internal.h"
+
+#define RET_IP_ ((uintptr_t)__builtin_return_address(0))
+
+/* The kernel's size_index[]: class index by (size - 1) / 8 for 1..192. */
+static const uint8_t kmalloc_size_index_[24] = {
+	3, 4, 5, 5, 6, 6, 6, 6,   /*   8 ..  64 */
+	1, 1, 1, 1,               /*  72 ..  96: kmalloc-96 */
+	7, 7, 7, 7,               /* 104 .. 128 */
+	2, 2, 2, 2, 2, 2, 2, 2,   /* 136 .. 192: kmalloc-192 */
+};
+/* kmalloc_info[]: size and short name by class index. */
+static const unsigned kmalloc_sizes_[NR_KMALLOC_INDEX_] = {
+	0, 96, 192, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+};
+static const char *const kmalloc_short_[NR_KMALLOC_INDEX_] = {
+	"0", "96", "192", "8", "16", "32", "64", "128", "256", "512", "1k", "2k", "4k", "8k",
+};
+static const char *const kmalloc_prefix_[NR_KMALLOC_TYPES_] = {
+	[KMALLOC_NORMAL_] = "kmalloc-",
+	[KMALLOC_RECLAIM_] = "kmalloc-rcl-",
+	[KMALLOC_DMA_] = "dma-kmalloc-",
+};
+
+/* fls() of a non-zero value. */
+static inline unsigned fls_(size_t x) { return 64u - (unsigned)__builtin_clzll((unsigned long long)x); }
+
+/* kmalloc_index() for 1 <= size <= KMM_KMALLOC_MAX_CACHE_SIZE. */
+static inline unsigned kmalloc_index_(const struct kmm_slab_system *ss, size_t size)
+{
+	if (size <= 192)
+		return ss->size_index[(size - 1) / 8];
+	return fls_(size - 1);
+}
+
+/* kmalloc_type(): DMA first, then reclaimable. */
+static inline unsigned kmalloc_type_(kmm_gfp_t gfp)
+{
+	if (kmm_likely(!(gfp & (KMM___GFP_DMA | KMM___GFP_RECLAIMABLE))))
+		return KMALLOC_NORMAL_;
+	return (gfp & KMM___GFP_DMA) ? KMALLOC_DMA_ : KMALLOC_RECLAIM_;
+}
+
+/* get_order(): the smallest order whose block holds size bytes. */
+static inline unsigned get_order_(size_t size)
+{
+	return size <= KMM_PAGE_SIZE ? 0 : fls_(size - 1) - KMM_PAGE_SHIFT;
+}
+
+static void slab_pages_add_(struct kmm *k, int64_t n)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		__atomic_fetch_add(&k->slab->slab_pages, (uint64_t)n, __ATOMIC_RELAXED);
+	else
+		k->slab->slab_pages += (uint64_t)n;
+}
+
+/* ---- the caches ---------------------------------------------------------------- */
+
+/* Point the fast path's tables at a new KMALLOC_NORMAL_ cache it may use. */
+static void kmalloc_fast_update_(struct kmm *k, struct kmm_slab_system *ss, struct kmm_cache *s)
+{
+	if (s->kmalloc_type != KMALLOC_NORMAL_ || k->cfg.threaded || slab_debug_on_(s) || ss->ops->kmalloc)
+		return;
+	ss->kmalloc_fast[s->kmalloc_index] = s;
+	for (unsigned i = 0; i < 24; i++)
+		if (ss->size_index[i] == s->kmalloc_index)
+			ss->kmalloc_small[i] = s;
+}
+
+/* new_kmalloc_cache() + create_kmalloc_cache(). */
+static struct kmm_cache *kmalloc_cache_make_(struct kmm *k, struct kmm_slab_system *ss, unsigned type,
+					     unsigned idx)
+{
+	char name[KMM_CACHE_NAME_MAX];
+	unsigned size = kmalloc_sizes_[idx];
+	unsigned flags = SLAB_KMALLOC_;
+
+	snprintf(name, sizeof(name), "%s%s", kmalloc_prefix_[type], kmalloc_short_[idx]);
+	if (type == KMALLOC_RECLAIM_)
+		flags |= KMM_SLAB_RECLAIM_ACCOUNT;
+	else if (type == KMALLOC_DMA_)
+		flags |= KMM_SLAB_CACHE_DMA;
+	flags |= slab_debug_flags_for_(k, name);
+	/* create_boot_cache(): natural alignment for power-of-two classes. */
+	unsigned align = (size & (size - 1)) ? KMM_KMALLOC_MIN_SIZE : size;
+	struct kmm_cache *s = slab_cache_create_(k, ss, name, size, align, flags, NULL,
+						 1 + type * NR_KMALLOC_INDEX_ + idx);
+	if (!s)
+		return NULL;
+	s->kmalloc_type = type;
+	s->kmalloc_index = idx;
+	ss->kmalloc_caches[type][idx] = s;
+	kmalloc_fast_update_(k, ss, s);
+	return s;
+}
+
+static inline struct kmm_cache *kmalloc_cache_get_(struct kmm *k, struct kmm_slab_system *ss, unsigned type,
+						   unsigned idx)
+{
+	struct kmm_cache *s = ss->kmalloc_caches[type][idx];
+	if (kmm_likely(s != NULL))
+		return s;
+	return kmalloc_cache_make_(k, ss, type, idx);
+}
+
+int kmalloc_caches_init_(struct kmm *k, struct kmm_slab_system *ss)
+{
+	memcpy(ss->size_index, kmalloc_size_index_, sizeof(ss->size_index));
+	if (!k->cfg.threaded || ss->ops->kmalloc)
+		return 0;
+	/* create_kmalloc_caches(): in the kernel's order, 96 after 64 and
+	 * 192 after 128. */
+	for (unsigned type = 0; type < NR_KMALLOC_TYPES_; type++) {
+		for (unsigned i = KMALLOC_SHIFT_LOW_; i <= KMALLOC_SHIFT_HIGH_; i++) {
+			if (!kmalloc_cache_make_(k, ss, type, i))
+				return -ENOMEM;
+			if ((i == 6 && !kmalloc_cache_make_(k, ss, type, 1)) ||
+			    (i == 7 && !kmalloc_cache_make_(k, ss, type, 2)))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---- large kmallocs --------------------------------------------------------------- */
+
+void *kmalloc_large_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
+{
+	if (size > KMM_KMALLOC_MAX_SIZE) {
+		/* The page allocator's WARN_ON_ONCE(order > MAX_ORDER). */
+		if (!(gfp & KMM___GFP_NOWARN))
+			kmm_report(k, KMM_REPORT_WARNING,
+				   "WARNING: kmalloc: %zu bytes is more than KMALLOC_MAX_SIZE (%zu)\n", size,
+				   (size_t)KMM_KMALLOC_MAX_SIZE);
+		return NULL;
+	}
+	unsigned order = get_order_(size);
+	slab_tick_(k, k->slab);
+	struct kmm_page *page = kmm_alloc_pages_node(k, node, gfp | KMM___GFP_COMP, order);
+	if (!page)
+		return NULL;
+	page->flags |= PG_large_kmalloc;
+	slab_pages_add_(k, (int64_t)1 << order);
+	return kmm_page_address(k, page);
+}
+
+/* free_large_kmalloc(). */
+static void kfree_large_(struct kmm *k, struct kmm_page *head)
+{
+	unsigned order = head->private_;
+	head->flags &= ~(uint32_t)PG_large_kmalloc;
+	slab_tick_(k, k->slab);
+	slab_pages_add_(k, -((int64_t)1 << order));
+	kmm_free_pages(k, head, order);
+}
+
+/* ---- what a pointer handed to kfree / ksize / krealloc is ----------------------- */
+
+enum kobj_kind_ { KOBJ_BAD_, KOBJ_SLAB_, KOBJ_SLOB_, KOBJ_LARGE_ };
+
+/* Classify p (not NULL, not ZERO_SIZE_PTR); a pointer that is none of
+ * ours is reported for fn and KOBJ_BAD_ returned. */
+static enum kobj_kind_ kobj_lookup_(struct kmm *k, const void *p, const char *fn, struct kmm_page **headp)
+{
+	struct kmm_slab_system *ss = k->slab;
+	struct kmm_page *head = ss ? slab_virt_to_head_(k, p) : NULL;
+	*headp = head;
+	if (!head) {
+		uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
+		slab_invalid_pointer_(k, fn, p,
+				      off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT) ? "not in an allocated page"
+											 : "outside this system's memory");
+		return KOBJ_BAD_;
+	}
+	if (head->flags & PG_slab) {
+		if (head->slab.cache)
+			return KOBJ_SLAB_;
+		if (!ss->ops->kmalloc) {
+			slab_invalid_pointer_(k, fn, p, "a slab page without a cache");
+			return KOBJ_BAD_;
+		}
+		if (ss->ops->owns_object && !ss->ops->owns_object(k, NULL, head, p)) {
+			slab_invalid_pointer_(k, fn, p, "not an allocated kmalloc block");
+			return KOBJ_BAD_;
+		}
+		return KOBJ_SLOB_;
+	}
+	if (head->flags & PG_large_kmalloc) {
+		if (p != kmm_page_address(k, head)) {
+			slab_invalid_pointer_(k, fn, p, "inside a large kmalloc, not its start");
+			return KOBJ_BAD_;
+		}
+		return KOBJ_LARGE_;
+	}
+	slab_invalid_pointer_(k, fn, p, "not a slab page nor a large kmalloc");
+	return KOBJ_BAD_;
+}
+
+static size_t kobj_ksize_(struct kmm *k, enum kobj_kind_ kind, struct kmm_page *head, const void *p)
+{
+	switch (kind) {
+	case KOBJ_SLAB_:
+		return slab_ksize_(k->slab, head->slab.cache);
+	case KOBJ_SLOB_:
+		return k->slab->ops->ksize(k, head, p);
+	case KOBJ_LARGE_:
+		return (size_t)KMM_PAGE_SIZE << head->private_;
+	case KOBJ_BAD_:
+		break;
+	}
+	return 0;
+}
+
+/* ---- kmalloc --------------------------------------------------------------------- */
+
+/* __do_kmalloc_node(): every kmalloc the fast path does not take. */
+__attribute__((noinline)) static void *kmalloc_node_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node,
+						    uintptr_t caller)
+{
+	if (kmm_unlikely(size == 0))
+		return KMM_ZERO_SIZE_PTR;
+	struct kmm_slab_system *ss = kmm_slab_system_(k);
+	if (kmm_unlikely(!ss))
+		return NULL;
+	if (kmm_unlikely((unsigned)(node + 1) > k->nr_nodes)) {
+		kmm_report(k, KMM_REPORT_WARNING, "WARNING: kmalloc_node: node %d not in -1..%u\n", node,
+			   k->nr_nodes - 1);
+		return NULL;
+	}
+	if (kmm_unlikely(gfp & SLAB_GFP_BUG_MASK))
+		gfp = slab_fix_gfp_(k, gfp);
+	if (size > KMM_KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_large_(k, size, gfp, node);
+	if (ss->ops->kmalloc) {
+		slab_tick_(k, ss);
+		void *p = ss->ops->kmalloc(k, size, gfp & ~KMM___GFP_ZERO, node);
+		if (p && (gfp & KMM___GFP_ZERO))
+			memset(p, 0, size);
+		return p;
+	}
+	struct kmm_cache *s = kmalloc_cache_get_(k, ss, kmalloc_type_(gfp), kmalloc_index_(ss, size));
+	if (kmm_unlikely(!s))
+		return NULL;
+	return slab_alloc_node_(k, s, gfp, node, size, caller);
+}
+
+void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
+{
+	struct kmm_slab_system *ss = k->slab;
+	if (kmm_likely(ss != NULL && !(gfp & KMALLOC_SLOW_GFP_))) {
+		struct kmm_cache *s;
+		if (kmm_likely(size - 1 < 192))
+			s = ss->kmalloc_small[(size - 1) >> 3];
+		else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE)
+			s = ss->kmalloc_fast[fls_(size - 1)];
+		else
+			s = NULL;
+		if (kmm_likely(s != NULL)) {
+			ss->jiffies++; /* the tables are empty on threaded systems */
+			return ss->alloc(k, s, gfp, -1);
+		}
+	}
+	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
+}
+
+void *kmm_kzalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
+{
+	return kmalloc_node_(k, size, gfp | KMM___GFP_ZERO, -1, RET_IP_);
+}
+
+void *kmm_kmalloc_node(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
+{
+	return kmalloc_node_(k, size, gfp, node, RET_IP_);
+}
+
+void *kmm_kcalloc(struct kmm *k, size_t n, size_t size, kmm_gfp_t gfp)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL; /* kmalloc_array(): overflow is NULL, silently */
+	return kmalloc_node_(k, n * size, gfp | KMM___GFP_ZERO, -1, RET_IP_);
+}
+
+struct kmm_cache *kmm_kmalloc_cache(struct kmm *k, size_t size, kmm_gfp_t gfp)
+{
+	if (size == 0 || size > KMM_KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	struct kmm_slab_system *ss = kmm_slab_system_(k);
+	if (!ss || ss->ops->kmalloc)
+		return NULL;
+	return kmalloc_cache_get_(k, ss, kmalloc_type_(gfp), kmalloc_index_(ss, size));
+}
+
+/* ---- kfree, ksize ------------------------------------------------------------------ */
+
+/* kfree() past its fast path: NULL, debug caches, SLOB, large kmallocs,
+ * and every pointer that is none of these (reported, nothing freed). */
+__attribute__((noinline)) static void kfree_(struct kmm *k, const void *p, uintptr_t caller)
+{
+	struct kmm_page *head;
+	if (KMM_ZERO_OR_NULL_PTR(p))
+		return;
+	switch (kobj_lookup_(k, p, "kfree", &head)) {
+	case KOBJ_SLAB_:
+		slab_free_(k, head->slab.cache, head, (void *)p, caller);
+		break;
+	case KOBJ_SLOB_:
+		slab_tick_(k, k->slab);
+		k->slab->ops->kfree(k, head, (void *)p);
+		break;
+	case KOBJ_LARGE_:
+		kfree_large_(k, head);
+		break;
+	case KOBJ_BAD_:
+		break;
+	}
+}
+
+void kmm_kfree(struct kmm *k, const void *p)
+{
+	struct kmm_slab_system *ss = k->slab;
+	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
+	if (kmm_likely(ss != NULL && off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
+		struct kmm_page *page = &k->pages[off >> KMM_PAGE_SHIFT];
+		if (page->flags & PG_tail)
+			page = &k->pages[page->compound_head];
+		struct kmm_cache *s = page->slab.cache;
+		if (kmm_likely((page->flags & PG_slab) && s != NULL && !slab_debug_on_(s))) {
+			slab_tick_(k, ss);
+			ss->free(k, s, page, (void *)p);
+			return;
+		}
+	}
+	kfree_(k, p, RET_IP_);
+}
+
+/* On a debug cache, is p an object start of slab? (The debug layer writes
+ * metadata relative to it.) Reported for fn when not. */
+static bool kobj_debug_start_ok_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, const void *p,
+				 const char *fn)
+{
+	const struct kmm_slab_ops *ops = k->slab->ops;
+	char *base = kmm_page_address(k, slab);
+	size_t bytes = (size_t)KMM_PAGE_SIZE << ((slab->flags & PG_head) ? slab->private_ : 0);
+	char *first = ops->slab_first ? ops->slab_first(k, s, slab) : base;
+	uintptr_t off = (uintptr_t)p - (uintptr_t)first;
+	if ((const char *)p < first || (const char *)p >= base + bytes || off % s->l.size != s->l.red_left_pad ||
+	    (const char *)p + s->l.object_size > base + bytes) {
+		slab_invalid_pointer_(k, fn, p, "not the start of an object");
+		return false;
+	}
+	return true;
+}
+
+size_t kmm_ksize(struct kmm *k, const void *p)
+{
+	struct kmm_page *head;
+	if (KMM_ZERO_OR_NULL_PTR(p))
+		return 0;
+	enum kobj_kind_ kind = kobj_lookup_(k, p, "ksize", &head);
+	if (kind == KOBJ_SLAB_ && slab_debug_on_(head->slab.cache)) {
+		/* The caller may use the whole class now: no tail red zone. */
+		if (!kobj_debug_start_ok_(k, head->slab.cache, head, p, "ksize"))
+			return 0;
+		slab_debug_ksize_(k, head->slab.cache, (void *)p);
+	}
+	return kobj_ksize_(k, kind, head, p);
+}
+
+/* ---- krealloc ---------------------------------------------------------------------- */
+
+/*
+ * The object stays: zero what __GFP_ZERO asks for and, on debug caches
+ * that keep the request (kmalloc with Z or U), let the debug layer record
+ * the new one and red-zone the tail past it, as the kernel's
+ * __do_krealloc() does. s is NULL for SLOB and large kmallocs.
+ */
+static void krealloc_in_place_(struct kmm *k, struct kmm_cache *s, char *p, size_t ks, size_t new_size,
+			       kmm_gfp_t gfp)
+{
+	bool keeps = s && s->l.orig_size_offset && slab_debug_on_(s);
+	size_t orig = keeps ? slab_debug_orig_size_(k, s, p) : 0;
+	if (gfp & KMM___GFP_ZERO) {
+		if (orig && orig < new_size)
+			memset(p + orig, 0, new_size - orig);
+		else
+			memset(p + new_size, 0, ks - new_size);
+	}
+	if (keeps)
+		slab_debug_krealloc_(k, s, p, new_size);
+}
+
+static void *krealloc_(struct kmm *k, const void *p, size_t new_size, kmm_gfp_t gfp, uintptr_t caller)
+{
+	size_t ks = 0;
+	if (kmm_unlikely(new_size == 0)) {
+		kfree_(k, p, caller);
+		return KMM_ZERO_SIZE_PTR;
+	}
+	if (!KMM_ZERO_OR_NULL_PTR(p)) {
+		struct kmm_page *head;
+		enum kobj_kind_ kind = kobj_lookup_(k, p, "krealloc", &head);
+		if (kind == KOBJ_BAD_)
+			return NULL;
+		struct kmm_cache *s = kind == KOBJ_SLAB_ ? head->slab.cache : NULL;
+		if (s && slab_debug_on_(s) && !kobj_debug_start_ok_(k, s, head, p, "krealloc"))
+			return NULL;
+		ks = kobj_ksize_(k, kind, head, p);
+		if (ks >= new_size) {
+			krealloc_in_place_(k, s, (char *)p, ks, new_size, gfp);
+			return (void *)p;
+		}
+	}
+	void *ret = kmalloc_node_(k, new_size, gfp, -1, caller);
+	if (!ret)
+		return NULL;
+	if (ks) {
+		memcpy(ret, p, ks);
+		kfree_(k, p, caller);
+	}
+	return ret;
+}
+
+void *kmm_krealloc(struct kmm *k, const void *p, size_t new_size, kmm_gfp_t gfp)
+{
+	return krealloc_(k, p, new_size, gfp, RET_IP_);
+}

@@ -1,0 +1,1583 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SLOB: the simple list of blocks, after the kernel's mm/slob.c as it was
+ * before its removal in 6.4.
+ *
+ * The heap. SLOB is a K&R-style first-fit heap laid over order-0 pages of
+ * the page allocator. Memory is counted in units of SLOB_UNIT = 2 bytes (the
+ * kernel's slob_t with 4K pages), so a page is 2048 units. Inside each page
+ * the free blocks form a singly linked list in address order, kept in the
+ * free memory itself with the kernel's encoding: a free block of n > 1
+ * units holds n in its first unit and the unit offset (from the page start)
+ * of the next free block in its second; a 1-unit block holds minus that
+ * offset. The last block's "next" is the page end (2048). The page's
+ * struct page carries the rest: slab.freelist is the first free block,
+ * slab.extra the free units (the kernel's slob_units_free), slab.inuse the
+ * units handed out, slab.objects the page's units; slab.cache is NULL,
+ * since a SLOB page belongs to no one cache.
+ *
+ * Partially free pages sit on one of three lists by the size of the request
+ * that put them there: free_slob_small (< 256 bytes), free_slob_medium
+ * (< 1024) and free_slob_large; a full page is on none (page->slab.list
+ * says which). slob_alloc() walks the list for its size, skips pages with
+ * too few free units (or on the wrong node or in a zone the gfp may not
+ * use), and asks slob_page_alloc() for a first fit inside the page: the
+ * lowest-address free block big enough once the block start is moved up so
+ * that block + align_offset is aligned, the skipped head left behind as a
+ * free block of its own. On success the list is rotated so that this page
+ * comes first next time (Knuth's "next fit" trick the kernel uses); when no
+ * page fits, a new page joins the list. slob_free() puts a block back in
+ * address order, merging it with a free neighbour on either side, moves a
+ * page that was full onto the list of the freed size, and gives a page
+ * that became wholly free straight back to the page allocator.
+ *
+ * kmalloc. A request of size < PAGE_SIZE - 8 takes size + 8 bytes from the
+ * heap, aligned so that the object after the 8-byte header is 8-aligned
+ * (power-of-two sizes: aligned to their size, as the kernel does since 5.4);
+ * the header's first 32-bit word holds the size (ksize() rounds it to
+ * units), the second a tag saying "kmalloc block". Anything bigger goes to
+ * the page allocator through kmalloc_large_() (compound pages marked
+ * PG_large_kmalloc, freed by kfree() without SLOB).
+ *
+ * Caches. SLOB has no slabs: kmem_cache_alloc() takes one block of the
+ * cache's slot size (s->l.size, from the common layout) and alignment from
+ * the heap and runs the constructor on every allocation; a slot too big for
+ * a page gets pages of its own (a one-object slab whose slab.cache is the
+ * cache). SLAB_TYPESAFE_BY_RCU caches do not give blocks back at free: the
+ * block waits, untouched, for the next grace period (kmm_rcu_barrier(),
+ * through ops->rcu_barrier), as the kernel's slob_rcu did with call_rcu().
+ *
+ * What is not the kernel's. (1) Beside each SLOB page the backend keeps a
+ * block map in host metadata (struct slob_map): one bit per unit marking
+ * where every block starts, which blocks are allocated, which are kmalloc
+ * blocks and which wait for RCU. The kernel trusts its callers; with the
+ * map every free, kfree and ksize is checked (a pointer must be exactly an
+ * allocated block of the right kind and size: double frees, interior and
+ * foreign pointers are reported and survived), the neighbours a free block
+ * merges with come from the map, a free list whose in-band headers were
+ * overwritten is found and rebuilt, and the check walk can prove that the
+ * blocks tile each page exactly. (2) A page is only reused for a request
+ * whose gfp allows its zone (the kernel's SLOB ignored GFP_DMA on partial
+ * pages). (3) Slab debug, which the kernel's SLOB never had, partly:
+ *
+ *   F  Debug caches put an 8-byte owner tag (the cache's SLOB id) before
+ *      each block, so a free to the wrong cache is caught even between
+ *      caches of one size; and from the first cache or kmalloc with any
+ *      debug flag on, every first-fit walk checks each free block header
+ *      against the map (sticky: the heap is shared). The pointer checks
+ *      above run for everyone.
+ *   Z  Cache objects: the red zones of the common layout, set and checked
+ *      by debug.c's hooks at alloc and free and by validate (0xcc while
+ *      allocated, 0xbb while waiting for RCU). kmalloc: 8 bytes past the
+ *      request, plus the unit rounding, hold 0xcc, checked at kfree,
+ *      ksize and validate ("Right Redzone overwritten"); ksize() then
+ *      returns the request itself. A request whose block and red zone do
+ *      not fit a page (4081..4087 bytes, and 2048, which aligned to 2048
+ *      right after its header ends the page) is a page allocation.
+ *   P  The heap's free space holds POISON_FREE (0x6b), except the free
+ *      blocks' headers, from the first cache or kmalloc with P on (sticky;
+ *      the free space present then is poisoned at once). It is checked when
+ *      a block is carved and by validate ("Poison overwritten"): a write
+ *      after free is found unless the block was handed out again first.
+ *      An object's own poison (0x6b..0xa5) lasts only between debug.c's
+ *      free hook and the block's return to the heap, which for SLOB is at
+ *      once. Slot padding is POISON_INUSE (0x5a), checked by validate.
+ *   U  debug.c records the alloc track in the slot while the object is
+ *      allocated; the free track is lost when the block rejoins the heap,
+ *      and kmalloc blocks carry no tracks (no slot, no caller).
+ *   validate (ops->validate) covers the whole heap (map against headers,
+ *   free space poison, every kmalloc block's header and red zone) plus the
+ *   cache's own objects, so any cache's validate finds a heap problem
+ *   once; validate of NULL covers the heap alone.
+ *
+ * Statistics for slabinfo: a SLOB page holds blocks of every cache, so a
+ * cache has no slabs of its own. kmm_cache_info reports active_objs ==
+ * num_objs == the objects allocated now, objs_per_slab == how many of its
+ * blocks fit a page, and num_slabs == active_slabs == the pages they would
+ * fill alone, rounded up (one-object slabs: their count); the heap's pages
+ * are in kmm_slab_pages().
+ *
+ * Locking (threaded mode): one lock, the kernel's slob_lock, guards the
+ * lists, every SLOB page's struct page fields, the maps and the per-cache
+ * counters. The page allocator is never called with it held, as in the
+ * kernel; a page that became free is taken off everything under the lock
+ * and handed back after it is dropped.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "slab_internal.h"
+
+/* ---- units and the in-band encoding --------------------------------------- */
+
+typedef int16_t slobidx_t; /* the kernel's, for PAGE_SIZE <= 64K */
+#define SLOB_UNIT ((unsigned)sizeof(slobidx_t))
+#define SLOB_UNITS(bytes) ((unsigned)(((bytes) + SLOB_UNIT - 1) / SLOB_UNIT))
+#define SLOB_PAGE_UNITS (KMM_PAGE_SIZE / SLOB_UNIT)
+#define SLOB_MAP_WORDS (SLOB_PAGE_UNITS / 64)
+_Static_assert(SLOB_PAGE_UNITS <= 32767, "unit offsets fit a slobidx_t");
+_Static_assert(SLOB_PAGE_UNITS % 64 == 0, "the block map is whole words");
+
+#define SLOB_BREAK1 256
+#define SLOB_BREAK2 1024
+#define SLOB_MINALIGN 8u           /* max(ARCH_KMALLOC_MINALIGN, ARCH_SLAB_MINALIGN) */
+#define SLOB_HDR SLOB_MINALIGN     /* kmalloc size header / debug owner tag */
+#define SLOB_TAG_KMALLOC 0x6b4d6c53u /* second header word of a kmalloc block */
+#define SLOB_TAG_CACHE 0x634d6c53u   /* second word of a debug cache's owner tag */
+#define SLOB_KMALLOC_RZ 8u         /* kmalloc's right red zone with Z (a word) */
+#define SLOB_NONE 0xffffu          /* "no block" in unit offsets */
+
+/* page->slab.list */
+enum slob_list_ { SLOB_LIST_NONE_, SLOB_LIST_SMALL_, SLOB_LIST_MEDIUM_, SLOB_LIST_LARGE_, NR_SLOB_LISTS_ };
+
+/* In-band access through memcpy: the arena is plain bytes the user also
+ * writes, so no type punning. */
+static inline int slob_get_(const char *base, unsigned u)
+{
+	slobidx_t v;
+	memcpy(&v, base + (size_t)u * SLOB_UNIT, sizeof(v));
+	return v;
+}
+static inline void slob_put_(char *base, unsigned u, int v)
+{
+	slobidx_t x = (slobidx_t)v;
+	memcpy(base + (size_t)u * SLOB_UNIT, &x, sizeof(x));
+}
+/* set_slob(): encode a free block of size units at u whose successor is next. */
+static void set_slob_(char *base, unsigned u, unsigned size, unsigned next)
+{
+	if (size > 1) {
+		slob_put_(base, u, (int)size);
+		slob_put_(base, u + 1, (int)next);
+	} else {
+		slob_put_(base, u, -(int)next);
+	}
+}
+/* Units of a free block's header (what poisoning leaves alone). */
+static inline unsigned slob_hdr_units_(unsigned size) { return size > 1 ? 2 : 1; }
+
+/*
+ * slob_units() and slob_next() of the block at u, refusing what no sound
+ * free list holds: a block past the page end, a successor at or before the
+ * block's end (out of order, or two free blocks left unmerged).
+ */
+static bool slob_decode_(const char *base, unsigned u, unsigned *size, unsigned *next)
+{
+	int v, n;
+	if (u >= SLOB_PAGE_UNITS)
+		return false;
+	v = slob_get_(base, u);
+	if (v < 0) {
+		*size = 1;
+		*next = (unsigned)-v;
+	} else if (v > 0 && u + 1 < SLOB_PAGE_UNITS) {
+		n = slob_get_(base, u + 1);
+		if (n <= 0)
+			return false;
+		*size = (unsigned)v;
+		*next = (unsigned)n;
+	} else {
+		return false;
+	}
+	if (u + *size > SLOB_PAGE_UNITS || *next > SLOB_PAGE_UNITS)
+		return false;
+	return *next == SLOB_PAGE_UNITS || *next > u + *size;
+}
+
+/* ---- the block map ------------------------------------------------------------ */
+
+/*
+ * One SLOB page's map, host metadata (the arena is all the user's).
+ * Invariants: bit 0 of start is set; the blocks, from each start bit to
+ * the next (or the page end), tile the page; alloc ⊆ start; kmalloc ⊆
+ * alloc; rcu ⊆ alloc and kmalloc ∩ rcu = ∅; the free blocks (start &
+ * ~alloc) are exactly the page's in-band free list, never two adjacent;
+ * their units sum to page->slab.extra, the allocated ones' to
+ * page->slab.inuse; pending == popcount(rcu).
+ */
+struct slob_map {
+	struct list_head link;            /* sb->pages, in the order pages joined */
+	struct kmm_page *page;
+	uint32_t pending;                 /* blocks waiting for a grace period */
+	uint64_t start[SLOB_MAP_WORDS];   /* first unit of every block */
+	uint64_t alloc[SLOB_MAP_WORDS];   /* ... of every allocated block */
+	uint64_t kmalloc[SLOB_MAP_WORDS]; /* ... of every kmalloc block */
+	uint64_t rcu[SLOB_MAP_WORDS];     /* ... of blocks freed by a TYPESAFE_BY_RCU cache, waiting */
+};
+
+static inline bool map_test_(const uint64_t *m, unsigned i) { return (m[i >> 6] >> (i & 63)) & 1; }
+static inline void map_set_(uint64_t *m, unsigned i) { m[i >> 6] |= 1ull << (i & 63); }
+static inline void map_clear_(uint64_t *m, unsigned i) { m[i >> 6] &= ~(1ull << (i & 63)); }
+
+/* First bit at or after i set in a and clear in b (b may be NULL), or
+ * SLOB_PAGE_UNITS. */
+static unsigned map_next_(const uint64_t *a, const uint64_t *b, unsigned i)
+{
+	while (i < SLOB_PAGE_UNITS) {
+		unsigned w = i >> 6;
+		uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull << (i & 63));
+		if (x)
+			return (w << 6) + (unsigned)__builtin_ctzll(x);
+		i = (w + 1) << 6;
+	}
+	return SLOB_PAGE_UNITS;
+}
+/* Last bit at or before i set in a and clear in b (b may be NULL), or -1. */
+static int map_prev_(const uint64_t *a, const uint64_t *b, unsigned i)
+{
+	int w = (int)(i >> 6);
+	uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull >> (63 - (i & 63)));
+	for (;;) {
+		if (x)
+			return w * 64 + 63 - __builtin_clzll(x);
+		if (--w < 0)
+			return -1;
+		x = a[w] & (b ? ~b[w] : ~0ull);
+	}
+}
+/* Units of the block starting at u. */
+static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
+{
+	return map_next_(m->start, NULL, u + 1) - u;
+}
+
+/* ---- per-system and per-cache state ----------------------------------------------- */
+
+/*
+ * The heap (ss->backend). Invariants: a page is on lists[i] iff its
+ * slab.list == i != 0 iff its slab.extra > 0; every SLOB page has a map
+ * in pages and map[pfn]; nr_pages counts them; nr_pending and kmalloc_live
+ * are the sums of the maps' rcu and kmalloc bits.
+ */
+struct slob_system {
+	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
+	struct list_head pages;  /* every SLOB page's map */
+	struct slob_map **map;   /* [total_pages]: the map of a SLOB page, else NULL */
+	kmm_pfn_t total_pages;
+	uint64_t nr_pages;       /* SLOB pages held */
+	uint64_t nr_pending;     /* blocks waiting for RCU */
+	uint64_t kmalloc_live;   /* kmalloc blocks allocated */
+	uint32_t next_id;        /* last cache id given */
+	bool poison;             /* free space holds POISON_FREE (sticky) */
+	bool checks;             /* walks compare free block headers with the map (sticky) */
+	bool kmalloc_known;      /* kmalloc_flags computed (slab_debug= is parsed after init) */
+	unsigned kmalloc_flags;  /* debug flags of kmalloc blocks */
+	struct kmm_lock lock;    /* slob_lock (threaded) */
+};
+
+/*
+ * One cache's SLOB state (s->backend). live counts the objects its users
+ * hold (blocks waiting for RCU are no longer live); nr_big of them are
+ * one-object slabs on big_pages (linked by page->lru).
+ */
+struct slob_cache {
+	uint32_t id;        /* owner tag of debug blocks, != 0 */
+	unsigned prefix;    /* 0, or SLOB_HDR: debug caches tag their blocks */
+	unsigned bytes;     /* prefix + l.size: one heap block */
+	unsigned units;     /* SLOB_UNITS(bytes) */
+	bool big;           /* a block does not fit a page: pages of its own */
+	unsigned order;     /* big: their order */
+	uint64_t live, nr_big;
+	struct list_head big_pages;
+	/* kmm_cache_info statistics */
+	uint64_t alloc_fast;  /* served by a page already in the heap */
+	uint64_t alloc_slow;  /* needed a new page */
+	uint64_t free_fast;   /* returned into a partial page */
+	uint64_t free_slow;   /* made a full page partial, or a page free */
+	uint64_t pages_new, pages_freed;
+};
+
+static inline struct slob_system *slob_sys_(struct kmm *k) { return k->slab->backend; }
+
+static void slob_lock_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->lock(k->plat->ctx, &sb->lock);
+}
+static void slob_unlock_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->unlock(k->plat->ctx, &sb->lock);
+}
+
+static inline char *slob_base_(struct kmm *k, const struct kmm_page *page)
+{
+	return (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT);
+}
+/* The map of a SLOB page, or NULL for any other page. */
+static inline struct slob_map *slob_map_of_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = page_to_pfn_(k, page);
+	return pfn < sb->total_pages ? sb->map[pfn] : NULL;
+}
+static inline unsigned slob_list_id_(size_t bytes)
+{
+	return bytes < SLOB_BREAK1 ? SLOB_LIST_SMALL_ : bytes < SLOB_BREAK2 ? SLOB_LIST_MEDIUM_ : SLOB_LIST_LARGE_;
+}
+static inline unsigned slob_freelist_unit_(struct kmm *k, const struct kmm_page *page)
+{
+	if (!page->slab.freelist)
+		return SLOB_NONE;
+	return (unsigned)(((const char *)page->slab.freelist - slob_base_(k, page)) / SLOB_UNIT);
+}
+static inline void slob_set_freelist_(struct kmm *k, struct kmm_page *page, unsigned u)
+{
+	page->slab.freelist = u < SLOB_PAGE_UNITS ? slob_base_(k, page) + (size_t)u * SLOB_UNIT : NULL;
+}
+
+/* set_slob_page_free() / clear_slob_page_free(). */
+static void slob_list_add_(struct slob_system *sb, struct kmm_page *page, unsigned id)
+{
+	list_add(&page->lru, &sb->lists[id]);
+	page->slab.list = (uint8_t)id;
+}
+static void slob_list_del_(struct kmm_page *page)
+{
+	list_del(&page->lru);
+	page->slab.list = SLOB_LIST_NONE_;
+}
+
+/* Does a block of bytes, aligned at align_offset, fit a fresh page? */
+static bool slob_fits_page_(size_t bytes, unsigned align, unsigned align_offset)
+{
+	size_t aligned = ((size_t)align_offset + align - 1) & ~((size_t)align - 1);
+	return bytes <= KMM_PAGE_SIZE && (aligned - align_offset) / SLOB_UNIT + SLOB_UNITS(bytes) <= SLOB_PAGE_UNITS;
+}
+
+static unsigned slob_get_order_(size_t size)
+{
+	unsigned order = 0;
+	while (((size_t)KMM_PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* ---- poison of the free space ------------------------------------------------------- */
+
+/* Fill a free block's body (all but its header) with POISON_FREE. */
+static void slob_poison_block_(char *base, unsigned u, unsigned size)
+{
+	unsigned h = slob_hdr_units_(size);
+	memset(base + (size_t)(u + h) * SLOB_UNIT, KMM_POISON_FREE, (size_t)(size - h) * SLOB_UNIT);
+}
+
+/* From now on the heap's free space is poisoned: poison what is free now. */
+static void slob_enable_poison_(struct kmm *k, struct slob_system *sb)
+{
+	struct list_head *pos;
+	slob_lock_(k, sb);
+	if (!sb->poison) {
+		sb->poison = true;
+		list_for_each(pos, &sb->pages) {
+			struct slob_map *m = list_entry(pos, struct slob_map, link);
+			char *base = slob_base_(k, m->page);
+			for (unsigned u = map_next_(m->start, m->alloc, 0); u < SLOB_PAGE_UNITS;
+			     u = map_next_(m->start, m->alloc, u + 1))
+				slob_poison_block_(base, u, map_extent_(m, u));
+		}
+	}
+	slob_unlock_(k, sb);
+}
+
+/* A cache or kmalloc with these debug flags joins the heap. */
+static void slob_debug_joins_(struct kmm *k, struct slob_system *sb, unsigned flags)
+{
+	if (flags & KMM_SLAB_DEBUG_FLAGS) {
+		slob_lock_(k, sb);
+		sb->checks = true;
+		slob_unlock_(k, sb);
+	}
+	if (flags & KMM_SLAB_POISON)
+		slob_enable_poison_(k, sb);
+}
+
+/* kmalloc's debug flags: slab_debug= as it names "kmalloc" (the name the
+ * reports give blocks of no cache). Parsed after init, so asked lazily. */
+static unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_likely(__atomic_load_n(&sb->kmalloc_known, __ATOMIC_ACQUIRE)))
+		return sb->kmalloc_flags;
+	unsigned flags = slab_debug_flags_for_(k, "kmalloc") & KMM_SLAB_DEBUG_FLAGS;
+	slob_debug_joins_(k, sb, flags);
+	slob_lock_(k, sb);
+	if (!sb->kmalloc_known) {
+		sb->kmalloc_flags = flags;
+		__atomic_store_n(&sb->kmalloc_known, true, __ATOMIC_RELEASE);
+	}
+	slob_unlock_(k, sb);
+	return sb->kmalloc_flags;
+}
+static inline size_t slob_kmalloc_rz_(unsigned flags) { return (flags & KMM_SLAB_RED_ZONE) ? SLOB_KMALLOC_RZ : 0; }
+
+/* ---- keeping the free list sound ---------------------------------------------------- */
+
+/*
+ * Is page's in-band free list what the map says? full: compare every
+ * header with the map; else only that the list decodes, stays in the page
+ * and sums to slab.extra (what keeps the walks safe).
+ */
+static bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full)
+{
+	const char *base = slob_base_(k, page);
+	unsigned u = slob_freelist_unit_(k, page), total = 0, size, next;
+
+	if (u == SLOB_NONE)
+		return page->slab.extra == 0 && (!full || map_next_(m->start, m->alloc, 0) == SLOB_PAGE_UNITS);
+	if ((const char *)page->slab.freelist < base || ((const char *)page->slab.freelist - base) % SLOB_UNIT)
+		return false;
+	if (full && u != map_next_(m->start, m->alloc, 0))
+		return false;
+	for (;;) {
+		if (!slob_decode_(base, u, &size, &next))
+			return false;
+		if (full && (!map_test_(m->start, u) || map_test_(m->alloc, u) || map_extent_(m, u) != size ||
+			     map_next_(m->start, m->alloc, u + size) != next))
+			return false;
+		total += size;
+		if (next == SLOB_PAGE_UNITS)
+			break;
+		u = next;
+	}
+	return total == page->slab.extra;
+}
+
+/* Write the free list again from the map (the map is host memory no user
+ * reaches; the headers are in the arena). */
+static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
+{
+	char *base = slob_base_(k, page);
+	unsigned first = map_next_(m->start, m->alloc, 0), free = 0, largest = 0;
+
+	for (unsigned u = first; u < SLOB_PAGE_UNITS;) {
+		unsigned size = map_extent_(m, u), next = map_next_(m->start, m->alloc, u + size);
+		set_slob_(base, u, size, next);
+		free += size;
+		if (size > largest)
+			largest = size;
+		u = next;
+	}
+	slob_set_freelist_(k, page, first);
+	page->slab.extra = (uint16_t)free;
+	page->slab.inuse = (uint16_t)(SLOB_PAGE_UNITS - free);
+	if (free && !page->slab.list)
+		slob_list_add_(sb, page, slob_list_id_((size_t)largest * SLOB_UNIT));
+	else if (!free && page->slab.list)
+		slob_list_del_(page);
+}
+
+/* Report a corrupt free list and rebuild it; the errors validate counts. */
+static long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
+			 struct slob_map *m)
+{
+	slab_err_(k, s, page, "Free list rebuilt from the block map",
+		  "Freechain corrupt: SLOB page pfn:0x%x free block headers overwritten", (unsigned)page_to_pfn_(k, page));
+	slob_rebuild_(k, sb, page, m);
+	return 2;
+}
+
+/* ---- slob_page_alloc / slob_alloc ------------------------------------------------------ */
+
+/* What one heap allocation asks for, and what to write into the block. */
+struct slob_req {
+	size_t bytes;            /* block bytes before rounding to units */
+	unsigned align;          /* 0, or a power of two */
+	unsigned align_offset;   /* block + align_offset is what must be aligned */
+	kmm_gfp_t gfp;
+	int node;                /* < 0: any */
+	struct kmm_cache *s;     /* reports (NULL: kmalloc) */
+	struct slob_cache *sc;   /* statistics and the live count (NULL: kmalloc) */
+	uint32_t hdr[2];         /* written into the first SLOB_HDR bytes when hdr[1] != 0 */
+	size_t rz_from;          /* != 0: [rz_from, block end) becomes RED_ACTIVE */
+};
+
+/*
+ * slob_page_alloc(): first fit in page for units, aligned. Returns the
+ * block's unit offset, or SLOB_NONE. The page leaves its list when this
+ * fills it (*removed). Caller holds the lock.
+ */
+static unsigned slob_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
+				 struct kmm_page *page, struct slob_map *m, unsigned units, bool *removed)
+{
+	char *base = slob_base_(k, page);
+	unsigned tries = 0;
+
+	*removed = false;
+again:
+	if (sb->checks && !slob_list_sound_(k, page, m, true))
+		slob_repair_(k, sb, rq->s, page, m);
+	unsigned prev = SLOB_NONE, cur = slob_freelist_unit_(k, page);
+	while (cur != SLOB_NONE) {
+		unsigned avail, next, delta = 0;
+		if (!slob_decode_(base, cur, &avail, &next)) {
+			slob_repair_(k, sb, rq->s, page, m);
+			if (++tries > 1)
+				return SLOB_NONE;
+			goto again;
+		}
+		if (rq->align) {
+			size_t at = (size_t)cur * SLOB_UNIT + rq->align_offset;
+			size_t aligned = (at + rq->align - 1) & ~((size_t)rq->align - 1);
+			delta = (unsigned)((aligned - at) / SLOB_UNIT);
+		}
+		if (avail >= units + delta) {
+			unsigned b = cur + delta;
+			if (sb->poison) {
+				/* The block was free space: poison but for cur's header. */
+				unsigned lo = b > cur + slob_hdr_units_(avail) ? b : cur + slob_hdr_units_(avail);
+				if (lo < b + units)
+					slab_check_bytes_(k, rq->s, "Poison", NULL, base + (size_t)lo * SLOB_UNIT,
+							  KMM_POISON_FREE, (size_t)(b + units - lo) * SLOB_UNIT);
+			}
+			if (delta) { /* leave the head behind as a free block */
+				set_slob_(base, b, avail - delta, next);
+				set_slob_(base, cur, delta, b);
+				map_set_(m->start, b);
+				prev = cur;
+				cur = b;
+				avail -= delta;
+			}
+			if (avail == units) { /* exact fit: unlink */
+				if (prev != SLOB_NONE)
+					set_slob_(base, prev, map_extent_(m, prev), next);
+				else
+					slob_set_freelist_(k, page, next);
+			} else { /* fragment */
+				unsigned rest = cur + units;
+				if (prev != SLOB_NONE)
+					set_slob_(base, prev, map_extent_(m, prev), rest);
+				else
+					slob_set_freelist_(k, page, rest);
+				set_slob_(base, rest, avail - units, next);
+				map_set_(m->start, rest);
+			}
+			map_set_(m->alloc, cur);
+			page->slab.extra = (uint16_t)(page->slab.extra - units);
+			page->slab.inuse = (uint16_t)(page->slab.inuse + units);
+			if (!page->slab.extra) {
+				page->slab.freelist = NULL;
+				slob_list_del_(page);
+				*removed = true;
+			}
+			return cur;
+		}
+		if (next == SLOB_PAGE_UNITS)
+			break;
+		prev = cur;
+		cur = next;
+	}
+	return SLOB_NONE;
+}
+
+/* list_rotate_to_front(): make pos the list's first entry, keeping the
+ * cyclic order (the pages before it move to the tail). */
+static void slob_rotate_to_front_(struct list_head *pos, struct list_head *head)
+{
+	__list_del_entry(head);
+	list_add_tail(head, pos);
+}
+
+/* A block was carved: mark it, write its header and red zone, count it. */
+static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, struct slob_map *m, unsigned b,
+			  bool fresh, char *base)
+{
+	char *block = base + (size_t)b * SLOB_UNIT;
+	size_t bytes = (size_t)SLOB_UNITS(rq->bytes) * SLOB_UNIT;
+	if (rq->hdr[1])
+		memcpy(block, rq->hdr, SLOB_HDR);
+	if (rq->rz_from)
+		memset(block + rq->rz_from, KMM_SLUB_RED_ACTIVE, bytes - rq->rz_from);
+	if (rq->sc) {
+		rq->sc->live++;
+		if (fresh) {
+			rq->sc->alloc_slow++;
+			rq->sc->pages_new++;
+		} else {
+			rq->sc->alloc_fast++;
+		}
+	} else {
+		map_set_(m->kmalloc, b);
+		sb->kmalloc_live++;
+	}
+	return block;
+}
+
+/* A new page for the heap: the page allocator's, its map, on the list. */
+static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
+{
+	struct kmm_page *page = slab_alloc_pages_(k, NULL, rq->gfp & ~KMM___GFP_ZERO, rq->node, 0);
+	if (!page)
+		return NULL;
+	struct slob_map *m = k->plat->meta_alloc(k->plat->ctx, sizeof(*m));
+	if (!m) {
+		slab_free_pages_(k, NULL, page, 0);
+		return NULL;
+	}
+	char *base = slob_base_(k, page);
+	bool removed;
+
+	slob_lock_(k, sb);
+	m->page = page;
+	map_set_(m->start, 0);
+	list_add_tail(&m->link, &sb->pages);
+	sb->map[page_to_pfn_(k, page)] = m;
+	sb->nr_pages++;
+	page->slab.cache = NULL;
+	page->slab.objects = SLOB_PAGE_UNITS;
+	page->slab.inuse = 0;
+	page->slab.extra = SLOB_PAGE_UNITS;
+	if (sb->poison)
+		memset(base, KMM_POISON_FREE, KMM_PAGE_SIZE);
+	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
+	slob_set_freelist_(k, page, 0);
+	slob_list_add_(sb, page, slob_list_id_(rq->bytes));
+	unsigned b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
+	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, true, base);
+	slob_unlock_(k, sb);
+	return block; /* NULL only if the caller's fit test lied; the page stays in the heap */
+}
+
+/* slob_alloc(): a block for rq from the heap, growing it when nothing fits. */
+static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
+{
+	unsigned units = SLOB_UNITS(rq->bytes);
+	struct list_head *slob_list = &sb->lists[slob_list_id_(rq->bytes)], *pos, *n;
+	enum kmm_zone_type highest = kmm_gfp_zone(rq->gfp);
+	char *block = NULL;
+
+	slob_lock_(k, sb);
+	for (pos = slob_list->next, n = pos->next; pos != slob_list; pos = n, n = pos->next) {
+		struct kmm_page *sp = list_entry(pos, struct kmm_page, lru);
+		bool removed;
+		if (rq->node >= 0 && sp->node != rq->node)
+			continue;
+		if (sp->zone > highest || sp->slab.extra < units)
+			continue;
+		unsigned b = slob_page_alloc_(k, sb, rq, sp, slob_map_of_(k, sb, sp), units, &removed);
+		if (b == SLOB_NONE)
+			continue;
+		/* Start the next search here (Knuth vol 1, 2.5: next fit). A
+		 * page that just filled up is on no list to rotate. */
+		if (!removed && slob_list->next != pos)
+			slob_rotate_to_front_(pos, slob_list);
+		block = slob_carved_(sb, rq, slob_map_of_(k, sb, sp), b, false, slob_base_(k, sp));
+		break;
+	}
+	slob_unlock_(k, sb);
+	if (!block)
+		block = slob_new_page_alloc_(k, sb, rq);
+	return block;
+}
+
+/* ---- slob_free ------------------------------------------------------------------------ */
+
+/* Take a page that became wholly free off the heap (lock held); the caller
+ * hands it back with slob_page_release_() once the lock is dropped. */
+static void slob_page_detach_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
+{
+	if (page->slab.list)
+		slob_list_del_(page);
+	list_del(&m->link);
+	sb->map[page_to_pfn_(k, page)] = NULL;
+	sb->nr_pages--;
+	k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
+	page->slab.freelist = NULL;
+	page->slab.extra = 0;
+	page->slab.inuse = 0;
+}
+static void slob_page_release_(struct kmm *k, struct kmm_page *page)
+{
+	if (page)
+		slab_free_pages_(k, NULL, page, 0);
+}
+
+/*
+ * slob_free(): block b of page (allocated per the map, units long; size is
+ * the byte size that picks a list) goes back in address order, merged with
+ * free neighbours. Returns the page when it became wholly free (detached:
+ * the caller releases it after unlocking), else NULL. Caller holds the lock.
+ */
+static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
+					 struct kmm_page *page, struct slob_map *m, unsigned b, size_t size)
+{
+	char *base = slob_base_(k, page);
+	unsigned units = map_extent_(m, b);
+
+	if (sb->checks && !slob_list_sound_(k, page, m, true))
+		slob_repair_(k, sb, s, page, m);
+	map_clear_(m->alloc, b);
+	map_clear_(m->kmalloc, b);
+	map_clear_(m->rcu, b);
+	if (page->slab.extra + units == SLOB_PAGE_UNITS) {
+		/* Go straight to the page allocator. */
+		slob_page_detach_(k, sb, page, m);
+		return page;
+	}
+	if (sb->poison)
+		memset(base + (size_t)b * SLOB_UNIT, KMM_POISON_FREE, (size_t)units * SLOB_UNIT);
+	page->slab.inuse = (uint16_t)(page->slab.inuse - units);
+	if (!page->slab.list) {
+		/* A full page about to become partially free. */
+		page->slab.extra = (uint16_t)units;
+		slob_set_freelist_(k, page, b);
+		set_slob_(base, b, units, SLOB_PAGE_UNITS);
+		slob_list_add_(sb, page, slob_list_id_(size));
+		return NULL;
+	}
+	page->slab.extra = (uint16_t)(page->slab.extra + units);
+
+	/* The insertion point: the free neighbours, from the map (the same
+	 * blocks the kernel finds walking the list, without trusting it). */
+	int prev = b ? map_prev_(m->start, m->alloc, b - 1) : -1;
+	unsigned next = map_next_(m->start, m->alloc, b + units);
+	if (next < SLOB_PAGE_UNITS && next == b + units) { /* merge with the next block */
+		unsigned nsize = map_extent_(m, next);
+		map_clear_(m->start, next);
+		if (sb->poison) /* its header is inside the merged block now */
+			memset(base + (size_t)next * SLOB_UNIT, KMM_POISON_FREE,
+			       (size_t)slob_hdr_units_(nsize) * SLOB_UNIT);
+		units += nsize;
+		next = map_next_(m->start, m->alloc, b + units);
+	}
+	if (prev >= 0 && (unsigned)prev + map_extent_(m, (unsigned)prev) == b) { /* merge into prev */
+		map_clear_(m->start, b);
+		set_slob_(base, (unsigned)prev, map_extent_(m, (unsigned)prev), next);
+	} else {
+		set_slob_(base, b, units, next);
+		if (prev >= 0)
+			set_slob_(base, (unsigned)prev, map_extent_(m, (unsigned)prev), b);
+		else
+			slob_set_freelist_(k, page, b);
+	}
+	return NULL;
+}
+
+/* ---- pointer checks ---------------------------------------------------------------- */
+
+enum slob_where_ {
+	SLOB_AT_BLOCK_,  /* the start of an allocated block */
+	SLOB_IN_FREE_,   /* inside free space, or a block waiting for RCU: freed already */
+	SLOB_INTERIOR_,  /* inside an allocated block, not at its start */
+	SLOB_NOT_HEAP_,  /* not in a SLOB page of this heap */
+};
+
+/* Where block start p of page falls (lock held). *unit: p's unit when AT_BLOCK. */
+static enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page,
+				    const char *p, const char *obj, unsigned *unit)
+{
+	const struct slob_map *m = slob_map_of_(k, sb, page);
+	const char *base = slob_base_(k, page);
+	if (!m || obj < base || obj >= base + KMM_PAGE_SIZE)
+		return SLOB_NOT_HEAP_;
+	/* The block holding the object decides whether it is free. */
+	int holder = map_prev_(m->start, NULL, (unsigned)((obj - base) / SLOB_UNIT));
+	if (holder < 0 || !map_test_(m->alloc, (unsigned)holder))
+		return SLOB_IN_FREE_;
+	if (p < base || (size_t)(p - base) % SLOB_UNIT || (unsigned)((p - base) / SLOB_UNIT) != (unsigned)holder)
+		return SLOB_INTERIOR_;
+	if (map_test_(m->rcu, (unsigned)holder))
+		return SLOB_IN_FREE_;
+	*unit = (unsigned)holder;
+	return SLOB_AT_BLOCK_;
+}
+
+/* The report for a pointer that is no allocated block: what the kernel's
+ * free_consistency_checks() would say. The object's trailer only when its
+ * slot would lie inside the page (a stray pointer near the page end must
+ * not send the dump past it). */
+static void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *obj,
+			      enum slob_where_ where, const char *fn)
+{
+	const char *base = slob_base_(k, page), *p = obj;
+	size_t slot = s ? s->l.size : SLOB_HDR;
+	if (where == SLOB_IN_FREE_ && (!s || (size_t)(p - base) >= s->l.red_left_pad) &&
+	    (size_t)(p - base) + slot <= ((size_t)KMM_PAGE_SIZE << (page->flags & PG_head ? page->private_ : 0)))
+		slab_object_err_(k, s, page, obj, "Object already free", NULL);
+	else if (where == SLOB_IN_FREE_)
+		slab_err_(k, s, page, NULL, "Object already free: 0x%llx (%s)", (unsigned long long)(uintptr_t)obj, fn);
+	else
+		slab_err_(k, s, page, NULL, "Invalid object pointer 0x%llx (%s)", (unsigned long long)(uintptr_t)obj,
+			  fn);
+}
+
+/* A kmalloc block's header: the request it records, or 0 when it cannot
+ * be the header of a block of `units`. */
+static size_t slob_kmalloc_size_(const char *block, unsigned units, size_t rz)
+{
+	uint32_t hdr[2];
+	memcpy(hdr, block, SLOB_HDR);
+	if (hdr[1] != SLOB_TAG_KMALLOC || hdr[0] == 0 || SLOB_UNITS(SLOB_HDR + (size_t)hdr[0] + rz) != units)
+		return 0;
+	return hdr[0];
+}
+
+/* ---- kmalloc ------------------------------------------------------------------------- */
+
+/* __do_kmalloc_node(). */
+static void *slob_kmalloc_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
+{
+	struct slob_system *sb = slob_sys_(k);
+	unsigned flags = slob_kmalloc_flags_(k, sb);
+	size_t rz = slob_kmalloc_rz_(flags);
+	unsigned align = SLOB_MINALIGN;
+
+	if (!size)
+		return KMM_ZERO_SIZE_PTR;
+	/* Power-of-two sizes are aligned to their size. */
+	if (!(size & (size - 1)) && size > align)
+		align = size < KMM_PAGE_SIZE ? (unsigned)size : KMM_PAGE_SIZE;
+	struct slob_req rq = {
+		.bytes = SLOB_HDR + size + rz, .align = align, .align_offset = SLOB_HDR, .gfp = gfp, .node = node,
+		.hdr = { (uint32_t)size, SLOB_TAG_KMALLOC }, .rz_from = rz ? SLOB_HDR + size : 0,
+	};
+	/* The kernel's bound (size < PAGE_SIZE - 8); with Z the red zone must
+	 * fit too, which sends 4081..4087 and 2048 (aligned to 2048, right
+	 * after its header, it ends the page) to the page allocator. */
+	if (size >= KMM_PAGE_SIZE - SLOB_MINALIGN || !slob_fits_page_(rq.bytes, align, SLOB_HDR))
+		return kmalloc_large_(k, size, gfp, node);
+	char *block = slob_alloc_(k, sb, &rq);
+	if (!block)
+		return NULL;
+	if (gfp & KMM___GFP_ZERO)
+		memset(block + SLOB_HDR, 0, size);
+	return block + SLOB_HDR;
+}
+
+/* The kmalloc block whose object is obj (lock held): its unit, or
+ * SLOB_NONE after reporting why it is none. */
+static unsigned slob_kmalloc_block_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, const void *obj,
+				    const char *fn)
+{
+	unsigned u = SLOB_NONE;
+	const struct slob_map *m = slob_map_of_(k, sb, page);
+	enum slob_where_ w = slob_where_(k, sb, page, (const char *)obj - SLOB_HDR, obj, &u);
+	if (w != SLOB_AT_BLOCK_) {
+		slob_bad_pointer_(k, NULL, page, obj, w, fn);
+		return SLOB_NONE;
+	}
+	if (!map_test_(m->kmalloc, u)) {
+		slab_err_(k, NULL, page, NULL, "Invalid object pointer 0x%llx (%s): a kmem_cache object, not kmalloc()ed",
+			  (unsigned long long)(uintptr_t)obj, fn);
+		return SLOB_NONE;
+	}
+	return u;
+}
+
+/*
+ * A kmalloc block's own checks: the header (a write before the object)
+ * and, with Z, the red zone after the request. Each finding is reported
+ * and repaired; returns validate's count. *size gets the request (the
+ * block's room when the header had to be rewritten).
+ */
+static long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
+				unsigned u, size_t *size)
+{
+	unsigned flags = sb->kmalloc_flags, units = map_extent_(m, u);
+	size_t rz = slob_kmalloc_rz_(flags), room = (size_t)units * SLOB_UNIT - SLOB_HDR;
+	char *block = slob_base_(k, page) + (size_t)u * SLOB_UNIT;
+	long e = 0;
+
+	*size = slob_kmalloc_size_(block, units, rz);
+	if (!*size) {
+		uint32_t hdr[2] = { (uint32_t)(room - rz), SLOB_TAG_KMALLOC };
+		slab_object_err_(k, NULL, page, block + SLOB_HDR, "kmalloc size header overwritten",
+				 "Restoring the header from the block size");
+		memcpy(block, hdr, SLOB_HDR);
+		*size = room - rz;
+		e += 2;
+	}
+	if (rz && !slab_check_bytes_(k, NULL, "Right Redzone", block + SLOB_HDR, block + SLOB_HDR + *size,
+				     KMM_SLUB_RED_ACTIVE, room - *size))
+		e += 2;
+	return e;
+}
+
+static void slob_kfree_(struct kmm *k, struct kmm_page *page, void *obj)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct kmm_page *release = NULL;
+	size_t size;
+
+	slob_kmalloc_flags_(k, sb);
+	slob_lock_(k, sb);
+	unsigned u = slob_kmalloc_block_(k, sb, page, obj, "kfree");
+	if (u != SLOB_NONE) {
+		struct slob_map *m = slob_map_of_(k, sb, page);
+		slob_kmalloc_check_(k, sb, page, m, u, &size);
+		release = slob_free_block_(k, sb, NULL, page, m, u, SLOB_HDR + size + slob_kmalloc_rz_(sb->kmalloc_flags));
+		sb->kmalloc_live--;
+	}
+	slob_unlock_(k, sb);
+	slob_page_release_(k, release);
+}
+
+/* __ksize(): the request rounded to units (with Z, the request itself: the
+ * bytes after it are red zone). */
+static size_t slob_ksize_(struct kmm *k, struct kmm_page *page, const void *obj)
+{
+	struct slob_system *sb = slob_sys_(k);
+	size_t size = 0;
+
+	slob_kmalloc_flags_(k, sb);
+	slob_lock_(k, sb);
+	unsigned u = slob_kmalloc_block_(k, sb, page, obj, "ksize");
+	if (u != SLOB_NONE) {
+		slob_kmalloc_check_(k, sb, page, slob_map_of_(k, sb, page), u, &size);
+		if (!(sb->kmalloc_flags & KMM_SLAB_RED_ZONE))
+			size = (size_t)SLOB_UNITS(size) * SLOB_UNIT;
+	}
+	slob_unlock_(k, sb);
+	return size;
+}
+
+/* ---- kmem_cache ------------------------------------------------------------------------ */
+
+/* __kmem_cache_create(): where this cache's blocks come from. */
+static int slob_cache_open_(struct kmm *k, struct kmm_cache *s)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = k->plat->meta_alloc(k->plat->ctx, sizeof(*sc));
+	if (!sc)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sc->big_pages);
+	sc->prefix = slab_debug_on_(s) ? SLOB_HDR : 0;
+	sc->bytes = sc->prefix + s->l.size;
+	sc->big = s->l.size >= KMM_PAGE_SIZE || !slob_fits_page_(sc->bytes, s->l.align, sc->prefix);
+	if (sc->big) { /* page->slab.cache names the owner: no tag */
+		sc->prefix = 0;
+		sc->bytes = s->l.size;
+	}
+	sc->units = SLOB_UNITS(sc->bytes);
+	sc->order = slob_get_order_(s->l.size);
+	if (sc->big && sc->order > KMM_MAX_ORDER) {
+		k->plat->meta_free(k->plat->ctx, sc, sizeof(*sc));
+		return -EINVAL;
+	}
+	slob_lock_(k, sb);
+	sc->id = ++sb->next_id;
+	slob_unlock_(k, sb);
+	slob_debug_joins_(k, sb, s->flags);
+	s->backend = sc;
+	return 0;
+}
+
+static void slob_cache_release_(struct kmm *k, struct kmm_cache *s)
+{
+	if (s->backend)
+		k->plat->meta_free(k->plat->ctx, s->backend, sizeof(struct slob_cache));
+	s->backend = NULL;
+}
+
+static void slob_rcu_barrier_(struct kmm *k);
+
+/* __kmem_cache_shutdown(): the kernel's SLOB could not count; this one can.
+ * A TYPESAFE_BY_RCU cache waits for a grace period first, as
+ * kmem_cache_destroy() does with rcu_barrier(). */
+static unsigned long slob_cache_shutdown_(struct kmm *k, struct kmm_cache *s)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = s->backend;
+	uint64_t live;
+	if (s->flags & KMM_SLAB_TYPESAFE_BY_RCU)
+		slob_rcu_barrier_(k);
+	slob_lock_(k, sb);
+	live = sc->live;
+	slob_unlock_(k, sb);
+	return (unsigned long)live;
+}
+
+/* slob_alloc_node(): a block of the cache's size from the heap (or pages of
+ * its own), then the ctor, on every allocation. */
+static void *slob_cache_alloc_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = s->backend;
+	char *block;
+
+	if (kmm_unlikely(sc->big)) {
+		struct kmm_page *page = slab_alloc_pages_(k, s, gfp & ~KMM___GFP_ZERO, node, sc->order);
+		if (!page)
+			return NULL;
+		page->slab.objects = 1;
+		page->slab.inuse = 1;
+		slob_lock_(k, sb);
+		list_add_tail(&page->lru, &sc->big_pages);
+		sc->nr_big++;
+		sc->live++;
+		sc->alloc_slow++;
+		sc->pages_new++;
+		slob_unlock_(k, sb);
+		block = slob_base_(k, page);
+	} else {
+		struct slob_req rq = {
+			.bytes = sc->bytes, .align = s->l.align, .align_offset = sc->prefix,
+			.gfp = (gfp & ~KMM___GFP_ZERO) | s->allocflags, .node = node, .s = s, .sc = sc,
+			.hdr = { sc->id, sc->prefix ? SLOB_TAG_CACHE : 0 },
+		};
+		block = slob_alloc_(k, sb, &rq);
+		if (!block)
+			return NULL;
+		if (slab_debug_on_(s)) /* a new slab's slot, as slab_alloc_pages_ leaves it */
+			memset(block + sc->prefix, KMM_POISON_INUSE, s->l.size);
+	}
+	void *obj = block + sc->prefix + s->l.red_left_pad;
+	if (slab_debug_on_(s))
+		slab_debug_init_object_(k, s, obj);
+	if (s->ctor)
+		s->ctor(obj);
+	return obj;
+}
+
+/* The heap block of a cache object obj (lock held), or SLOB_NONE after
+ * reporting what is wrong with it. */
+static unsigned slob_cache_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
+				  struct kmm_page *page, const void *obj, const char *fn)
+{
+	struct slob_cache *sc = s->backend;
+	const struct slob_map *m = slob_map_of_(k, sb, page);
+	const char *block = (const char *)obj - s->l.red_left_pad - sc->prefix;
+	unsigned u = SLOB_NONE;
+	enum slob_where_ w = slob_where_(k, sb, page, block, obj, &u);
+
+	if (w != SLOB_AT_BLOCK_) {
+		slob_bad_pointer_(k, s, page, obj, w, fn);
+		return SLOB_NONE;
+	}
+	uint32_t tag[2] = { 0, 0 };
+	if (sc->prefix)
+		memcpy(tag, block, sizeof(tag));
+	if (map_test_(m->kmalloc, u) || map_extent_(m, u) != sc->units ||
+	    (sc->prefix && (tag[0] != sc->id || tag[1] != SLOB_TAG_CACHE))) {
+		slab_err_(k, s, page, NULL, "Wrong slab cache. %s but object is from %s", s->name,
+			  map_test_(m->kmalloc, u) ? "kmalloc" : "another cache");
+		return SLOB_NONE;
+	}
+	return u;
+}
+
+/* A one-object slab's object, if obj is it (lock held). */
+static bool slob_big_object_(struct kmm *k, struct kmm_cache *s, const struct kmm_page *slab, const void *obj)
+{
+	const struct slob_cache *sc = s->backend;
+	return sc->big && slab->slab.cache == s && (const char *)obj == slob_base_(k, slab) + s->l.red_left_pad;
+}
+
+/* kmem_cache_free(). */
+static void slob_cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = s->backend;
+	struct kmm_page *release = NULL;
+
+	if (slab->slab.cache) { /* a one-object slab (or no SLOB memory at all) */
+		bool ok;
+		slob_lock_(k, sb);
+		ok = slob_big_object_(k, s, slab, obj) && slab->slab.inuse == 1;
+		if (ok) {
+			slab->slab.inuse = 0;
+			list_del(&slab->lru);
+			sc->nr_big--;
+			sc->live--;
+			sc->free_slow++;
+			sc->pages_freed++;
+		}
+		slob_unlock_(k, sb);
+		if (ok)
+			slab_free_pages_(k, s, slab, sc->order); /* TYPESAFE_BY_RCU: after a grace period */
+		else if (slab->slab.cache == s)
+			slob_bad_pointer_(k, s, slab, obj, slab->slab.inuse ? SLOB_INTERIOR_ : SLOB_IN_FREE_,
+					  "kmem_cache_free");
+		else
+			slab_err_(k, s, slab, NULL, "Wrong slab cache. %s but object is from %s", s->name,
+				  kmm_cache_name(slab->slab.cache));
+		return;
+	}
+	slob_lock_(k, sb);
+	unsigned u = slob_cache_block_(k, sb, s, slab, obj, "kmem_cache_free");
+	if (u != SLOB_NONE) {
+		struct slob_map *m = slob_map_of_(k, sb, slab);
+		sc->live--;
+		if (s->flags & KMM_SLAB_TYPESAFE_BY_RCU) {
+			/* call_rcu(kmem_rcu_free): untouched until the grace period. */
+			map_set_(m->rcu, u);
+			m->pending++;
+			sb->nr_pending++;
+		} else {
+			bool was_full = !slab->slab.list;
+			release = slob_free_block_(k, sb, s, slab, m, u, sc->bytes);
+			if (release || was_full) {
+				sc->free_slow++;
+				sc->pages_freed += release != NULL;
+			} else {
+				sc->free_fast++;
+			}
+		}
+	}
+	slob_unlock_(k, sb);
+	slob_page_release_(k, release);
+}
+
+/* rcu_barrier(): every block waiting for a grace period goes back now. */
+static void slob_rcu_barrier_(struct kmm *k)
+{
+	struct slob_system *sb = k->slab ? slob_sys_(k) : NULL;
+	struct list_head freed, *pos, *n;
+
+	if (!sb)
+		return;
+	INIT_LIST_HEAD(&freed);
+	slob_lock_(k, sb);
+	for (pos = sb->pages.next, n = pos->next; pos != &sb->pages && sb->nr_pending; pos = n, n = pos->next) {
+		struct slob_map *m = list_entry(pos, struct slob_map, link);
+		struct kmm_page *page = m->page;
+		for (unsigned u = map_next_(m->rcu, NULL, 0); m->pending && u < SLOB_PAGE_UNITS;
+		     u = map_next_(m->rcu, NULL, u + 1)) {
+			m->pending--;
+			sb->nr_pending--;
+			/* The page's map goes with its last block: stop there. */
+			if (slob_free_block_(k, sb, NULL, page, m, u, (size_t)map_extent_(m, u) * SLOB_UNIT)) {
+				list_add_tail(&page->lru, &freed);
+				break;
+			}
+		}
+	}
+	slob_unlock_(k, sb);
+	while (!list_empty(&freed)) {
+		struct kmm_page *page = list_entry(freed.next, struct kmm_page, lru);
+		list_del(&page->lru);
+		slob_page_release_(k, page);
+	}
+}
+
+/* ---- what the debug layer and kfree ask ------------------------------------------------- */
+
+static bool slob_owns_object_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *ptr)
+{
+	struct slob_system *sb = slob_sys_(k);
+	unsigned u = SLOB_NONE;
+	bool ok = false;
+
+	slob_lock_(k, sb);
+	if (page->slab.cache) {
+		ok = s && slob_big_object_(k, s, page, ptr) && page->slab.inuse == 1;
+	} else if (!s) {
+		ok = slob_where_(k, sb, page, (const char *)ptr - SLOB_HDR, ptr, &u) == SLOB_AT_BLOCK_ &&
+		     map_test_(slob_map_of_(k, sb, page)->kmalloc, u);
+	} else {
+		const struct slob_cache *sc = s->backend;
+		const char *block = (const char *)ptr - s->l.red_left_pad - sc->prefix;
+		const struct slob_map *m = slob_map_of_(k, sb, page);
+		if (slob_where_(k, sb, page, block, ptr, &u) == SLOB_AT_BLOCK_ && !map_test_(m->kmalloc, u) &&
+		    map_extent_(m, u) == sc->units) {
+			uint32_t tag[2];
+			memcpy(tag, block, sizeof(tag));
+			ok = !sc->prefix || (tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE);
+		}
+	}
+	slob_unlock_(k, sb);
+	return ok;
+}
+
+/* Freed from the user's view: in free space, or waiting for RCU. */
+static bool slob_object_is_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, const void *obj)
+{
+	struct slob_system *sb = slob_sys_(k);
+	unsigned u;
+	bool is_free;
+
+	slob_lock_(k, sb);
+	if (slab->slab.cache) {
+		is_free = slab->slab.inuse == 0;
+	} else {
+		const struct slob_cache *sc = s ? s->backend : NULL;
+		const char *block = (const char *)obj - (s ? s->l.red_left_pad + sc->prefix : SLOB_HDR);
+		is_free = slob_where_(k, sb, slab, block, obj, &u) == SLOB_IN_FREE_;
+	}
+	slob_unlock_(k, sb);
+	return is_free;
+}
+
+static char *slob_slab_first_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab)
+{
+	(void)s;
+	return slob_base_(k, slab);
+}
+
+/*
+ * Every page the cache may have blocks in: its one-object slabs (one slot,
+ * the rest of the block padding), then every heap page, shared by all (no
+ * slots: nr_objects 0, no padding).
+ */
+static int slob_for_each_slab_(struct kmm *k, struct kmm_cache *s, slab_walk_fn fn, void *ctx)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = s->backend;
+	struct list_head *pos;
+	int ret = 0;
+
+	list_for_each(pos, &sc->big_pages) {
+		struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
+		struct kmm_slab_walk w = { .slab = page, .base = slob_base_(k, page),
+					   .bytes = (size_t)KMM_PAGE_SIZE << sc->order, .nr_objects = 1 };
+		w.first = w.base;
+		w.pad_start = w.base + s->l.size;
+		w.pad_end = w.base + w.bytes;
+		if ((ret = fn(k, s, &w, ctx)) != 0)
+			return ret;
+	}
+	list_for_each(pos, &sb->pages) {
+		struct slob_map *m = list_entry(pos, struct slob_map, link);
+		struct kmm_slab_walk w = { .slab = m->page, .base = slob_base_(k, m->page), .bytes = KMM_PAGE_SIZE };
+		w.first = w.pad_start = w.pad_end = w.base;
+		if ((ret = fn(k, s, &w, ctx)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int slob_shrink_(struct kmm *k, struct kmm_cache *s)
+{
+	(void)k, (void)s; /* whole free pages are given back at once */
+	return 0;
+}
+
+static void slob_info_(struct kmm *k, struct kmm_cache *s, struct kmm_cache_info *out)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_cache *sc = s->backend;
+
+	slob_lock_(k, sb);
+	out->active_objs = out->num_objs = sc->live;
+	if (sc->big) {
+		out->objs_per_slab = 1;
+		out->pages_per_slab = 1u << sc->order;
+		out->num_slabs = out->active_slabs = sc->nr_big;
+	} else {
+		out->objs_per_slab = SLOB_PAGE_UNITS / sc->units;
+		out->pages_per_slab = 1;
+		out->num_slabs = out->active_slabs = (sc->live + out->objs_per_slab - 1) / out->objs_per_slab;
+	}
+	out->alloc_fastpath = sc->alloc_fast;
+	out->alloc_slowpath = sc->alloc_slow;
+	out->free_fastpath = sc->free_fast;
+	out->free_slowpath = sc->free_slow;
+	out->alloc_slab = sc->pages_new;
+	out->free_slab = sc->pages_freed;
+	slob_unlock_(k, sb);
+}
+
+/* ---- validate ------------------------------------------------------------------------- */
+
+/* One heap page: its free list, its free space, its kmalloc blocks and
+ * the objects of s (NULL: none). Lock held. */
+static long slob_validate_page_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct slob_map *m)
+{
+	struct kmm_page *page = m->page;
+	const struct slob_cache *sc = s ? s->backend : NULL;
+	char *base = slob_base_(k, page);
+	long e = 0;
+
+	if (!slob_list_sound_(k, page, m, true))
+		e += slob_repair_(k, sb, s, page, m);
+	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
+		unsigned units = map_extent_(m, u);
+		char *block = base + (size_t)u * SLOB_UNIT;
+		if (!map_test_(m->alloc, u)) {
+			unsigned h = slob_hdr_units_(units);
+			if (sb->poison && units > h &&
+			    !slab_check_bytes_(k, s, "Poison", NULL, block + (size_t)h * SLOB_UNIT, KMM_POISON_FREE,
+					       (size_t)(units - h) * SLOB_UNIT))
+				e += 2;
+		} else if (map_test_(m->kmalloc, u)) {
+			size_t size;
+			e += slob_kmalloc_check_(k, sb, page, m, u, &size);
+		} else if (sc && sc->prefix && units == sc->units) {
+			uint32_t tag[2];
+			memcpy(tag, block, sizeof(tag));
+			if (tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE)
+				e += slab_debug_check_object_(k, s, page, block + sc->prefix + s->l.red_left_pad,
+							      !map_test_(m->rcu, u));
+		}
+	}
+	return e;
+}
+
+/* validate_slab_cache() for SLOB: the whole heap, then s's objects. */
+static long slob_validate_(struct kmm *k, struct kmm_cache *s)
+{
+	struct slob_system *sb = slob_sys_(k);
+	struct list_head *pos;
+	long e = 0;
+
+	slob_kmalloc_flags_(k, sb);
+	slob_lock_(k, sb);
+	list_for_each(pos, &sb->pages)
+		e += slob_validate_page_(k, sb, s, list_entry(pos, struct slob_map, link));
+	if (s && slab_debug_on_(s)) {
+		struct slob_cache *sc = s->backend;
+		list_for_each(pos, &sc->big_pages) {
+			struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
+			e += slab_debug_check_object_(k, s, page, slob_base_(k, page) + s->l.red_left_pad, true);
+		}
+	}
+	slob_unlock_(k, sb);
+	return e;
+}
+
+/* ---- check ----------------------------------------------------------------------------- */
+
+#define SLOB_VIOLATION(k, s, bad, ...)                            \
+	do {                                                      \
+		slab_check_violation_((k), (s), __VA_ARGS__);     \
+		(bad)++;                                          \
+	} while (0)
+
+/* One heap page against its map and its struct page (read-only). */
+static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct slob_map *m,
+			     uint64_t *kmalloc_blocks)
+{
+	struct kmm_page *page = m->page;
+	kmm_pfn_t pfn = page_to_pfn_(k, page);
+	const char *base = slob_base_(k, page);
+	unsigned free_units = 0, alloc_units = 0, nfree = 0, rcu = 0;
+	long bad = 0;
+
+	if ((page->flags & (PG_slab | PG_allocated | PG_head | PG_tail)) != (PG_slab | PG_allocated) ||
+	    page->private_ != 0)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x flags 0x%x order %u: not an order-0 slab page", pfn,
+			       page->flags, page->private_);
+	if (page->slab.cache)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x names cache %s", pfn, kmm_cache_name(page->slab.cache));
+	if (pfn >= sb->total_pages || sb->map[pfn] != m)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x is not where its block map says", pfn);
+	if (page->slab.objects != SLOB_PAGE_UNITS || page->slab.inuse + page->slab.extra != SLOB_PAGE_UNITS)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x objects %u inuse %u free %u: not %u units", pfn,
+			       page->slab.objects, page->slab.inuse, page->slab.extra, SLOB_PAGE_UNITS);
+
+	/* The map: blocks tile the page from unit 0, in their subset order. */
+	if (!map_test_(m->start, 0))
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: no block starts at offset 0", pfn);
+	for (unsigned w = 0; w < SLOB_MAP_WORDS; w++)
+		if ((m->alloc[w] & ~m->start[w]) || (m->kmalloc[w] & ~m->alloc[w]) || (m->rcu[w] & ~m->alloc[w]) ||
+		    (m->rcu[w] & m->kmalloc[w])) {
+			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: block map word %u inconsistent", pfn, w);
+			break;
+		}
+	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
+		unsigned units = map_extent_(m, u);
+		if (!map_test_(m->alloc, u)) {
+			free_units += units;
+			nfree++;
+			if (u + units < SLOB_PAGE_UNITS && !map_test_(m->alloc, u + units))
+				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free blocks at units %u and %u not merged",
+					       pfn, u, u + units);
+			continue;
+		}
+		alloc_units += units;
+		rcu += map_test_(m->rcu, u);
+		if (map_test_(m->kmalloc, u)) {
+			(*kmalloc_blocks)++;
+			if (!slob_kmalloc_size_(base + (size_t)u * SLOB_UNIT, units, slob_kmalloc_rz_(sb->kmalloc_flags)))
+				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: kmalloc block at unit %u (%u units): bad header",
+					       pfn, u, units);
+		}
+	}
+	if (free_units != page->slab.extra || alloc_units != page->slab.inuse)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: map has %u free / %u used units, the page says %u / %u",
+			       pfn, free_units, alloc_units, page->slab.extra, page->slab.inuse);
+	if (rcu != m->pending)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: %u blocks wait for RCU, counted %u", pfn, rcu, m->pending);
+
+	/* The in-band free list: address order, inside the page, the map's
+	 * free blocks exactly. */
+	unsigned u = slob_freelist_unit_(k, page), listed = 0, listed_units = 0, size, next;
+	if ((u == SLOB_NONE) != (page->slab.extra == 0))
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: freelist %s but %u units free", pfn,
+			       u == SLOB_NONE ? "empty" : "set", page->slab.extra);
+	while (u != SLOB_NONE && listed <= nfree) {
+		if (!slob_decode_(base, u, &size, &next)) {
+			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free block at unit %u: bad header (out of the page, "
+				       "out of order or unmerged)", pfn, u);
+			break;
+		}
+		if (!map_test_(m->start, u) || map_test_(m->alloc, u) || map_extent_(m, u) != size)
+			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free block at unit %u of %u units does not tile: the "
+				       "map has %s there", pfn, u, size,
+				       !map_test_(m->start, u) ? "no block start"
+				       : map_test_(m->alloc, u) ? "an allocated block" : "another size");
+		listed++;
+		listed_units += size;
+		u = next == SLOB_PAGE_UNITS ? SLOB_NONE : next;
+	}
+	if (listed != nfree || listed_units != free_units)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free list has %u blocks / %u units, the map %u / %u", pfn,
+			       listed, listed_units, nfree, free_units);
+	if (!page->slab.list != !page->slab.extra || page->slab.list >= NR_SLOB_LISTS_)
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: on list %u with %u units free", pfn, page->slab.list,
+			       page->slab.extra);
+	return bad;
+}
+
+/* The heap: every page, the three lists, the totals. Lock held. */
+static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
+{
+	struct list_head *pos;
+	uint64_t pages = 0, partial = 0, listed = 0, pending = 0, kmalloc_blocks = 0;
+	long bad = 0;
+
+	list_for_each(pos, &sb->pages) {
+		struct slob_map *m = list_entry(pos, struct slob_map, link);
+		bad += slob_check_page_(k, sb, s, m, &kmalloc_blocks);
+		pages++;
+		partial += m->page->slab.extra != 0;
+		pending += m->pending;
+		if (pages > sb->total_pages)
+			break;
+	}
+	for (unsigned id = SLOB_LIST_SMALL_; id < NR_SLOB_LISTS_; id++) {
+		list_for_each(pos, &sb->lists[id]) {
+			struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
+			if (page->slab.list != id || !page->slab.extra || !slob_map_of_(k, sb, page))
+				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x on list %u: says list %u, %u units free%s",
+					       (unsigned)page_to_pfn_(k, page), id, page->slab.list, page->slab.extra,
+					       slob_map_of_(k, sb, page) ? "" : ", not a heap page");
+			if (++listed > pages)
+				break;
+		}
+	}
+	if (pages != sb->nr_pages || listed != partial || pending != sb->nr_pending ||
+	    kmalloc_blocks != sb->kmalloc_live)
+		SLOB_VIOLATION(k, s, bad,
+			       "slob: %llu pages (counted %llu), %llu listed of %llu partial, %llu waiting for RCU "
+			       "(counted %llu), %llu kmalloc blocks (counted %llu)",
+			       (unsigned long long)pages, (unsigned long long)sb->nr_pages, (unsigned long long)listed,
+			       (unsigned long long)partial, (unsigned long long)pending,
+			       (unsigned long long)sb->nr_pending, (unsigned long long)kmalloc_blocks,
+			       (unsigned long long)sb->kmalloc_live);
+	return bad;
+}
+
+/* The cache's own part: its one-object slabs and, for debug caches whose
+ * blocks carry the owner tag, its live count. */
+static long slob_check_cache_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
+{
+	struct slob_cache *sc = s->backend;
+	struct list_head *pos;
+	uint64_t big = 0, tagged = 0;
+	long bad = 0;
+
+	list_for_each(pos, &sc->big_pages) {
+		struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
+		if (!(page->flags & PG_slab) || page->slab.cache != s || page->slab.inuse != 1 ||
+		    (sc->order ? page->private_ != sc->order || !(page->flags & PG_head) : page->private_ != 0))
+			SLOB_VIOLATION(k, s, bad, "slob: one-object slab pfn:0x%x: flags 0x%x order %u inuse %u",
+				       (unsigned)page_to_pfn_(k, page), page->flags, page->private_, page->slab.inuse);
+		if (++big > sc->nr_big)
+			break;
+	}
+	if (big != sc->nr_big || (sc->big ? sc->nr_big != sc->live : sc->nr_big != 0))
+		SLOB_VIOLATION(k, s, bad, "slob: %llu one-object slabs (counted %llu) for %llu objects",
+			       (unsigned long long)big, (unsigned long long)sc->nr_big, (unsigned long long)sc->live);
+	if (sc->prefix && !sc->big) {
+		list_for_each(pos, &sb->pages) {
+			struct slob_map *m = list_entry(pos, struct slob_map, link);
+			const char *base = slob_base_(k, m->page);
+			for (unsigned u = map_next_(m->alloc, NULL, 0); u < SLOB_PAGE_UNITS;
+			     u = map_next_(m->alloc, NULL, u + 1)) {
+				uint32_t tag[2];
+				if (map_test_(m->kmalloc, u) || map_test_(m->rcu, u) || map_extent_(m, u) != sc->units)
+					continue;
+				memcpy(tag, base + (size_t)u * SLOB_UNIT, sizeof(tag));
+				tagged += tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE;
+			}
+		}
+		if (tagged != sc->live)
+			SLOB_VIOLATION(k, s, bad, "slob: %llu blocks carry this cache's tag, %llu objects counted",
+				       (unsigned long long)tagged, (unsigned long long)sc->live);
+	}
+	return bad;
+}
+
+static long slob_check_(struct kmm *k, struct kmm_cache *s)
+{
+	struct slob_system *sb = slob_sys_(k);
+	long bad;
+	slob_lock_(k, sb);
+	bad = slob_check_cache_(k, sb, s);
+	slob_unlock_(k, sb);
+	return bad;
+}
+
+static long slob_check_shared_(struct kmm *k)
+{
+	struct slob_system *sb = slob_sys_(k);
+	long bad;
+	slob_lock_(k, sb);
+	bad = slob_check_heap_(k, sb, NULL);
+	slob_unlock_(k, sb);
+	return bad;
+}
+
+/* ---- the system ------------------------------------------------------------------------ */
+
+static int slob_init_(struct kmm *k)
+{
+	struct slob_system *sb = k->plat->meta_alloc(k->plat->ctx, sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	sb->total_pages = k->total_pages;
+	sb->map = k->plat->meta_alloc(k->plat->ctx, (size_t)k->total_pages * sizeof(*sb->map));
+	if (!sb->map) {
+		k->plat->meta_free(k->plat->ctx, sb, sizeof(*sb));
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < NR_SLOB_LISTS_; i++)
+		INIT_LIST_HEAD(&sb->lists[i]);
+	INIT_LIST_HEAD(&sb->pages);
+	if (k->cfg.threaded)
+		k->plat->lock_init(k->plat->ctx, &sb->lock);
+	k->slab->backend = sb;
+	return 0;
+}
+
+/* At kmm_destroy: blocks still allocated go with the arena; only the
+ * metadata is ours to free. */
+static void slob_fini_(struct kmm *k)
+{
+	struct slob_system *sb = slob_sys_(k);
+	if (!sb)
+		return;
+	while (!list_empty(&sb->pages)) {
+		struct slob_map *m = list_entry(sb->pages.next, struct slob_map, link);
+		list_del(&m->link);
+		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
+	}
+	k->plat->meta_free(k->plat->ctx, sb->map, (size_t)sb->total_pages * sizeof(*sb->map));
+	if (k->cfg.threaded)
+		k->plat->lock_destroy(k->plat->ctx, &sb->lock);
+	k->plat->meta_free(k->plat->ctx, sb, sizeof(*sb));
+	k->slab->backend = NULL;
+}
+
+const struct kmm_slab_ops kmm_slob_ops = {
+	.name = "slob",
+	.init = slob_init_,
+	.fini = slob_fini_,
+	.cache_open = slob_cache_open_,
+	.cache_shutdown = slob_cache_shutdown_,
+	.cache_release = slob_cache_release_,
+	.alloc = slob_cache_alloc_,
+	.free = slob_cache_free_,
+	.shrink = slob_shrink_,
+	.check = slob_check_,
+	.check_shared = slob_check_shared_,
+	.for_each_slab = slob_for_each_slab_,
+	.object_is_free = slob_object_is_free_,
+	.slab_first = slob_slab_first_,
+	.info = slob_info_,
+	.kmalloc = slob_kmalloc_,
+	.kfree = slob_kfree_,
+	.ksize = slob_ksize_,
+	.validate = slob_validate_,
+	.owns_object = slob_owns_object_,
+	.rcu_barrier = slob_rcu_barrier_,
+};
