@@ -25,6 +25,7 @@
 #endif
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,10 +408,14 @@ static struct bench_row *row_(const char *name, const char *peer, double target)
 	return r;
 }
 
-static char *fmt_(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2))) static char *fmt_(const char *fmt, ...)
 {
 	char *s = NULL;
-	if (asprintf(&s, fmt, a, b) < 0) {
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
 		fprintf(stderr, "bench_slab: out of memory\n");
 		exit(2);
 	}
@@ -553,7 +558,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < NR_PEERS; i++) {
 			if (!peers[i].available)
 				continue;
-			struct bench_row *r = row_(fmt_("kmalloc(64)+kfree LIFO %s%s", backend_names_[b], ""),
+			struct bench_row *r = row_(fmt_("kmalloc(64)+kfree LIFO %s", backend_names_[b]),
 						   peers[i].name, i == lifo_peer[b] ? lifo_target[b] : 0.0);
 			r->ours = lifo[b];
 			r->theirs = lifo_p[i];
@@ -563,7 +568,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < NR_PEERS; i++) {
 			if (!peers[i].available)
 				continue;
-			struct bench_row *r = row_(fmt_("random 8..1024, 100k live %s%s", backend_names_[b], ""),
+			struct bench_row *r = row_(fmt_("random 8..1024, 100k live %s", backend_names_[b]),
 						   peers[i].name, i == rnd_peer[b] ? lifo_target[b] : 0.0);
 			r->ours = rnd[b];
 			r->theirs = rnd_p[i];
@@ -575,10 +580,10 @@ int main(int argc, char **argv)
 		r->theirs = kmalloc64;
 	}
 	for (unsigned b = 0; b < NR_BACKENDS && o.want[SEC_DEBUG]; b++) {
-		struct bench_row *r = row_(fmt_("FZPU lifo %s%s", backend_names_[b], ""), "debug off", 0.0);
+		struct bench_row *r = row_(fmt_("FZPU lifo %s", backend_names_[b]), "debug off", 0.0);
 		r->ours = lifo_dbg[b];
 		r->theirs = lifo[b];
-		r = row_(fmt_("FZPU random (10k live) %s%s", backend_names_[b], ""), "debug off (100k live)", 0.0);
+		r = row_(fmt_("FZPU random (10k live) %s", backend_names_[b]), "debug off (100k live)", 0.0);
 		r->ours = rnd_dbg[b];
 		r->theirs = rnd[b];
 	}

@@ -39,8 +39,14 @@
  *               is described next, in zone order
  *       per described zone:
  *         [zf]  bit0: a hole follows; bit1: a reservation follows
- *         u16   spanned = v % (room left under the node cap + 1); 0 = absent
- *               (and nothing more is read for this zone)
+ *         u16   spanned: v < 0xc000 (3/4 of the words) folds into the
+ *               small sizes, v % (min(room, 1024) + 1); v >= 0xc000 into
+ *               any, (v - 0xc000) % (room + 1); room is what is left under
+ *               the node cap; 0 = absent (and nothing more is read for this
+ *               zone). Small systems are quick to build and to check, so
+ *               most fuzzed inputs get one; every size stays reachable.
+ *               The encoder writes sizes up to 1024 as themselves, larger
+ *               ones as 0xc000 + size.
  *         u16   hole_pages = v % spanned, u16 hole_start = v % (spanned -
  *               hole_pages + 1)                  (zf bit0; start 0 if no hole)
  *         u16   reserved = v % (present + 1)     (zf bit1)
@@ -181,6 +187,32 @@ static uint8_t order_byte(unsigned order)
 	return (uint8_t)(224 + order - 8);
 }
 
+/* Zone sizes (see the layout above): words below ZONE_SMALL_SPLIT fold into
+ * 0..min(room, ZONE_SMALL_PAGES), the others into 0..room. */
+#define ZONE_SMALL_PAGES 1024u
+#define ZONE_SMALL_SPLIT 0xc000u
+_Static_assert(ZONE_SMALL_SPLIT + KMM_PROGRAM_PAGES_NODE_CAP <= 0xffffu &&
+		       ZONE_SMALL_SPLIT + KMM_PROGRAM_NUMA_NODE_CAP <= 0xffffu,
+	       "every zone size has a word at or above the split");
+
+static uint32_t zone_small_(uint32_t room)
+{
+	return room < ZONE_SMALL_PAGES ? room : ZONE_SMALL_PAGES;
+}
+
+static uint32_t zone_size_fold(uint16_t v, uint32_t room)
+{
+	if (v < ZONE_SMALL_SPLIT)
+		return v % (zone_small_(room) + 1u);
+	return (v - ZONE_SMALL_SPLIT) % (room + 1u);
+}
+
+/* The word zone_size_fold() turns into size (size <= room). */
+static uint16_t zone_size_word(uint32_t size, uint32_t room)
+{
+	return (uint16_t)(size <= zone_small_(room) ? size : ZONE_SMALL_SPLIT + size);
+}
+
 /* ---- decoding ---------------------------------------------------------------- */
 
 /*
@@ -210,7 +242,7 @@ void codec_decode_node(struct reader *r, struct kmm_program_header *h, unsigned 
 		if (!(mask >> z & 1))
 			continue;
 		zf = rd8(r);
-		size = rd16(r) % (room + 1);
+		size = zone_size_fold(rd16(r), room);
 		if (!size)
 			continue;
 		zc->spanned_pages = size;
@@ -512,9 +544,11 @@ static void encode_header(struct enc *e)
 			put8(&e->w, h->cpu_node[c]);
 }
 
-/* Sizes go out as they are: in a valid header they fit the decoder's room. */
+/* Sizes go out as the words the decoder folds back into them, under the
+ * same room (in a valid header every size fits it). */
 void codec_encode_node(struct writer *w, const struct kmm_program_header *h, unsigned n)
 {
+	uint32_t room = kmm_program_node_cap(h->nr_nodes);
 	unsigned mask = 0;
 
 	for (unsigned z = 0; z < KMM_NR_ZONES; z++)
@@ -527,7 +561,8 @@ void codec_encode_node(struct writer *w, const struct kmm_program_header *h, uns
 		if (!zc->spanned_pages)
 			continue;
 		put8(w, (zc->hole_pages ? ZF_HOLE : 0) | (zc->reserved_pages ? ZF_RESERVED : 0));
-		put16(w, zc->spanned_pages);
+		put16(w, zone_size_word(zc->spanned_pages, room));
+		room -= zc->spanned_pages;
 		if (zc->hole_pages) {
 			put16(w, zc->hole_pages);
 			put16(w, zc->hole_start);

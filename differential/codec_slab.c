@@ -222,16 +222,21 @@ struct hfact {
 	uint8_t cache; /* cache object */
 };
 
+/* Which live handles an operand picks among. */
+enum filt { F_ANY, F_PAGE, F_PAGE_BIG, F_COBJ, F_COBJ_OF, F_KMALLOC, F_KM_INTERIOR, F_SLABOBJ, NR_FILT };
+
 /*
  * Invariants: live[0..nr_live) are the live handles in increasing order
  * (new handles are the largest, so allocs append); f[h] describes handle h
- * for h <= nr_handles; cache_objs[c] counts the live objects of cache c;
+ * for h <= nr_handles; count[f] is the number of live handles filter f
+ * (except F_COBJ_OF) matches, cache_objs[c] that of cache c's objects;
  * caches 1..nr_caches were created, cache_live[c] until destroyed.
  */
 struct sstate {
 	unsigned nodes;
 	bool kdiff;
 	uint32_t nr_handles, nr_live;
+	uint32_t count[NR_FILT];
 	unsigned nr_caches;
 	bool cache_live[KMM_PROGRAM_MAX_CACHES + 1];
 	uint32_t cache_objs[KMM_PROGRAM_MAX_CACHES + 1];
@@ -239,9 +244,6 @@ struct sstate {
 	uint16_t live[KMM_PROGRAM_MAX_HANDLES];
 	struct hfact f[KMM_PROGRAM_MAX_HANDLES + 1];
 };
-
-/* Which live handles an operand picks among. */
-enum filt { F_ANY, F_PAGE, F_PAGE_BIG, F_COBJ, F_COBJ_OF, F_KMALLOC, F_KM_INTERIOR, F_SLABOBJ };
 
 static bool hmatch(const struct sstate *s, uint32_t h, enum filt f, unsigned cache)
 {
@@ -265,19 +267,24 @@ static bool hmatch(const struct sstate *s, uint32_t h, enum filt f, unsigned cac
 	case F_SLABOBJ:
 		return x->type == HT_COBJ ||
 		       (x->type == HT_KMALLOC && x->size >= 1 && x->size <= KMM_KMALLOC_MAX_CACHE_SIZE);
+	default:
+		return false;
 	}
-	return false;
+}
+
+/* Add (+1) or take away (-1) live handle h from the counts it is in. */
+static void count_handle(struct sstate *s, uint32_t h, int delta)
+{
+	for (unsigned f = 0; f < NR_FILT; f++)
+		if (f != F_COBJ_OF && hmatch(s, h, (enum filt)f, 0))
+			s->count[f] += (uint32_t)delta;
+	if (s->f[h].type == HT_COBJ)
+		s->cache_objs[s->f[h].cache] += (uint32_t)delta;
 }
 
 static uint32_t hcount(const struct sstate *s, enum filt f, unsigned cache)
 {
-	uint32_t n = 0;
-
-	if (f == F_ANY)
-		return s->nr_live;
-	for (uint32_t i = 0; i < s->nr_live; i++)
-		n += hmatch(s, s->live[i], f, cache);
-	return n;
+	return f == F_COBJ_OF ? s->cache_objs[cache] : s->count[f];
 }
 
 static uint32_t hnth(const struct sstate *s, enum filt f, unsigned cache, uint32_t idx)
@@ -345,8 +352,7 @@ static void add_handle(struct sstate *s, uint32_t h, unsigned type, uint32_t siz
 	s->live[s->nr_live++] = (uint16_t)h;
 	if (h > s->nr_handles)
 		s->nr_handles = h;
-	if (type == HT_COBJ)
-		s->cache_objs[cache]++;
+	count_handle(s, h, +1);
 }
 
 static void kill_handle(struct sstate *s, uint32_t h)
@@ -363,8 +369,7 @@ static void kill_handle(struct sstate *s, uint32_t h)
 	}
 	if (lo >= s->nr_live || s->live[lo] != h)
 		return;
-	if (s->f[h].type == HT_COBJ && s->cache_objs[s->f[h].cache])
-		s->cache_objs[s->f[h].cache]--;
+	count_handle(s, h, -1);
 	memmove(&s->live[lo], &s->live[lo + 1], (s->nr_live - lo - 1) * sizeof(s->live[0]));
 	s->nr_live--;
 }
@@ -414,9 +419,12 @@ static void sstate_apply(struct sstate *s, const struct kmm_op *op)
 	case KMM_OP_KMALLOC:
 		add_handle(s, op->handle, HT_KMALLOC, op->mode == 2 ? op->arg * op->arg2 : op->arg, 0, 0);
 		break;
-	case KMM_OP_KREALLOC:
-		if (op->handle && op->handle <= s->nr_handles)
+	case KMM_OP_KREALLOC: /* the size decides kfree_interior / slab object */
+		if (op->handle && op->handle <= s->nr_handles && s->f[op->handle].type == HT_KMALLOC) {
+			count_handle(s, op->handle, -1);
 			s->f[op->handle].size = op->arg;
+			count_handle(s, op->handle, +1);
+		}
 		break;
 	default:
 		break;
@@ -429,6 +437,7 @@ static void sstate_init(struct sstate *s, const struct kmm_program_header *h)
 	s->kdiff = h->slab_backend == KMM_PROGRAM_SLAB_ALL;
 	s->nr_handles = s->nr_live = 0;
 	s->nr_caches = 0;
+	memset(s->count, 0, sizeof(s->count));
 	memset(s->cache_live, 0, sizeof(s->cache_live));
 	memset(s->cache_objs, 0, sizeof(s->cache_objs));
 	memset(s->cache_size, 0, sizeof(s->cache_size));

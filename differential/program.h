@@ -305,7 +305,9 @@ int kmm_program_roundtrip_check(const struct kmm_program *p, char *why, size_t l
  *  wrong_cache       handle = a live cache object, cache = another live
  *                    cache; kmem_cache_free(cache, obj). With checks on the
  *                    kernel frees it to its own cache (cache_from_obj):
- *                    dies.
+ *                    dies. (Where a backend refuses instead, as SLOB's
+ *                    shared heap does, the executor keeps the object; the
+ *                    program never names it again and teardown frees it.)
  *  kfree_interior    handle = a live kmalloc of size 2..8192, arg =
  *                    1..size-1: kfree(obj + arg) is refused. Stays live.
  *  kfree_non_slab    handle = a live page handle: kfree(page address) is

@@ -152,6 +152,17 @@ basic_tests() {
 	run encode --kind pages "$TMP/t/numa.trace" -o "$TMP/x.bin"
 	expect_rc 2 "encode refuses a 2-node program as a pages input"
 	expect_err "cannot be expressed as a pages input" "... and says why"
+	# Slab kinds: the program's slab line picks the kind; a fuzz_<kind> path too.
+	printf 'slab backend=slob\nkmalloc k size=100\nkfree k\n' >"$TMP/slob.trace"
+	"$KMM" encode "$TMP/slob.trace" -o "$TMP/slob.bin" 2>/dev/null
+	mkdir -p "$TMP/fuzz_slob"
+	cp "$TMP/slob.bin" "$TMP/fuzz_slob/input"
+	run decode "$TMP/fuzz_slob/input"
+	expect_out "^slab backend=slob" "decode guesses slob from a fuzz_slob path"
+	run decode --kind kmalloc_diff "$TMP/slob.bin"
+	expect_out "^slab backend=all" "decode --kind kmalloc_diff reads a kmalloc_diff program"
+	run encode --kind slub "$TMP/slob.trace" -o "$TMP/x.bin"
+	expect_rc 2 "encode refuses a slob program as a slub input"
 	run decode "$TMP/numa.bin" "$TMP/t/small.trace"
 	expect_rc 2 "decode of a .trace is refused"
 	run decode "$TMP/numa.bin" "$TMP/numa.bin"

@@ -212,8 +212,8 @@ static size_t plain_header(uint8_t *b, uint8_t flags, uint8_t nodes, uint8_t cpu
 	b[n++] = 0;   /* default pageblock order */
 	b[n++] = 0x04; /* node 0: Normal */
 	b[n++] = 0;    /* zone flags */
-	b[n++] = 0x00; /* 2048 pages */
-	b[n++] = 0x08;
+	b[n++] = 0x00; /* 2048 pages: above 1024, so the word is 0xc000 + 2048 */
+	b[n++] = 0xc8;
 	return n;
 }
 

@@ -38,12 +38,29 @@ _Static_assert(_Alignof(pthread_mutex_t) <= _Alignof(struct kmm_lock), "struct k
 /* The calling thread's simulated CPU (see above). */
 static _Thread_local unsigned hosted_cpu_slot;
 
+/* The arena is aligned to a MAX_ORDER block (4 MiB), as physical memory
+ * is: then a block of order n is 2^n pages aligned in host addresses too,
+ * and so is everything carved from it (kmalloc-8k objects are 8 KiB
+ * aligned, as the kernel promises for power-of-two sizes). Map the size
+ * plus one alignment and trim both ends. */
+#define ARENA_ALIGN ((size_t)KMM_PAGE_SIZE << KMM_MAX_ORDER)
+
 static void *hosted_arena_map(void *ctx, size_t bytes)
 {
 	(void)ctx;
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (bytes > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	char *p = mmap(NULL, bytes + ARENA_ALIGN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	char *base = (char *)(((uintptr_t)p + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1));
+	if (base > p)
+		munmap(p, (size_t)(base - p));
+	size_t tail = (size_t)(p + bytes + ARENA_ALIGN - (base + bytes));
+	if (tail)
+		munmap(base + bytes, tail);
+	return base;
 }
 
 static void hosted_arena_unmap(void *ctx, void *base, size_t bytes)

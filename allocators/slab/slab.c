@@ -61,7 +61,8 @@
  * object from that node's slabs, growing one there (__GFP_THISNODE) when
  * none is left. When the node has no memory, fallback_alloc walks the
  * nodes by distance, then grows a slab wherever the page allocator finds
- * pages, unless the caller said __GFP_THISNODE.
+ * pages (no node named: the task's policy, local first by default),
+ * unless the caller said __GFP_THISNODE.
  *
  * Deviations, all deliberate: off-slab index arrays come from meta_alloc
  * (above); the reap rotor of alien caches is kept per cache and CPU (the
@@ -490,7 +491,7 @@ static unsigned long node_free_objects_(struct kmm *k, struct slab_node_ *n)
 /*
  * fallback_alloc(): the nodes in distance order from this CPU's memory
  * node, any with free objects; else a slab wherever the page allocator
- * finds pages (the zonelist of the local node, with the caller's gfp).
+ * finds pages, with the caller's gfp.
  */
 static void *fallback_alloc_(struct kmm *k, struct kmm_cache *s, struct slab_cache_ *c, kmm_gfp_t gfp)
 {

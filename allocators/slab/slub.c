@@ -94,10 +94,17 @@ static unsigned order_objects_(unsigned order, unsigned size)
 {
 	return (unsigned)(((unsigned long)KMM_PAGE_SIZE << order) / size);
 }
-/* get_random_u32_below(): multiply-shift, from the cache's stream. */
-static unsigned rand_below_(struct slub_cache *sc, unsigned n)
+/* get_random_u32_below(): multiply-shift, from the cache's stream (under
+ * node 0's list_lock in threaded mode: the stream is the cache's, and
+ * callers hold no node lock). */
+static unsigned rand_below_(struct kmm *k, struct slub_cache *sc, unsigned n)
 {
-	return (unsigned)(((slab_random_(&sc->rng) >> 32) * n) >> 32);
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->lock(k->plat->ctx, &sc->node[0].list_lock);
+	uint64_t r = slab_random_(&sc->rng);
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->unlock(k->plat->ctx, &sc->node[0].list_lock);
+	return (unsigned)(((r >> 32) * n) >> 32);
 }
 static unsigned long arena_off_(const struct kmm *k, const void *p)
 {
@@ -256,7 +263,7 @@ static bool shuffle_freelist_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 	unsigned objects = slab->slab.objects;
 	if (objects < 2 || !sc->random_seq_len)
 		return false;
-	unsigned pos = rand_below_(sc, sc->random_seq_len);
+	unsigned pos = rand_below_(k, sc, sc->random_seq_len);
 	unsigned long limit = (unsigned long)objects * sc->size;
 	char *start = base + sc->red_left_pad;
 	char *cur = next_freelist_entry_(sc, &pos, start, limit);
@@ -637,7 +644,7 @@ static struct kmm_page *get_any_partial_(struct kmm *k, struct kmm_cache *s, str
 					 struct kmem_cache_cpu *c, struct partial_context *pc)
 {
 	if (sc->nr_nodes < 2 || !sc->remote_node_defrag_ratio ||
-	    rand_below_(sc, 1024) > sc->remote_node_defrag_ratio)
+	    rand_below_(k, sc, 1024) > sc->remote_node_defrag_ratio)
 		return NULL;
 	enum kmm_zone_type highest = kmm_gfp_zone(pc->gfp);
 	if (highest >= KMM_NR_ZONES)
@@ -1276,7 +1283,7 @@ static int init_cache_random_seq_(struct kmm *k, struct slub_cache *sc)
 	for (unsigned i = 0; i < count; i++)
 		sc->random_seq[i] = i;
 	for (unsigned i = count - 1; i > 0; i--) {
-		unsigned j = rand_below_(sc, i + 1), t = sc->random_seq[i];
+		unsigned j = rand_below_(k, sc, i + 1), t = sc->random_seq[i];
 		sc->random_seq[i] = sc->random_seq[j];
 		sc->random_seq[j] = t;
 	}
@@ -1320,6 +1327,26 @@ static int slub_cache_open(struct kmm *k, struct kmm_cache *s)
 	sc->nr_cpus = k->nr_cpus;
 	sc->cpu_lock = (struct kmm_lock *)(void *)&sc->cpu[sc->nr_cpus];
 	sc->nr_nodes = k->nr_nodes;
+	s->backend = sc;
+	/* lists and locks first: every failure below ends in cache_release */
+	for (unsigned nid = 0; nid < sc->nr_nodes; nid++) {
+		struct kmem_cache_node *n = &sc->node[nid];
+		INIT_LIST_HEAD(&n->partial);
+		INIT_LIST_HEAD(&n->full);
+		if (k->cfg.threaded)
+			k->plat->lock_init(k->plat->ctx, &n->list_lock);
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			if (k->nodes[nid].zones[zt].managed_pages)
+				sc->slab_nodes |= 1u << nid;
+	}
+	for (unsigned cpu = 0; cpu < sc->nr_cpus; cpu++) {
+		struct kmem_cache_cpu *c = &sc->cpu[cpu];
+		INIT_LIST_HEAD(&c->partial);
+		c->node = -1;
+		if (k->cfg.threaded)
+			k->plat->lock_init(k->plat->ctx, &sc->cpu_lock[cpu]);
+	}
+
 	sc->size = s->l.size;
 	sc->red_left_pad = s->l.red_left_pad;
 	sc->offset = s->l.offset;
@@ -1332,7 +1359,6 @@ static int slub_cache_open(struct kmm *k, struct kmm_cache *s)
 		sc->random = key;
 		sc->swab_mask = ~(uintptr_t)0;
 	}
-	s->backend = sc;
 
 	unsigned max_order = k->cfg.slab_max_order ? k->cfg.slab_max_order : PAGE_ALLOC_COSTLY_ORDER;
 	int order = calculate_order_(sc->size, k->cfg.slab_min_objects, max_order, k->nr_cpus);
@@ -1360,24 +1386,6 @@ static int slub_cache_open(struct kmm *k, struct kmm_cache *s)
 	if ((k->cfg.slab_features & KMM_SLAB_FREELIST_RANDOM) && init_cache_random_seq_(k, sc) < 0) {
 		slub_cache_release(k, s);
 		return -ENOMEM;
-	}
-
-	for (unsigned nid = 0; nid < sc->nr_nodes; nid++) {
-		struct kmem_cache_node *n = &sc->node[nid];
-		INIT_LIST_HEAD(&n->partial);
-		INIT_LIST_HEAD(&n->full);
-		if (k->cfg.threaded)
-			k->plat->lock_init(k->plat->ctx, &n->list_lock);
-		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
-			if (k->nodes[nid].zones[zt].managed_pages)
-				sc->slab_nodes |= 1u << nid;
-	}
-	for (unsigned cpu = 0; cpu < sc->nr_cpus; cpu++) {
-		struct kmem_cache_cpu *c = &sc->cpu[cpu];
-		INIT_LIST_HEAD(&c->partial);
-		c->node = -1;
-		if (k->cfg.threaded)
-			k->plat->lock_init(k->plat->ctx, &sc->cpu_lock[cpu]);
 	}
 	return 0;
 }
