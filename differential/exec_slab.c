@@ -312,7 +312,11 @@ static int op_cache_create_(struct exec *x, const struct kmm_op *op)
 	req = kmm_omodel_cache(xs->om, id)->req_align;
 	if (xs->st->cache_info(x->k, s, &ci) != 0)
 		return exec_failf(x, "slab-api", "kmm_cache_info() == 0 for a live cache", "it failed");
-	if (!ci.align || ci.align % req)
+	/* An alias keeps the align of the cache it merged into; the kernel's
+	 * find_mergeable() only requires that cache's stride to be a multiple
+	 * of the new alignment, so every object is still aligned (each
+	 * allocation's alignment is checked on its own as well). */
+	if (!ci.align || (ci.align % req && !(ci.refcount > 1 && ci.size % req == 0)))
 		return exec_failf(x, "slab-align", "the cache aligns to a multiple of calculate_alignment()",
 				  "cache %u (size %u align %u flags 0x%x) aligns to %u, the rule says %u", id, size,
 				  align, flags, ci.align, req);
