@@ -167,6 +167,10 @@ static void put_(struct diff *d, uint32_t h)
 
 	if (!d->host[h] || !n)
 		return;
+	/* The pattern is sparse: define the bytes between its ranges too, so
+	 * that comparing whole objects never reads indeterminate memory
+	 * (Valgrind would rightly flag it). */
+	memset(d->host[h], 0, n);
 	exec_slab_pattern_put(d->host[h], n, h, d->gen[h]);
 	/* The host copy is the reference: every lane gets exactly its bytes. */
 	for (unsigned i = 0; i < NR_LANES; i++)

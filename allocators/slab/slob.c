@@ -102,255 +102,15 @@
  * counters. The page allocator is never called with it held, as in the
  * kernel; a page that became free is taken off everything under the lock
  * and handed back after it is dropped.
+ *
+ * Files: this one allocates and frees; slob_check.c holds the walks
+ * (check, validate, the slab iterator, statistics); slob_internal.h the
+ * encoding, the block map and the state both share.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "slab_internal.h"
-
-/* ---- units and the in-band encoding --------------------------------------- */
-
-typedef int16_t slobidx_t; /* the kernel's, for PAGE_SIZE <= 64K */
-#define SLOB_UNIT ((unsigned)sizeof(slobidx_t))
-#define SLOB_UNITS(bytes) ((unsigned)(((bytes) + SLOB_UNIT - 1) / SLOB_UNIT))
-#define SLOB_PAGE_UNITS (KMM_PAGE_SIZE / SLOB_UNIT)
-#define SLOB_MAP_WORDS (SLOB_PAGE_UNITS / 64)
-_Static_assert(SLOB_PAGE_UNITS <= 32767, "unit offsets fit a slobidx_t");
-_Static_assert(SLOB_PAGE_UNITS % 64 == 0, "the block map is whole words");
-
-#define SLOB_BREAK1 256
-#define SLOB_BREAK2 1024
-#define SLOB_MINALIGN 8u           /* max(ARCH_KMALLOC_MINALIGN, ARCH_SLAB_MINALIGN) */
-#define SLOB_HDR SLOB_MINALIGN     /* kmalloc size header / debug owner tag */
-#define SLOB_TAG_KMALLOC 0x6b4d6c53u /* second header word of a kmalloc block */
-#define SLOB_TAG_CACHE 0x634d6c53u   /* second word of a debug cache's owner tag */
-#define SLOB_KMALLOC_RZ 8u         /* kmalloc's right red zone with Z (a word) */
-#define SLOB_NONE 0xffffu          /* "no block" in unit offsets */
-
-/* page->slab.list */
-enum slob_list_ { SLOB_LIST_NONE_, SLOB_LIST_SMALL_, SLOB_LIST_MEDIUM_, SLOB_LIST_LARGE_, NR_SLOB_LISTS_ };
-
-/* In-band access through memcpy: the arena is plain bytes the user also
- * writes, so no type punning. */
-static inline int slob_get_(const char *base, unsigned u)
-{
-	slobidx_t v;
-	memcpy(&v, base + (size_t)u * SLOB_UNIT, sizeof(v));
-	return v;
-}
-static inline void slob_put_(char *base, unsigned u, int v)
-{
-	slobidx_t x = (slobidx_t)v;
-	memcpy(base + (size_t)u * SLOB_UNIT, &x, sizeof(x));
-}
-/* set_slob(): encode a free block of size units at u whose successor is next. */
-static void set_slob_(char *base, unsigned u, unsigned size, unsigned next)
-{
-	if (size > 1) {
-		slob_put_(base, u, (int)size);
-		slob_put_(base, u + 1, (int)next);
-	} else {
-		slob_put_(base, u, -(int)next);
-	}
-}
-/* Units of a free block's header (what poisoning leaves alone). */
-static inline unsigned slob_hdr_units_(unsigned size) { return size > 1 ? 2 : 1; }
-
-/*
- * slob_units() and slob_next() of the block at u, refusing what no sound
- * free list holds: a block past the page end, a successor at or before the
- * block's end (out of order, or two free blocks left unmerged).
- */
-static bool slob_decode_(const char *base, unsigned u, unsigned *size, unsigned *next)
-{
-	int v, n;
-	if (u >= SLOB_PAGE_UNITS)
-		return false;
-	v = slob_get_(base, u);
-	if (v < 0) {
-		*size = 1;
-		*next = (unsigned)-v;
-	} else if (v > 0 && u + 1 < SLOB_PAGE_UNITS) {
-		n = slob_get_(base, u + 1);
-		if (n <= 0)
-			return false;
-		*size = (unsigned)v;
-		*next = (unsigned)n;
-	} else {
-		return false;
-	}
-	if (u + *size > SLOB_PAGE_UNITS || *next > SLOB_PAGE_UNITS)
-		return false;
-	return *next == SLOB_PAGE_UNITS || *next > u + *size;
-}
-
-/* ---- the block map ------------------------------------------------------------ */
-
-/*
- * One SLOB page's map, host metadata (the arena is all the user's).
- * Invariants: bit 0 of start is set; the blocks, from each start bit to
- * the next (or the page end), tile the page; alloc ⊆ start; kmalloc ⊆
- * alloc; rcu ⊆ alloc and kmalloc ∩ rcu = ∅; the free blocks (start &
- * ~alloc) are exactly the page's in-band free list, never two adjacent;
- * their units sum to page->slab.extra, the allocated ones' to
- * page->slab.inuse; pending == popcount(rcu).
- */
-struct slob_map {
-	struct list_head link;            /* sb->pages, in the order pages joined */
-	struct kmm_page *page;
-	uint32_t pending;                 /* blocks waiting for a grace period */
-	uint64_t start[SLOB_MAP_WORDS];   /* first unit of every block */
-	uint64_t alloc[SLOB_MAP_WORDS];   /* ... of every allocated block */
-	uint64_t kmalloc[SLOB_MAP_WORDS]; /* ... of every kmalloc block */
-	uint64_t rcu[SLOB_MAP_WORDS];     /* ... of blocks freed by a TYPESAFE_BY_RCU cache, waiting */
-};
-
-static inline bool map_test_(const uint64_t *m, unsigned i) { return (m[i >> 6] >> (i & 63)) & 1; }
-static inline void map_set_(uint64_t *m, unsigned i) { m[i >> 6] |= 1ull << (i & 63); }
-static inline void map_clear_(uint64_t *m, unsigned i) { m[i >> 6] &= ~(1ull << (i & 63)); }
-
-/* First bit at or after i set in a and clear in b (b may be NULL), or
- * SLOB_PAGE_UNITS. */
-static unsigned map_next_(const uint64_t *a, const uint64_t *b, unsigned i)
-{
-	while (i < SLOB_PAGE_UNITS) {
-		unsigned w = i >> 6;
-		uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull << (i & 63));
-		if (x)
-			return (w << 6) + (unsigned)__builtin_ctzll(x);
-		i = (w + 1) << 6;
-	}
-	return SLOB_PAGE_UNITS;
-}
-/* Last bit at or before i set in a and clear in b (b may be NULL), or -1. */
-static int map_prev_(const uint64_t *a, const uint64_t *b, unsigned i)
-{
-	int w = (int)(i >> 6);
-	uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull >> (63 - (i & 63)));
-	for (;;) {
-		if (x)
-			return w * 64 + 63 - __builtin_clzll(x);
-		if (--w < 0)
-			return -1;
-		x = a[w] & (b ? ~b[w] : ~0ull);
-	}
-}
-/* Units of the block starting at u. */
-static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
-{
-	return map_next_(m->start, NULL, u + 1) - u;
-}
-
-/* ---- per-system and per-cache state ----------------------------------------------- */
-
-/*
- * The heap (ss->backend). Invariants: a page is on lists[i] iff its
- * slab.list == i != 0 iff its slab.extra > 0; every SLOB page has a map
- * in pages and map[pfn]; nr_pages counts them; nr_pending and kmalloc_live
- * are the sums of the maps' rcu and kmalloc bits.
- */
-struct slob_system {
-	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
-	struct list_head pages;  /* every SLOB page's map */
-	struct slob_map **map;   /* [total_pages]: the map of a SLOB page, else NULL */
-	kmm_pfn_t total_pages;
-	uint64_t nr_pages;       /* SLOB pages held */
-	uint64_t nr_pending;     /* blocks waiting for RCU */
-	uint64_t kmalloc_live;   /* kmalloc blocks allocated */
-	uint32_t next_id;        /* last cache id given */
-	bool poison;             /* free space holds POISON_FREE (sticky) */
-	bool checks;             /* walks compare free block headers with the map (sticky) */
-	bool kmalloc_known;      /* kmalloc_flags computed (slab_debug= is parsed after init) */
-	unsigned kmalloc_flags;  /* debug flags of kmalloc blocks */
-	struct kmm_lock lock;    /* slob_lock (threaded) */
-};
-
-/*
- * One cache's SLOB state (s->backend). live counts the objects its users
- * hold (blocks waiting for RCU are no longer live); nr_big of them are
- * one-object slabs on big_pages (linked by page->lru).
- */
-struct slob_cache {
-	uint32_t id;        /* owner tag of debug blocks, != 0 */
-	unsigned prefix;    /* 0, or SLOB_HDR: debug caches tag their blocks */
-	unsigned bytes;     /* prefix + l.size: one heap block */
-	unsigned units;     /* SLOB_UNITS(bytes) */
-	bool big;           /* a block does not fit a page: pages of its own */
-	unsigned order;     /* big: their order */
-	uint64_t live, nr_big;
-	struct list_head big_pages;
-	/* kmm_cache_info statistics */
-	uint64_t alloc_fast;  /* served by a page already in the heap */
-	uint64_t alloc_slow;  /* needed a new page */
-	uint64_t free_fast;   /* returned into a partial page */
-	uint64_t free_slow;   /* made a full page partial, or a page free */
-	uint64_t pages_new, pages_freed;
-};
-
-static inline struct slob_system *slob_sys_(struct kmm *k) { return k->slab->backend; }
-
-static void slob_lock_(struct kmm *k, struct slob_system *sb)
-{
-	if (kmm_unlikely(k->cfg.threaded))
-		k->plat->lock(k->plat->ctx, &sb->lock);
-}
-static void slob_unlock_(struct kmm *k, struct slob_system *sb)
-{
-	if (kmm_unlikely(k->cfg.threaded))
-		k->plat->unlock(k->plat->ctx, &sb->lock);
-}
-
-static inline char *slob_base_(struct kmm *k, const struct kmm_page *page)
-{
-	return (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT);
-}
-/* The map of a SLOB page, or NULL for any other page. */
-static inline struct slob_map *slob_map_of_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page)
-{
-	kmm_pfn_t pfn = page_to_pfn_(k, page);
-	return pfn < sb->total_pages ? sb->map[pfn] : NULL;
-}
-static inline unsigned slob_list_id_(size_t bytes)
-{
-	return bytes < SLOB_BREAK1 ? SLOB_LIST_SMALL_ : bytes < SLOB_BREAK2 ? SLOB_LIST_MEDIUM_ : SLOB_LIST_LARGE_;
-}
-static inline unsigned slob_freelist_unit_(struct kmm *k, const struct kmm_page *page)
-{
-	if (!page->slab.freelist)
-		return SLOB_NONE;
-	return (unsigned)(((const char *)page->slab.freelist - slob_base_(k, page)) / SLOB_UNIT);
-}
-static inline void slob_set_freelist_(struct kmm *k, struct kmm_page *page, unsigned u)
-{
-	page->slab.freelist = u < SLOB_PAGE_UNITS ? slob_base_(k, page) + (size_t)u * SLOB_UNIT : NULL;
-}
-
-/* set_slob_page_free() / clear_slob_page_free(). */
-static void slob_list_add_(struct slob_system *sb, struct kmm_page *page, unsigned id)
-{
-	list_add(&page->lru, &sb->lists[id]);
-	page->slab.list = (uint8_t)id;
-}
-static void slob_list_del_(struct kmm_page *page)
-{
-	list_del(&page->lru);
-	page->slab.list = SLOB_LIST_NONE_;
-}
-
-/* Does a block of bytes, aligned at align_offset, fit a fresh page? */
-static bool slob_fits_page_(size_t bytes, unsigned align, unsigned align_offset)
-{
-	size_t aligned = ((size_t)align_offset + align - 1) & ~((size_t)align - 1);
-	return bytes <= KMM_PAGE_SIZE && (aligned - align_offset) / SLOB_UNIT + SLOB_UNITS(bytes) <= SLOB_PAGE_UNITS;
-}
-
-static unsigned slob_get_order_(size_t size)
-{
-	unsigned order = 0;
-	while (((size_t)KMM_PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
+#include "slob_internal.h"
 
 /* ---- poison of the free space ------------------------------------------------------- */
 
@@ -393,7 +153,7 @@ static void slob_debug_joins_(struct kmm *k, struct slob_system *sb, unsigned fl
 
 /* kmalloc's debug flags: slab_debug= as it names "kmalloc" (the name the
  * reports give blocks of no cache). Parsed after init, so asked lazily. */
-static unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
+unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
 {
 	if (kmm_likely(__atomic_load_n(&sb->kmalloc_known, __ATOMIC_ACQUIRE)))
 		return sb->kmalloc_flags;
@@ -407,7 +167,6 @@ static unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
 	slob_unlock_(k, sb);
 	return sb->kmalloc_flags;
 }
-static inline size_t slob_kmalloc_rz_(unsigned flags) { return (flags & KMM_SLAB_RED_ZONE) ? SLOB_KMALLOC_RZ : 0; }
 
 /* ---- keeping the free list sound ---------------------------------------------------- */
 
@@ -416,7 +175,7 @@ static inline size_t slob_kmalloc_rz_(unsigned flags) { return (flags & KMM_SLAB
  * header with the map; else only that the list decodes, stays in the page
  * and sums to slab.extra (what keeps the walks safe).
  */
-static bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full)
+bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full)
 {
 	const char *base = slob_base_(k, page);
 	unsigned u = slob_freelist_unit_(k, page), total = 0, size, next;
@@ -466,8 +225,8 @@ static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page
 }
 
 /* Report a corrupt free list and rebuild it; the errors validate counts. */
-static long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
-			 struct slob_map *m)
+long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
+		  struct slob_map *m)
 {
 	slab_err_(k, s, page, "Free list rebuilt from the block map",
 		  "Freechain corrupt: SLOB page pfn:0x%x free block headers overwritten", (unsigned)page_to_pfn_(k, page));
@@ -800,17 +559,7 @@ static void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_pag
 }
 
 /* A kmalloc block's header: the request it records, or 0 when it cannot
- * be the header of a block of `units`. */
-static size_t slob_kmalloc_size_(const char *block, unsigned units, size_t rz)
-{
-	uint32_t hdr[2];
-	memcpy(hdr, block, SLOB_HDR);
-	if (hdr[1] != SLOB_TAG_KMALLOC || hdr[0] == 0 || SLOB_UNITS(SLOB_HDR + (size_t)hdr[0] + rz) != units)
-		return 0;
-	return hdr[0];
-}
-
-/* ---- kmalloc ------------------------------------------------------------------------- */
+ * be the header of a block of `units`. *//* ---- kmalloc ------------------------------------------------------------------------- */
 
 /* __do_kmalloc_node(). */
 static void *slob_kmalloc_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
@@ -868,8 +617,8 @@ static unsigned slob_kmalloc_block_(struct kmm *k, struct slob_system *sb, struc
  * and repaired; returns validate's count. *size gets the request (the
  * block's room when the header had to be rewritten).
  */
-static long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
-				unsigned u, size_t *size)
+long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
+			 unsigned u, size_t *size)
 {
 	unsigned flags = sb->kmalloc_flags, units = map_extent_(m, u);
 	size_t rz = slob_kmalloc_rz_(flags), room = (size_t)units * SLOB_UNIT - SLOB_HDR;
@@ -1195,326 +944,10 @@ static bool slob_object_is_free_(struct kmm *k, struct kmm_cache *s, struct kmm_
 	slob_unlock_(k, sb);
 	return is_free;
 }
-
-static char *slob_slab_first_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab)
-{
-	(void)s;
-	return slob_base_(k, slab);
-}
-
-/*
- * Every page the cache may have blocks in: its one-object slabs (one slot,
- * the rest of the block padding), then every heap page, shared by all (no
- * slots: nr_objects 0, no padding).
- */
-static int slob_for_each_slab_(struct kmm *k, struct kmm_cache *s, slab_walk_fn fn, void *ctx)
-{
-	struct slob_system *sb = slob_sys_(k);
-	struct slob_cache *sc = s->backend;
-	struct list_head *pos;
-	int ret = 0;
-
-	list_for_each(pos, &sc->big_pages) {
-		struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
-		struct kmm_slab_walk w = { .slab = page, .base = slob_base_(k, page),
-					   .bytes = (size_t)KMM_PAGE_SIZE << sc->order, .nr_objects = 1 };
-		w.first = w.base;
-		w.pad_start = w.base + s->l.size;
-		w.pad_end = w.base + w.bytes;
-		if ((ret = fn(k, s, &w, ctx)) != 0)
-			return ret;
-	}
-	list_for_each(pos, &sb->pages) {
-		struct slob_map *m = list_entry(pos, struct slob_map, link);
-		struct kmm_slab_walk w = { .slab = m->page, .base = slob_base_(k, m->page), .bytes = KMM_PAGE_SIZE };
-		w.first = w.pad_start = w.pad_end = w.base;
-		if ((ret = fn(k, s, &w, ctx)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
 static int slob_shrink_(struct kmm *k, struct kmm_cache *s)
 {
 	(void)k, (void)s; /* whole free pages are given back at once */
 	return 0;
-}
-
-static void slob_info_(struct kmm *k, struct kmm_cache *s, struct kmm_cache_info *out)
-{
-	struct slob_system *sb = slob_sys_(k);
-	struct slob_cache *sc = s->backend;
-
-	slob_lock_(k, sb);
-	out->active_objs = out->num_objs = sc->live;
-	if (sc->big) {
-		out->objs_per_slab = 1;
-		out->pages_per_slab = 1u << sc->order;
-		out->num_slabs = out->active_slabs = sc->nr_big;
-	} else {
-		out->objs_per_slab = SLOB_PAGE_UNITS / sc->units;
-		out->pages_per_slab = 1;
-		out->num_slabs = out->active_slabs = (sc->live + out->objs_per_slab - 1) / out->objs_per_slab;
-	}
-	out->alloc_fastpath = sc->alloc_fast;
-	out->alloc_slowpath = sc->alloc_slow;
-	out->free_fastpath = sc->free_fast;
-	out->free_slowpath = sc->free_slow;
-	out->alloc_slab = sc->pages_new;
-	out->free_slab = sc->pages_freed;
-	slob_unlock_(k, sb);
-}
-
-/* ---- validate ------------------------------------------------------------------------- */
-
-/* One heap page: its free list, its free space, its kmalloc blocks and
- * the objects of s (NULL: none). Lock held. */
-static long slob_validate_page_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct slob_map *m)
-{
-	struct kmm_page *page = m->page;
-	const struct slob_cache *sc = s ? s->backend : NULL;
-	char *base = slob_base_(k, page);
-	long e = 0;
-
-	if (!slob_list_sound_(k, page, m, true))
-		e += slob_repair_(k, sb, s, page, m);
-	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
-		unsigned units = map_extent_(m, u);
-		char *block = base + (size_t)u * SLOB_UNIT;
-		if (!map_test_(m->alloc, u)) {
-			unsigned h = slob_hdr_units_(units);
-			if (sb->poison && units > h &&
-			    !slab_check_bytes_(k, s, "Poison", NULL, block + (size_t)h * SLOB_UNIT, KMM_POISON_FREE,
-					       (size_t)(units - h) * SLOB_UNIT))
-				e += 2;
-		} else if (map_test_(m->kmalloc, u)) {
-			size_t size;
-			e += slob_kmalloc_check_(k, sb, page, m, u, &size);
-		} else if (sc && sc->prefix && units == sc->units) {
-			uint32_t tag[2];
-			memcpy(tag, block, sizeof(tag));
-			if (tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE)
-				e += slab_debug_check_object_(k, s, page, block + sc->prefix + s->l.red_left_pad,
-							      !map_test_(m->rcu, u));
-		}
-	}
-	return e;
-}
-
-/* validate_slab_cache() for SLOB: the whole heap, then s's objects. */
-static long slob_validate_(struct kmm *k, struct kmm_cache *s)
-{
-	struct slob_system *sb = slob_sys_(k);
-	struct list_head *pos;
-	long e = 0;
-
-	slob_kmalloc_flags_(k, sb);
-	slob_lock_(k, sb);
-	list_for_each(pos, &sb->pages)
-		e += slob_validate_page_(k, sb, s, list_entry(pos, struct slob_map, link));
-	if (s && slab_debug_on_(s)) {
-		struct slob_cache *sc = s->backend;
-		list_for_each(pos, &sc->big_pages) {
-			struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
-			e += slab_debug_check_object_(k, s, page, slob_base_(k, page) + s->l.red_left_pad, true);
-		}
-	}
-	slob_unlock_(k, sb);
-	return e;
-}
-
-/* ---- check ----------------------------------------------------------------------------- */
-
-#define SLOB_VIOLATION(k, s, bad, ...)                            \
-	do {                                                      \
-		slab_check_violation_((k), (s), __VA_ARGS__);     \
-		(bad)++;                                          \
-	} while (0)
-
-/* One heap page against its map and its struct page (read-only). */
-static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct slob_map *m,
-			     uint64_t *kmalloc_blocks)
-{
-	struct kmm_page *page = m->page;
-	kmm_pfn_t pfn = page_to_pfn_(k, page);
-	const char *base = slob_base_(k, page);
-	unsigned free_units = 0, alloc_units = 0, nfree = 0, rcu = 0;
-	long bad = 0;
-
-	if ((page->flags & (PG_slab | PG_allocated | PG_head | PG_tail)) != (PG_slab | PG_allocated) ||
-	    page->private_ != 0)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x flags 0x%x order %u: not an order-0 slab page", pfn,
-			       page->flags, page->private_);
-	if (page->slab.cache)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x names cache %s", pfn, kmm_cache_name(page->slab.cache));
-	if (pfn >= sb->total_pages || sb->map[pfn] != m)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x is not where its block map says", pfn);
-	if (page->slab.objects != SLOB_PAGE_UNITS || page->slab.inuse + page->slab.extra != SLOB_PAGE_UNITS)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x objects %u inuse %u free %u: not %u units", pfn,
-			       page->slab.objects, page->slab.inuse, page->slab.extra, SLOB_PAGE_UNITS);
-
-	/* The map: blocks tile the page from unit 0, in their subset order. */
-	if (!map_test_(m->start, 0))
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: no block starts at offset 0", pfn);
-	for (unsigned w = 0; w < SLOB_MAP_WORDS; w++)
-		if ((m->alloc[w] & ~m->start[w]) || (m->kmalloc[w] & ~m->alloc[w]) || (m->rcu[w] & ~m->alloc[w]) ||
-		    (m->rcu[w] & m->kmalloc[w])) {
-			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: block map word %u inconsistent", pfn, w);
-			break;
-		}
-	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
-		unsigned units = map_extent_(m, u);
-		if (!map_test_(m->alloc, u)) {
-			free_units += units;
-			nfree++;
-			if (u + units < SLOB_PAGE_UNITS && !map_test_(m->alloc, u + units))
-				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free blocks at units %u and %u not merged",
-					       pfn, u, u + units);
-			continue;
-		}
-		alloc_units += units;
-		rcu += map_test_(m->rcu, u);
-		if (map_test_(m->kmalloc, u)) {
-			(*kmalloc_blocks)++;
-			if (!slob_kmalloc_size_(base + (size_t)u * SLOB_UNIT, units, slob_kmalloc_rz_(sb->kmalloc_flags)))
-				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: kmalloc block at unit %u (%u units): bad header",
-					       pfn, u, units);
-		}
-	}
-	if (free_units != page->slab.extra || alloc_units != page->slab.inuse)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: map has %u free / %u used units, the page says %u / %u",
-			       pfn, free_units, alloc_units, page->slab.extra, page->slab.inuse);
-	if (rcu != m->pending)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: %u blocks wait for RCU, counted %u", pfn, rcu, m->pending);
-
-	/* The in-band free list: address order, inside the page, the map's
-	 * free blocks exactly. */
-	unsigned u = slob_freelist_unit_(k, page), listed = 0, listed_units = 0, size, next;
-	if ((u == SLOB_NONE) != (page->slab.extra == 0))
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: freelist %s but %u units free", pfn,
-			       u == SLOB_NONE ? "empty" : "set", page->slab.extra);
-	while (u != SLOB_NONE && listed <= nfree) {
-		if (!slob_decode_(base, u, &size, &next)) {
-			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free block at unit %u: bad header (out of the page, "
-				       "out of order or unmerged)", pfn, u);
-			break;
-		}
-		if (!map_test_(m->start, u) || map_test_(m->alloc, u) || map_extent_(m, u) != size)
-			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free block at unit %u of %u units does not tile: the "
-				       "map has %s there", pfn, u, size,
-				       !map_test_(m->start, u) ? "no block start"
-				       : map_test_(m->alloc, u) ? "an allocated block" : "another size");
-		listed++;
-		listed_units += size;
-		u = next == SLOB_PAGE_UNITS ? SLOB_NONE : next;
-	}
-	if (listed != nfree || listed_units != free_units)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free list has %u blocks / %u units, the map %u / %u", pfn,
-			       listed, listed_units, nfree, free_units);
-	if (!page->slab.list != !page->slab.extra || page->slab.list >= NR_SLOB_LISTS_)
-		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: on list %u with %u units free", pfn, page->slab.list,
-			       page->slab.extra);
-	return bad;
-}
-
-/* The heap: every page, the three lists, the totals. Lock held. */
-static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
-{
-	struct list_head *pos;
-	uint64_t pages = 0, partial = 0, listed = 0, pending = 0, kmalloc_blocks = 0;
-	long bad = 0;
-
-	list_for_each(pos, &sb->pages) {
-		struct slob_map *m = list_entry(pos, struct slob_map, link);
-		bad += slob_check_page_(k, sb, s, m, &kmalloc_blocks);
-		pages++;
-		partial += m->page->slab.extra != 0;
-		pending += m->pending;
-		if (pages > sb->total_pages)
-			break;
-	}
-	for (unsigned id = SLOB_LIST_SMALL_; id < NR_SLOB_LISTS_; id++) {
-		list_for_each(pos, &sb->lists[id]) {
-			struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
-			if (page->slab.list != id || !page->slab.extra || !slob_map_of_(k, sb, page))
-				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x on list %u: says list %u, %u units free%s",
-					       (unsigned)page_to_pfn_(k, page), id, page->slab.list, page->slab.extra,
-					       slob_map_of_(k, sb, page) ? "" : ", not a heap page");
-			if (++listed > pages)
-				break;
-		}
-	}
-	if (pages != sb->nr_pages || listed != partial || pending != sb->nr_pending ||
-	    kmalloc_blocks != sb->kmalloc_live)
-		SLOB_VIOLATION(k, s, bad,
-			       "slob: %llu pages (counted %llu), %llu listed of %llu partial, %llu waiting for RCU "
-			       "(counted %llu), %llu kmalloc blocks (counted %llu)",
-			       (unsigned long long)pages, (unsigned long long)sb->nr_pages, (unsigned long long)listed,
-			       (unsigned long long)partial, (unsigned long long)pending,
-			       (unsigned long long)sb->nr_pending, (unsigned long long)kmalloc_blocks,
-			       (unsigned long long)sb->kmalloc_live);
-	return bad;
-}
-
-/* The cache's own part: its one-object slabs and, for debug caches whose
- * blocks carry the owner tag, its live count. */
-static long slob_check_cache_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
-{
-	struct slob_cache *sc = s->backend;
-	struct list_head *pos;
-	uint64_t big = 0, tagged = 0;
-	long bad = 0;
-
-	list_for_each(pos, &sc->big_pages) {
-		struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
-		if (!(page->flags & PG_slab) || page->slab.cache != s || page->slab.inuse != 1 ||
-		    (sc->order ? page->private_ != sc->order || !(page->flags & PG_head) : page->private_ != 0))
-			SLOB_VIOLATION(k, s, bad, "slob: one-object slab pfn:0x%x: flags 0x%x order %u inuse %u",
-				       (unsigned)page_to_pfn_(k, page), page->flags, page->private_, page->slab.inuse);
-		if (++big > sc->nr_big)
-			break;
-	}
-	if (big != sc->nr_big || (sc->big ? sc->nr_big != sc->live : sc->nr_big != 0))
-		SLOB_VIOLATION(k, s, bad, "slob: %llu one-object slabs (counted %llu) for %llu objects",
-			       (unsigned long long)big, (unsigned long long)sc->nr_big, (unsigned long long)sc->live);
-	if (sc->prefix && !sc->big) {
-		list_for_each(pos, &sb->pages) {
-			struct slob_map *m = list_entry(pos, struct slob_map, link);
-			const char *base = slob_base_(k, m->page);
-			for (unsigned u = map_next_(m->alloc, NULL, 0); u < SLOB_PAGE_UNITS;
-			     u = map_next_(m->alloc, NULL, u + 1)) {
-				uint32_t tag[2];
-				if (map_test_(m->kmalloc, u) || map_test_(m->rcu, u) || map_extent_(m, u) != sc->units)
-					continue;
-				memcpy(tag, base + (size_t)u * SLOB_UNIT, sizeof(tag));
-				tagged += tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE;
-			}
-		}
-		if (tagged != sc->live)
-			SLOB_VIOLATION(k, s, bad, "slob: %llu blocks carry this cache's tag, %llu objects counted",
-				       (unsigned long long)tagged, (unsigned long long)sc->live);
-	}
-	return bad;
-}
-
-static long slob_check_(struct kmm *k, struct kmm_cache *s)
-{
-	struct slob_system *sb = slob_sys_(k);
-	long bad;
-	slob_lock_(k, sb);
-	bad = slob_check_cache_(k, sb, s);
-	slob_unlock_(k, sb);
-	return bad;
-}
-
-static long slob_check_shared_(struct kmm *k)
-{
-	struct slob_system *sb = slob_sys_(k);
-	long bad;
-	slob_lock_(k, sb);
-	bad = slob_check_heap_(k, sb, NULL);
-	slob_unlock_(k, sb);
-	return bad;
 }
 
 /* ---- the system ------------------------------------------------------------------------ */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to SLOB (slob.c, the allocator; slob_check.c, its walks): the
+ * kernel's slob_t encoding, the block map kept beside every heap page, and
+ * the per-system and per-cache state. Nothing else includes this header;
+ * the rest of libkmm sees SLOB only through kmm_slob_ops. slob.c's essay
+ * says how it all works.
+ */
+#ifndef KMM_SLOB_INTERNAL_H
+#define KMM_SLOB_INTERNAL_H
+
+#include <string.h>
+
+#include "slab_internal.h"
+
+/* ---- units and the in-band encoding --------------------------------------- */
+
+typedef int16_t slobidx_t; /* the kernel's, for PAGE_SIZE <= 64K */
+#define SLOB_UNIT ((unsigned)sizeof(slobidx_t))
+#define SLOB_UNITS(bytes) ((unsigned)(((bytes) + SLOB_UNIT - 1) / SLOB_UNIT))
+#define SLOB_PAGE_UNITS (KMM_PAGE_SIZE / SLOB_UNIT)
+#define SLOB_MAP_WORDS (SLOB_PAGE_UNITS / 64)
+_Static_assert(SLOB_PAGE_UNITS <= 32767, "unit offsets fit a slobidx_t");
+_Static_assert(SLOB_PAGE_UNITS % 64 == 0, "the block map is whole words");
+
+#define SLOB_BREAK1 256
+#define SLOB_BREAK2 1024
+#define SLOB_MINALIGN 8u           /* max(ARCH_KMALLOC_MINALIGN, ARCH_SLAB_MINALIGN) */
+#define SLOB_HDR SLOB_MINALIGN     /* kmalloc size header / debug owner tag */
+#define SLOB_TAG_KMALLOC 0x6b4d6c53u /* second header word of a kmalloc block */
+#define SLOB_TAG_CACHE 0x634d6c53u   /* second word of a debug cache's owner tag */
+#define SLOB_KMALLOC_RZ 8u         /* kmalloc's right red zone with Z (a word) */
+#define SLOB_NONE 0xffffu          /* "no block" in unit offsets */
+
+/* page->slab.list */
+enum slob_list_ { SLOB_LIST_NONE_, SLOB_LIST_SMALL_, SLOB_LIST_MEDIUM_, SLOB_LIST_LARGE_, NR_SLOB_LISTS_ };
+
+/* In-band access through memcpy: the arena is plain bytes the user also
+ * writes, so no type punning. */
+static inline int slob_get_(const char *base, unsigned u)
+{
+	slobidx_t v;
+	memcpy(&v, base + (size_t)u * SLOB_UNIT, sizeof(v));
+	return v;
+}
+static inline void slob_put_(char *base, unsigned u, int v)
+{
+	slobidx_t x = (slobidx_t)v;
+	memcpy(base + (size_t)u * SLOB_UNIT, &x, sizeof(x));
+}
+/* set_slob(): encode a free block of size units at u whose successor is next. */
+static inline void set_slob_(char *base, unsigned u, unsigned size, unsigned next)
+{
+	if (size > 1) {
+		slob_put_(base, u, (int)size);
+		slob_put_(base, u + 1, (int)next);
+	} else {
+		slob_put_(base, u, -(int)next);
+	}
+}
+/* Units of a free block's header (what poisoning leaves alone). */
+static inline unsigned slob_hdr_units_(unsigned size) { return size > 1 ? 2 : 1; }
+
+/*
+ * slob_units() and slob_next() of the block at u, refusing what no sound
+ * free list holds: a block past the page end, a successor at or before the
+ * block's end (out of order, or two free blocks left unmerged).
+ */
+static inline bool slob_decode_(const char *base, unsigned u, unsigned *size, unsigned *next)
+{
+	int v, n;
+	if (u >= SLOB_PAGE_UNITS)
+		return false;
+	v = slob_get_(base, u);
+	if (v < 0) {
+		*size = 1;
+		*next = (unsigned)-v;
+	} else if (v > 0 && u + 1 < SLOB_PAGE_UNITS) {
+		n = slob_get_(base, u + 1);
+		if (n <= 0)
+			return false;
+		*size = (unsigned)v;
+		*next = (unsigned)n;
+	} else {
+		return false;
+	}
+	if (u + *size > SLOB_PAGE_UNITS || *next > SLOB_PAGE_UNITS)
+		return false;
+	return *next == SLOB_PAGE_UNITS || *next > u + *size;
+}
+
+/* ---- the block map ------------------------------------------------------------ */
+
+/*
+ * One SLOB page's map, host metadata (the arena is all the user's).
+ * Invariants: bit 0 of start is set; the blocks, from each start bit to
+ * the next (or the page end), tile the page; alloc ⊆ start; kmalloc ⊆
+ * alloc; rcu ⊆ alloc and kmalloc ∩ rcu = ∅; the free blocks (start &
+ * ~alloc) are exactly the page's in-band free list, never two adjacent;
+ * their units sum to page->slab.extra, the allocated ones' to
+ * page->slab.inuse; pending == popcount(rcu).
+ */
+struct slob_map {
+	struct list_head link;            /* sb->pages, in the order pages joined */
+	struct kmm_page *page;
+	uint32_t pending;                 /* blocks waiting for a grace period */
+	uint64_t start[SLOB_MAP_WORDS];   /* first unit of every block */
+	uint64_t alloc[SLOB_MAP_WORDS];   /* ... of every allocated block */
+	uint64_t kmalloc[SLOB_MAP_WORDS]; /* ... of every kmalloc block */
+	uint64_t rcu[SLOB_MAP_WORDS];     /* ... of blocks freed by a TYPESAFE_BY_RCU cache, waiting */
+};
+
+static inline bool map_test_(const uint64_t *m, unsigned i) { return (m[i >> 6] >> (i & 63)) & 1; }
+static inline void map_set_(uint64_t *m, unsigned i) { m[i >> 6] |= 1ull << (i & 63); }
+static inline void map_clear_(uint64_t *m, unsigned i) { m[i >> 6] &= ~(1ull << (i & 63)); }
+
+/* First bit at or after i set in a and clear in b (b may be NULL), or
+ * SLOB_PAGE_UNITS. */
+static inline unsigned map_next_(const uint64_t *a, const uint64_t *b, unsigned i)
+{
+	while (i < SLOB_PAGE_UNITS) {
+		unsigned w = i >> 6;
+		uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull << (i & 63));
+		if (x)
+			return (w << 6) + (unsigned)__builtin_ctzll(x);
+		i = (w + 1) << 6;
+	}
+	return SLOB_PAGE_UNITS;
+}
+/* Last bit at or before i set in a and clear in b (b may be NULL), or -1. */
+static inline int map_prev_(const uint64_t *a, const uint64_t *b, unsigned i)
+{
+	int w = (int)(i >> 6);
+	uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull >> (63 - (i & 63)));
+	for (;;) {
+		if (x)
+			return w * 64 + 63 - __builtin_clzll(x);
+		if (--w < 0)
+			return -1;
+		x = a[w] & (b ? ~b[w] : ~0ull);
+	}
+}
+/* Units of the block starting at u. */
+static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
+{
+	return map_next_(m->start, NULL, u + 1) - u;
+}
+
+/* ---- per-system and per-cache state ----------------------------------------------- */
+
+/*
+ * The heap (ss->backend). Invariants: a page is on lists[i] iff its
+ * slab.list == i != 0 iff its slab.extra > 0; every SLOB page has a map
+ * in pages and map[pfn]; nr_pages counts them; nr_pending and kmalloc_live
+ * are the sums of the maps' rcu and kmalloc bits.
+ */
+struct slob_system {
+	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
+	struct list_head pages;  /* every SLOB page's map */
+	struct slob_map **map;   /* [total_pages]: the map of a SLOB page, else NULL */
+	kmm_pfn_t total_pages;
+	uint64_t nr_pages;       /* SLOB pages held */
+	uint64_t nr_pending;     /* blocks waiting for RCU */
+	uint64_t kmalloc_live;   /* kmalloc blocks allocated */
+	uint32_t next_id;        /* last cache id given */
+	bool poison;             /* free space holds POISON_FREE (sticky) */
+	bool checks;             /* walks compare free block headers with the map (sticky) */
+	bool kmalloc_known;      /* kmalloc_flags computed (slab_debug= is parsed after init) */
+	unsigned kmalloc_flags;  /* debug flags of kmalloc blocks */
+	struct kmm_lock lock;    /* slob_lock (threaded) */
+};
+
+/*
+ * One cache's SLOB state (s->backend). live counts the objects its users
+ * hold (blocks waiting for RCU are no longer live); nr_big of them are
+ * one-object slabs on big_pages (linked by page->lru).
+ */
+struct slob_cache {
+	uint32_t id;        /* owner tag of debug blocks, != 0 */
+	unsigned prefix;    /* 0, or SLOB_HDR: debug caches tag their blocks */
+	unsigned bytes;     /* prefix + l.size: one heap block */
+	unsigned units;     /* SLOB_UNITS(bytes) */
+	bool big;           /* a block does not fit a page: pages of its own */
+	unsigned order;     /* big: their order */
+	uint64_t live, nr_big;
+	struct list_head big_pages;
+	/* kmm_cache_info statistics */
+	uint64_t alloc_fast;  /* served by a page already in the heap */
+	uint64_t alloc_slow;  /* needed a new page */
+	uint64_t free_fast;   /* returned into a partial page */
+	uint64_t free_slow;   /* made a full page partial, or a page free */
+	uint64_t pages_new, pages_freed;
+};
+
+static inline struct slob_system *slob_sys_(struct kmm *k) { return k->slab->backend; }
+
+static inline void slob_lock_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->lock(k->plat->ctx, &sb->lock);
+}
+static inline void slob_unlock_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->unlock(k->plat->ctx, &sb->lock);
+}
+
+static inline char *slob_base_(struct kmm *k, const struct kmm_page *page)
+{
+	return (char *)k->arena + ((size_t)page_to_pfn_(k, page) << KMM_PAGE_SHIFT);
+}
+/* The map of a SLOB page, or NULL for any other page. */
+static inline struct slob_map *slob_map_of_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page)
+{
+	kmm_pfn_t pfn = page_to_pfn_(k, page);
+	return pfn < sb->total_pages ? sb->map[pfn] : NULL;
+}
+static inline unsigned slob_list_id_(size_t bytes)
+{
+	return bytes < SLOB_BREAK1 ? SLOB_LIST_SMALL_ : bytes < SLOB_BREAK2 ? SLOB_LIST_MEDIUM_ : SLOB_LIST_LARGE_;
+}
+static inline unsigned slob_freelist_unit_(struct kmm *k, const struct kmm_page *page)
+{
+	if (!page->slab.freelist)
+		return SLOB_NONE;
+	return (unsigned)(((const char *)page->slab.freelist - slob_base_(k, page)) / SLOB_UNIT);
+}
+static inline void slob_set_freelist_(struct kmm *k, struct kmm_page *page, unsigned u)
+{
+	page->slab.freelist = u < SLOB_PAGE_UNITS ? slob_base_(k, page) + (size_t)u * SLOB_UNIT : NULL;
+}
+
+/* set_slob_page_free() / clear_slob_page_free(). */
+static inline void slob_list_add_(struct slob_system *sb, struct kmm_page *page, unsigned id)
+{
+	list_add(&page->lru, &sb->lists[id]);
+	page->slab.list = (uint8_t)id;
+}
+static inline void slob_list_del_(struct kmm_page *page)
+{
+	list_del(&page->lru);
+	page->slab.list = SLOB_LIST_NONE_;
+}
+
+/* Does a block of bytes, aligned at align_offset, fit a fresh page? */
+static inline bool slob_fits_page_(size_t bytes, unsigned align, unsigned align_offset)
+{
+	size_t aligned = ((size_t)align_offset + align - 1) & ~((size_t)align - 1);
+	return bytes <= KMM_PAGE_SIZE && (aligned - align_offset) / SLOB_UNIT + SLOB_UNITS(bytes) <= SLOB_PAGE_UNITS;
+}
+
+static inline unsigned slob_get_order_(size_t size)
+{
+	unsigned order = 0;
+	while (((size_t)KMM_PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static inline size_t slob_kmalloc_rz_(unsigned flags) { return (flags & KMM_SLAB_RED_ZONE) ? SLOB_KMALLOC_RZ : 0; }
+static inline size_t slob_kmalloc_size_(const char *block, unsigned units, size_t rz)
+{
+	uint32_t hdr[2];
+	memcpy(hdr, block, SLOB_HDR);
+	if (hdr[1] != SLOB_TAG_KMALLOC || hdr[0] == 0 || SLOB_UNITS(SLOB_HDR + (size_t)hdr[0] + rz) != units)
+		return 0;
+	return hdr[0];
+}
+
+/* ---- slob.c, for slob_check.c ---------------------------------------------------------- */
+
+/* kmalloc's debug flags (slab_debug= for "kmalloc"), known after the first ask. */
+unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb);
+/* Is page's in-band free list what its map says (full: header by header)? */
+bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full);
+/* Report a corrupt free list and rebuild it from the map: validate's 2 errors. */
+long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
+		  struct slob_map *m);
+/* A kmalloc block's header and (Z) red zone checked and repaired: the
+ * errors; *size gets its request. Lock held. */
+long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
+			 unsigned u, size_t *size);
+
+/* ---- slob_check.c: the walks ----------------------------------------------------------- */
+
+char *slob_slab_first_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab);
+int slob_for_each_slab_(struct kmm *k, struct kmm_cache *s, slab_walk_fn fn, void *ctx);
+void slob_info_(struct kmm *k, struct kmm_cache *s, struct kmm_cache_info *out);
+long slob_validate_(struct kmm *k, struct kmm_cache *s);
+long slob_check_(struct kmm *k, struct kmm_cache *s);
+long slob_check_shared_(struct kmm *k);
+
+#endif
