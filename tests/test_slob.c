@@ -12,6 +12,7 @@
 #include <kmm/kmm.h>
 
 #include "../allocators/slab/slab_internal.h"
+#include "../allocators/slab/slob_internal.h"
 #include "test.h"
 #include "test_system.h"
 
@@ -536,6 +537,132 @@ TEST(random_mix_stays_sound)
 	kmm_destroy(k);
 }
 
+/* ---- the fit index (slob_fit.c) ------------------------------------------------ */
+
+/*
+ * Where the kernel's walk would put kmalloc(size): the first page in list
+ * order (from the head) with a block that fits once aligned, and in it the
+ * lowest such block, read from the lists and the in-band free lists alone.
+ * NULL: no page fits (a new page).
+ */
+static char *kernel_walk_kmalloc(struct kmm *k, size_t size)
+{
+	struct slob_system *sb = slob_sys_(k);
+	size_t bytes = SLOB_HDR + size;
+	unsigned align = SLOB_MINALIGN, units = SLOB_UNITS(bytes);
+	struct list_head *head = &sb->lists[slob_list_id_(bytes)], *pos;
+	if (!(size & (size - 1)) && size > align)
+		align = (unsigned)size;
+	list_for_each(pos, head) {
+		struct kmm_page *sp = list_entry(pos, struct kmm_page, lru);
+		const char *base = slob_base_(k, sp);
+		unsigned cur = slob_freelist_unit_(k, sp), avail, next;
+		if (sp->slab.extra < units)
+			continue;
+		while (cur != SLOB_NONE && slob_decode_(base, cur, &avail, &next)) {
+			size_t at = (size_t)cur * SLOB_UNIT + SLOB_HDR;
+			unsigned delta = (unsigned)((((at + align - 1) & ~((size_t)align - 1)) - at) / SLOB_UNIT);
+			if (avail >= units + delta)
+				return (char *)base + (size_t)(cur + delta) * SLOB_UNIT + SLOB_HDR;
+			cur = next == SLOB_PAGE_UNITS ? SLOB_NONE : next;
+		}
+	}
+	return NULL;
+}
+
+/* Hundreds of partial pages, fragmented by random frees: every kmalloc
+ * lands where the kernel's page-by-page walk would, power-of-two sizes
+ * (aligned to themselves) included, and the index stays sound. */
+TEST(fit_index_keeps_the_kernels_first_fit)
+{
+	struct kmm *k = mk(NULL);
+	REQUIRE(k);
+	enum { N = 1500 };
+	char *live[N];
+	memset(live, 0, sizeof(live));
+	kmm_kfree(k, kmm_kmalloc(k, 8, KMM_GFP_KERNEL)); /* the slab system exists from the first use */
+	uint64_t rng = 7;
+	unsigned mismatches = 0, fresh = 0, reused = 0;
+	long bad = 0;
+	for (int step = 0; step < 12000; step++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned i = (unsigned)(rng >> 33) % N, r = (unsigned)(rng >> 13);
+		if (live[i]) {
+			kmm_kfree(k, live[i]);
+			live[i] = NULL;
+			continue;
+		}
+		/* Powers of two, a few sizes that refill each other's holes
+		 * exactly, and anything. */
+		static const size_t few[] = { 40, 56, 100, 120, 240, 248, 500, 1000 };
+		size_t n = r % 4 == 0 ? (size_t)8 << (r >> 2) % 8 : r % 4 == 1 ? few[(r >> 2) % 8] : 8 + (r >> 2) % 1017;
+		char *want = kernel_walk_kmalloc(k, n);
+		uint64_t pages = slob_sys_(k)->nr_pages;
+		live[i] = kmm_kmalloc(k, n, KMM_GFP_KERNEL);
+		REQUIRE(live[i]);
+		/* No page fits: a new one, else exactly the walk's block. */
+		if (want ? live[i] != want : slob_sys_(k)->nr_pages != pages + 1)
+			mismatches++;
+		want ? reused++ : fresh++;
+		if (step % 1000 == 0)
+			bad += kmm_slab_check(k);
+	}
+	CHECK_EQ(mismatches, 0);
+	CHECK(reused > 1000 && fresh > 100); /* both paths taken, many times */
+	CHECK(kmm_slab_pages(k) > 100);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	for (unsigned i = 0; i < N; i++)
+		kmm_kfree(k, live[i]);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	CHECK_EQ(slab_reports, 0);
+	kmm_destroy(k);
+}
+
+/* The check walk proves the index: a bound below a page's largest free
+ * block, a wrong subtree maximum and a broken link are each found. */
+TEST(check_finds_a_broken_fit_index)
+{
+	struct kmm *k = mk(NULL);
+	REQUIRE(k);
+	char *p[12];
+	for (int i = 0; i < 12; i++) /* 1008 bytes each: 3 pages, partial */
+		REQUIRE((p[i] = kmm_kmalloc(k, 1000, KMM_GFP_KERNEL)));
+	for (int i = 0; i < 12; i += 4)
+		kmm_kfree(k, p[i]);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	struct slob_system *sb = slob_sys_(k);
+	struct slob_map *m = slob_map_of_(k, sb, head_of(k, p[1])), *root = sb->fit[SLOB_LIST_MEDIUM_];
+	REQUIRE(m && root && m->page->slab.list == SLOB_LIST_MEDIUM_);
+
+	uint16_t room = m->fit_room;
+	m->fit_room = 1; /* the page would be skipped though it fits */
+	check_reports = 0;
+	CHECK(kmm_slab_check(k) > 0);
+	CHECK(check_reports > 0);
+	m->fit_room = room;
+	CHECK_EQ(kmm_slab_check(k), 0);
+
+	uint16_t max = root->fit_max;
+	root->fit_max = (uint16_t)(max - 1);
+	CHECK(kmm_slab_check(k) > 0);
+	root->fit_max = max;
+	CHECK_EQ(kmm_slab_check(k), 0);
+
+	struct slob_map *child = root->fit_left ? root->fit_left : root->fit_right;
+	REQUIRE(child);
+	child->fit_parent = NULL;
+	CHECK(kmm_slab_check(k) > 0);
+	child->fit_parent = root;
+	CHECK_EQ(kmm_slab_check(k), 0);
+
+	for (int i = 0; i < 12; i++)
+		if (i % 4)
+			kmm_kfree(k, p[i]);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	kmm_destroy(k);
+}
+
 /* ---- misuse ------------------------------------------------------------------ */
 
 TEST(double_and_interior_kfree_reported_and_survived)
@@ -799,6 +926,8 @@ int main(void)
 	RUN(big_cache_objects_get_pages_of_their_own);
 	RUN(check_finds_a_broken_tiling);
 	RUN(random_mix_stays_sound);
+	RUN(fit_index_keeps_the_kernels_first_fit);
+	RUN(check_finds_a_broken_fit_index);
 	RUN(double_and_interior_kfree_reported_and_survived);
 	RUN(cache_misuse_reported_and_survived);
 	RUN(debug_wrong_cache_of_the_same_size);

@@ -90,6 +90,16 @@
  *   cache's own objects, so any cache's validate finds a heap problem
  *   once; validate of NULL covers the heap alone.
  *
+ * Search aids that change no decision (4). Each list has a fit index
+ * (slob_fit.c): a tree over its pages in list order with a bound of each
+ * page's largest free block, so slob_alloc() tries, from the head, only the
+ * pages that might fit instead of every page with enough free units; the
+ * page chosen, and the block in it, are the kernel's. With the debug checks
+ * on every page is still walked, since each walk checks the page's free
+ * list. (5) The map of the last page given back is kept for the next new
+ * page, so a kmalloc/kfree pair that makes and frees a page each time (the
+ * page still goes straight back) pays no metadata allocation.
+ *
  * Statistics for slabinfo: a SLOB page holds blocks of every cache, so a
  * cache has no slabs of its own. kmm_cache_info reports active_objs ==
  * num_objs == the objects allocated now, objs_per_slab == how many of its
@@ -104,8 +114,9 @@
  * and handed back after it is dropped.
  *
  * Files: this one allocates and frees; slob_check.c holds the walks
- * (check, validate, the slab iterator, statistics); slob_internal.h the
- * encoding, the block map and the state both share.
+ * (check, validate, the slab iterator, statistics); slob_fit.c the fit
+ * index; slob_internal.h the encoding, the block map and the state they
+ * share.
  */
 #include <errno.h>
 #include <string.h>
@@ -131,8 +142,8 @@ static void slob_enable_poison_(struct kmm *k, struct slob_system *sb)
 		list_for_each(pos, &sb->pages) {
 			struct slob_map *m = list_entry(pos, struct slob_map, link);
 			char *base = slob_base_(k, m->page);
-			for (unsigned u = map_next_(m->start, m->alloc, 0); u < SLOB_PAGE_UNITS;
-			     u = map_next_(m->start, m->alloc, u + 1))
+			for (unsigned u = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0); u < SLOB_PAGE_UNITS;
+			     u = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + 1))
 				slob_poison_block_(base, u, map_extent_(m, u));
 		}
 	}
@@ -181,16 +192,16 @@ bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct s
 	unsigned u = slob_freelist_unit_(k, page), total = 0, size, next;
 
 	if (u == SLOB_NONE)
-		return page->slab.extra == 0 && (!full || map_next_(m->start, m->alloc, 0) == SLOB_PAGE_UNITS);
+		return page->slab.extra == 0 && (!full || map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0) == SLOB_PAGE_UNITS);
 	if ((const char *)page->slab.freelist < base || ((const char *)page->slab.freelist - base) % SLOB_UNIT)
 		return false;
-	if (full && u != map_next_(m->start, m->alloc, 0))
+	if (full && u != map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0))
 		return false;
 	for (;;) {
 		if (!slob_decode_(base, u, &size, &next))
 			return false;
-		if (full && (!map_test_(m->start, u) || map_test_(m->alloc, u) || map_extent_(m, u) != size ||
-			     map_next_(m->start, m->alloc, u + size) != next))
+		if (full && (!map_test_(m, SLOB_MAP_START, u) || map_test_(m, SLOB_MAP_ALLOC, u) || map_extent_(m, u) != size ||
+			     map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size) != next))
 			return false;
 		total += size;
 		if (next == SLOB_PAGE_UNITS)
@@ -205,10 +216,10 @@ bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct s
 static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
 	char *base = slob_base_(k, page);
-	unsigned first = map_next_(m->start, m->alloc, 0), free = 0, largest = 0;
+	unsigned first = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0), free = 0, largest = 0;
 
 	for (unsigned u = first; u < SLOB_PAGE_UNITS;) {
-		unsigned size = map_extent_(m, u), next = map_next_(m->start, m->alloc, u + size);
+		unsigned size = map_extent_(m, u), next = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size);
 		set_slob_(base, u, size, next);
 		free += size;
 		if (size > largest)
@@ -219,9 +230,11 @@ static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page
 	page->slab.extra = (uint16_t)free;
 	page->slab.inuse = (uint16_t)(SLOB_PAGE_UNITS - free);
 	if (free && !page->slab.list)
-		slob_list_add_(sb, page, slob_list_id_((size_t)largest * SLOB_UNIT));
+		slob_list_add_(k, sb, page, m, slob_list_id_((size_t)largest * SLOB_UNIT), largest);
 	else if (!free && page->slab.list)
-		slob_list_del_(page);
+		slob_list_del_(sb, page, m);
+	else if (free)
+		slob_fit_set_room_(m, largest);
 }
 
 /* Report a corrupt free list and rebuild it; the errors validate counts. */
@@ -252,7 +265,9 @@ struct slob_req {
 /*
  * slob_page_alloc(): first fit in page for units, aligned. Returns the
  * block's unit offset, or SLOB_NONE. The page leaves its list when this
- * fills it (*removed). Caller holds the lock.
+ * fills it (*removed). The page's fit_room is kept a bound of its largest
+ * free block: clamped to the free units after a fit, made exact by a walk
+ * that found none. Caller holds the lock.
  */
 static unsigned slob_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
 				 struct kmm_page *page, struct slob_map *m, unsigned units, bool *removed)
@@ -264,7 +279,7 @@ static unsigned slob_page_alloc_(struct kmm *k, struct slob_system *sb, const st
 again:
 	if (sb->checks && !slob_list_sound_(k, page, m, true))
 		slob_repair_(k, sb, rq->s, page, m);
-	unsigned prev = SLOB_NONE, cur = slob_freelist_unit_(k, page);
+	unsigned prev = SLOB_NONE, cur = slob_freelist_unit_(k, page), largest = 0;
 	while (cur != SLOB_NONE) {
 		unsigned avail, next, delta = 0;
 		if (!slob_decode_(base, cur, &avail, &next)) {
@@ -290,7 +305,7 @@ again:
 			if (delta) { /* leave the head behind as a free block */
 				set_slob_(base, b, avail - delta, next);
 				set_slob_(base, cur, delta, b);
-				map_set_(m->start, b);
+				map_set_(m, SLOB_MAP_START, b);
 				prev = cur;
 				cur = b;
 				avail -= delta;
@@ -307,23 +322,30 @@ again:
 				else
 					slob_set_freelist_(k, page, rest);
 				set_slob_(base, rest, avail - units, next);
-				map_set_(m->start, rest);
+				map_set_(m, SLOB_MAP_START, rest);
 			}
-			map_set_(m->alloc, cur);
+			map_set_(m, SLOB_MAP_ALLOC, cur);
 			page->slab.extra = (uint16_t)(page->slab.extra - units);
 			page->slab.inuse = (uint16_t)(page->slab.inuse + units);
 			if (!page->slab.extra) {
 				page->slab.freelist = NULL;
-				slob_list_del_(page);
+				slob_list_del_(sb, page, m);
 				*removed = true;
+			} else if (m->fit_room > page->slab.extra) {
+				slob_fit_set_room_(m, page->slab.extra);
 			}
 			return cur;
 		}
+		if (avail > largest)
+			largest = avail;
 		if (next == SLOB_PAGE_UNITS)
 			break;
 		prev = cur;
 		cur = next;
 	}
+	/* Every free block was seen: the bound is exact now. */
+	if (page->slab.list)
+		slob_fit_set_room_(m, largest);
 	return SLOB_NONE;
 }
 
@@ -354,29 +376,37 @@ static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, str
 			rq->sc->alloc_fast++;
 		}
 	} else {
-		map_set_(m->kmalloc, b);
+		map_set_(m, SLOB_MAP_KMALLOC, b);
 		sb->kmalloc_live++;
 	}
 	return block;
 }
 
-/* A new page for the heap: the page allocator's, its map, on the list. */
+/* A new page for the heap: the page allocator's, its map (the spare one
+ * when there is one), on the list. */
 static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
 {
 	struct kmm_page *page = slab_alloc_pages_(k, NULL, rq->gfp & ~KMM___GFP_ZERO, rq->node, 0);
 	if (!page)
 		return NULL;
-	struct slob_map *m = k->plat->meta_alloc(k->plat->ctx, sizeof(*m));
-	if (!m) {
-		slab_free_pages_(k, NULL, page, 0);
-		return NULL;
-	}
 	char *base = slob_base_(k, page);
 	bool removed;
 
 	slob_lock_(k, sb);
+	struct slob_map *m = sb->spare;
+	sb->spare = NULL;
+	if (!m) {
+		slob_unlock_(k, sb);
+		m = k->plat->meta_alloc(k->plat->ctx, sizeof(*m)); /* zeroed */
+		if (!m) {
+			slab_free_pages_(k, NULL, page, 0);
+			return NULL;
+		}
+		slob_lock_(k, sb);
+	}
 	m->page = page;
-	map_set_(m->start, 0);
+	m->fit_prio = slob_fit_prio_(page_to_pfn_(k, page));
+	map_set_(m, SLOB_MAP_START, 0);
 	list_add_tail(&m->link, &sb->pages);
 	sb->map[page_to_pfn_(k, page)] = m;
 	sb->nr_pages++;
@@ -388,38 +418,62 @@ static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const s
 		memset(base, KMM_POISON_FREE, KMM_PAGE_SIZE);
 	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
 	slob_set_freelist_(k, page, 0);
-	slob_list_add_(sb, page, slob_list_id_(rq->bytes));
+	slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), SLOB_PAGE_UNITS);
 	unsigned b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
 	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, true, base);
 	slob_unlock_(k, sb);
 	return block; /* NULL only if the caller's fit test lied; the page stays in the heap */
 }
 
-/* slob_alloc(): a block for rq from the heap, growing it when nothing fits. */
+/* One page of slob_alloc()'s walk: skipped as the kernel skips it (node,
+ * zone, too few free units), else asked for a first fit. */
+static char *slob_try_page_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
+			    struct list_head *slob_list, struct kmm_page *sp, unsigned units,
+			    enum kmm_zone_type highest)
+{
+	bool removed;
+	if (rq->node >= 0 && sp->node != rq->node)
+		return NULL;
+	if (sp->zone > highest || sp->slab.extra < units)
+		return NULL;
+	struct slob_map *m = slob_map_of_(k, sb, sp);
+	unsigned b = slob_page_alloc_(k, sb, rq, sp, m, units, &removed);
+	if (b == SLOB_NONE)
+		return NULL;
+	/* Start the next search here (Knuth vol 1, 2.5: next fit). A page
+	 * that just filled up is on no list to rotate. */
+	if (!removed && slob_list->next != &sp->lru)
+		slob_rotate_to_front_(&sp->lru, slob_list);
+	return slob_carved_(sb, rq, m, b, false, slob_base_(k, sp));
+}
+
+/*
+ * slob_alloc(): a block for rq from the heap, growing it when nothing fits.
+ * The pages are tried in list order from the head, as the kernel does; the
+ * fit index (slob_fit.c) leaves out only pages whose largest free block is
+ * too small, which the kernel would walk in vain. With the debug checks on
+ * every page is walked, since each walk also checks the page's free list.
+ */
 static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
 {
-	unsigned units = SLOB_UNITS(rq->bytes);
-	struct list_head *slob_list = &sb->lists[slob_list_id_(rq->bytes)], *pos, *n;
+	unsigned units = SLOB_UNITS(rq->bytes), id = slob_list_id_(rq->bytes);
+	struct list_head *slob_list = &sb->lists[id], *pos, *n;
 	enum kmm_zone_type highest = kmm_gfp_zone(rq->gfp);
 	char *block = NULL;
 
 	slob_lock_(k, sb);
-	for (pos = slob_list->next, n = pos->next; pos != slob_list; pos = n, n = pos->next) {
-		struct kmm_page *sp = list_entry(pos, struct kmm_page, lru);
-		bool removed;
-		if (rq->node >= 0 && sp->node != rq->node)
-			continue;
-		if (sp->zone > highest || sp->slab.extra < units)
-			continue;
-		unsigned b = slob_page_alloc_(k, sb, rq, sp, slob_map_of_(k, sb, sp), units, &removed);
-		if (b == SLOB_NONE)
-			continue;
-		/* Start the next search here (Knuth vol 1, 2.5: next fit). A
-		 * page that just filled up is on no list to rotate. */
-		if (!removed && slob_list->next != pos)
-			slob_rotate_to_front_(pos, slob_list);
-		block = slob_carved_(sb, rq, slob_map_of_(k, sb, sp), b, false, slob_base_(k, sp));
-		break;
+	if (sb->checks) {
+		for (pos = slob_list->next, n = pos->next; pos != slob_list && !block; pos = n, n = pos->next)
+			block = slob_try_page_(k, sb, rq, slob_list, list_entry(pos, struct kmm_page, lru), units,
+					       highest);
+	} else if (!list_empty(slob_list)) {
+		/* The index's order is the list's read from some page on: from
+		 * the head to the index's end, then from its start to the head. */
+		struct slob_map *head = slob_map_of_(k, sb, list_entry(slob_list->next, struct kmm_page, lru)), *m;
+		for (m = slob_fit_next_(head, units, true); m && !block; m = slob_fit_next_(m, units, false))
+			block = slob_try_page_(k, sb, rq, slob_list, m->page, units, highest);
+		for (m = slob_fit_first_(sb, id, units); m && m != head && !block; m = slob_fit_next_(m, units, false))
+			block = slob_try_page_(k, sb, rq, slob_list, m->page, units, highest);
 	}
 	slob_unlock_(k, sb);
 	if (!block)
@@ -434,11 +488,23 @@ static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slo
 static void slob_page_detach_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
 	if (page->slab.list)
-		slob_list_del_(page);
+		slob_list_del_(sb, page, m);
 	list_del(&m->link);
 	sb->map[page_to_pfn_(k, page)] = NULL;
 	sb->nr_pages--;
-	k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
+	if (!sb->spare) {
+		/* Kept for the next new page (a LIFO pair at a page boundary
+		 * would otherwise pay a metadata allocation each time),
+		 * cleared group by group: few groups hold bits. */
+		for (uint32_t d = m->dirty; d; d &= d - 1)
+			memset(&m->g[__builtin_ctz(d)], 0, sizeof(m->g[0]));
+		m->dirty = 0;
+		m->page = NULL;
+		m->pending = 0;
+		sb->spare = m;
+	} else {
+		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
+	}
 	page->slab.freelist = NULL;
 	page->slab.extra = 0;
 	page->slab.inuse = 0;
@@ -463,9 +529,9 @@ static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, 
 
 	if (sb->checks && !slob_list_sound_(k, page, m, true))
 		slob_repair_(k, sb, s, page, m);
-	map_clear_(m->alloc, b);
-	map_clear_(m->kmalloc, b);
-	map_clear_(m->rcu, b);
+	map_clear_(m, SLOB_MAP_ALLOC, b);
+	map_clear_(m, SLOB_MAP_KMALLOC, b);
+	map_clear_(m, SLOB_MAP_RCU, b);
 	if (page->slab.extra + units == SLOB_PAGE_UNITS) {
 		/* Go straight to the page allocator. */
 		slob_page_detach_(k, sb, page, m);
@@ -479,27 +545,28 @@ static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, 
 		page->slab.extra = (uint16_t)units;
 		slob_set_freelist_(k, page, b);
 		set_slob_(base, b, units, SLOB_PAGE_UNITS);
-		slob_list_add_(sb, page, slob_list_id_(size));
+		slob_list_add_(k, sb, page, m, slob_list_id_(size), units);
 		return NULL;
 	}
 	page->slab.extra = (uint16_t)(page->slab.extra + units);
 
 	/* The insertion point: the free neighbours, from the map (the same
 	 * blocks the kernel finds walking the list, without trusting it). */
-	int prev = b ? map_prev_(m->start, m->alloc, b - 1) : -1;
-	unsigned next = map_next_(m->start, m->alloc, b + units);
+	int prev = b ? map_prev_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, b - 1) : -1;
+	unsigned next = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, b + units);
 	if (next < SLOB_PAGE_UNITS && next == b + units) { /* merge with the next block */
 		unsigned nsize = map_extent_(m, next);
-		map_clear_(m->start, next);
+		map_clear_(m, SLOB_MAP_START, next);
 		if (sb->poison) /* its header is inside the merged block now */
 			memset(base + (size_t)next * SLOB_UNIT, KMM_POISON_FREE,
 			       (size_t)slob_hdr_units_(nsize) * SLOB_UNIT);
 		units += nsize;
-		next = map_next_(m->start, m->alloc, b + units);
+		next = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, b + units);
 	}
 	if (prev >= 0 && (unsigned)prev + map_extent_(m, (unsigned)prev) == b) { /* merge into prev */
-		map_clear_(m->start, b);
-		set_slob_(base, (unsigned)prev, map_extent_(m, (unsigned)prev), next);
+		map_clear_(m, SLOB_MAP_START, b);
+		units = map_extent_(m, (unsigned)prev);
+		set_slob_(base, (unsigned)prev, units, next);
 	} else {
 		set_slob_(base, b, units, next);
 		if (prev >= 0)
@@ -507,6 +574,8 @@ static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, 
 		else
 			slob_set_freelist_(k, page, b);
 	}
+	if (units > m->fit_room) /* the merged block may be the largest now */
+		slob_fit_set_room_(m, units);
 	return NULL;
 }
 
@@ -528,12 +597,12 @@ static enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const
 	if (!m || obj < base || obj >= base + KMM_PAGE_SIZE)
 		return SLOB_NOT_HEAP_;
 	/* The block holding the object decides whether it is free. */
-	int holder = map_prev_(m->start, NULL, (unsigned)((obj - base) / SLOB_UNIT));
-	if (holder < 0 || !map_test_(m->alloc, (unsigned)holder))
+	int holder = map_prev_(m, SLOB_MAP_START, SLOB_MAP_NONE, (unsigned)((obj - base) / SLOB_UNIT));
+	if (holder < 0 || !map_test_(m, SLOB_MAP_ALLOC, (unsigned)holder))
 		return SLOB_IN_FREE_;
 	if (p < base || (size_t)(p - base) % SLOB_UNIT || (unsigned)((p - base) / SLOB_UNIT) != (unsigned)holder)
 		return SLOB_INTERIOR_;
-	if (map_test_(m->rcu, (unsigned)holder))
+	if (map_test_(m, SLOB_MAP_RCU, (unsigned)holder))
 		return SLOB_IN_FREE_;
 	*unit = (unsigned)holder;
 	return SLOB_AT_BLOCK_;
@@ -558,8 +627,7 @@ static void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_pag
 			  fn);
 }
 
-/* A kmalloc block's header: the request it records, or 0 when it cannot
- * be the header of a block of `units`. *//* ---- kmalloc ------------------------------------------------------------------------- */
+/* ---- kmalloc ------------------------------------------------------------------------- */
 
 /* __do_kmalloc_node(). */
 static void *slob_kmalloc_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
@@ -603,7 +671,7 @@ static unsigned slob_kmalloc_block_(struct kmm *k, struct slob_system *sb, struc
 		slob_bad_pointer_(k, NULL, page, obj, w, fn);
 		return SLOB_NONE;
 	}
-	if (!map_test_(m->kmalloc, u)) {
+	if (!map_test_(m, SLOB_MAP_KMALLOC, u)) {
 		slab_err_(k, NULL, page, NULL, "Invalid object pointer 0x%llx (%s): a kmem_cache object, not kmalloc()ed",
 			  (unsigned long long)(uintptr_t)obj, fn);
 		return SLOB_NONE;
@@ -794,10 +862,10 @@ static unsigned slob_cache_block_(struct kmm *k, struct slob_system *sb, struct 
 	uint32_t tag[2] = { 0, 0 };
 	if (sc->prefix)
 		memcpy(tag, block, sizeof(tag));
-	if (map_test_(m->kmalloc, u) || map_extent_(m, u) != sc->units ||
+	if (map_test_(m, SLOB_MAP_KMALLOC, u) || map_extent_(m, u) != sc->units ||
 	    (sc->prefix && (tag[0] != sc->id || tag[1] != SLOB_TAG_CACHE))) {
 		slab_err_(k, s, page, NULL, "Wrong slab cache. %s but object is from %s", s->name,
-			  map_test_(m->kmalloc, u) ? "kmalloc" : "another cache");
+			  map_test_(m, SLOB_MAP_KMALLOC, u) ? "kmalloc" : "another cache");
 		return SLOB_NONE;
 	}
 	return u;
@@ -847,7 +915,7 @@ static void slob_cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page
 		sc->live--;
 		if (s->flags & KMM_SLAB_TYPESAFE_BY_RCU) {
 			/* call_rcu(kmem_rcu_free): untouched until the grace period. */
-			map_set_(m->rcu, u);
+			map_set_(m, SLOB_MAP_RCU, u);
 			m->pending++;
 			sb->nr_pending++;
 		} else {
@@ -878,8 +946,8 @@ static void slob_rcu_barrier_(struct kmm *k)
 	for (pos = sb->pages.next, n = pos->next; pos != &sb->pages && sb->nr_pending; pos = n, n = pos->next) {
 		struct slob_map *m = list_entry(pos, struct slob_map, link);
 		struct kmm_page *page = m->page;
-		for (unsigned u = map_next_(m->rcu, NULL, 0); m->pending && u < SLOB_PAGE_UNITS;
-		     u = map_next_(m->rcu, NULL, u + 1)) {
+		for (unsigned u = map_next_(m, SLOB_MAP_RCU, SLOB_MAP_NONE, 0); m->pending && u < SLOB_PAGE_UNITS;
+		     u = map_next_(m, SLOB_MAP_RCU, SLOB_MAP_NONE, u + 1)) {
 			m->pending--;
 			sb->nr_pending--;
 			/* The page's map goes with its last block: stop there. */
@@ -909,13 +977,14 @@ static bool slob_owns_object_(struct kmm *k, struct kmm_cache *s, struct kmm_pag
 	if (page->slab.cache) {
 		ok = s && slob_big_object_(k, s, page, ptr) && page->slab.inuse == 1;
 	} else if (!s) {
-		ok = slob_where_(k, sb, page, (const char *)ptr - SLOB_HDR, ptr, &u) == SLOB_AT_BLOCK_ &&
-		     map_test_(slob_map_of_(k, sb, page)->kmalloc, u);
+		const struct slob_map *m = slob_map_of_(k, sb, page);
+		ok = m && slob_where_(k, sb, page, (const char *)ptr - SLOB_HDR, ptr, &u) == SLOB_AT_BLOCK_ &&
+		     map_test_(m, SLOB_MAP_KMALLOC, u);
 	} else {
 		const struct slob_cache *sc = s->backend;
 		const char *block = (const char *)ptr - s->l.red_left_pad - sc->prefix;
 		const struct slob_map *m = slob_map_of_(k, sb, page);
-		if (slob_where_(k, sb, page, block, ptr, &u) == SLOB_AT_BLOCK_ && !map_test_(m->kmalloc, u) &&
+		if (slob_where_(k, sb, page, block, ptr, &u) == SLOB_AT_BLOCK_ && !map_test_(m, SLOB_MAP_KMALLOC, u) &&
 		    map_extent_(m, u) == sc->units) {
 			uint32_t tag[2];
 			memcpy(tag, block, sizeof(tag));
@@ -984,6 +1053,8 @@ static void slob_fini_(struct kmm *k)
 		list_del(&m->link);
 		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
 	}
+	if (sb->spare)
+		k->plat->meta_free(k->plat->ctx, sb->spare, sizeof(*sb->spare));
 	k->plat->meta_free(k->plat->ctx, sb->map, (size_t)sb->total_pages * sizeof(*sb->map));
 	if (k->cfg.threaded)
 		k->plat->lock_destroy(k->plat->ctx, &sb->lock);

@@ -95,16 +95,16 @@ static long slob_validate_page_(struct kmm *k, struct slob_system *sb, struct km
 
 	if (!slob_list_sound_(k, page, m, true))
 		e += slob_repair_(k, sb, s, page, m);
-	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
+	for (unsigned u = map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, 0); u < SLOB_PAGE_UNITS; u = map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, u + 1)) {
 		unsigned units = map_extent_(m, u);
 		char *block = base + (size_t)u * SLOB_UNIT;
-		if (!map_test_(m->alloc, u)) {
+		if (!map_test_(m, SLOB_MAP_ALLOC, u)) {
 			unsigned h = slob_hdr_units_(units);
 			if (sb->poison && units > h &&
 			    !slab_check_bytes_(k, s, "Poison", NULL, block + (size_t)h * SLOB_UNIT, KMM_POISON_FREE,
 					       (size_t)(units - h) * SLOB_UNIT))
 				e += 2;
-		} else if (map_test_(m->kmalloc, u)) {
+		} else if (map_test_(m, SLOB_MAP_KMALLOC, u)) {
 			size_t size;
 			e += slob_kmalloc_check_(k, sb, page, m, u, &size);
 		} else if (sc && sc->prefix && units == sc->units) {
@@ -112,7 +112,7 @@ static long slob_validate_page_(struct kmm *k, struct slob_system *sb, struct km
 			memcpy(tag, block, sizeof(tag));
 			if (tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE)
 				e += slab_debug_check_object_(k, s, page, block + sc->prefix + s->l.red_left_pad,
-							      !map_test_(m->rcu, u));
+							      !map_test_(m, SLOB_MAP_RCU, u));
 		}
 	}
 	return e;
@@ -155,7 +155,7 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 	struct kmm_page *page = m->page;
 	kmm_pfn_t pfn = page_to_pfn_(k, page);
 	const char *base = slob_base_(k, page);
-	unsigned free_units = 0, alloc_units = 0, nfree = 0, rcu = 0;
+	unsigned free_units = 0, alloc_units = 0, nfree = 0, rcu = 0, largest = 0;
 	long bad = 0;
 
 	if ((page->flags & (PG_slab | PG_allocated | PG_head | PG_tail)) != (PG_slab | PG_allocated) ||
@@ -171,27 +171,31 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 			       page->slab.objects, page->slab.inuse, page->slab.extra, SLOB_PAGE_UNITS);
 
 	/* The map: blocks tile the page from unit 0, in their subset order. */
-	if (!map_test_(m->start, 0))
+	if (!map_test_(m, SLOB_MAP_START, 0))
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: no block starts at offset 0", pfn);
 	for (unsigned w = 0; w < SLOB_MAP_WORDS; w++)
-		if ((m->alloc[w] & ~m->start[w]) || (m->kmalloc[w] & ~m->alloc[w]) || (m->rcu[w] & ~m->alloc[w]) ||
-		    (m->rcu[w] & m->kmalloc[w])) {
+		if (map_word_(m, SLOB_MAP_ALLOC, SLOB_MAP_START, w) || map_word_(m, SLOB_MAP_KMALLOC, SLOB_MAP_ALLOC, w) ||
+		    map_word_(m, SLOB_MAP_RCU, SLOB_MAP_ALLOC, w) ||
+		    (m->g[w].set[SLOB_MAP_RCU] & m->g[w].set[SLOB_MAP_KMALLOC]) ||
+		    (!(m->dirty >> w & 1) && (m->g[w].set[SLOB_MAP_START] | m->g[w].set[SLOB_MAP_ALLOC]))) {
 			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: block map word %u inconsistent", pfn, w);
 			break;
 		}
-	for (unsigned u = map_next_(m->start, NULL, 0); u < SLOB_PAGE_UNITS; u = map_next_(m->start, NULL, u + 1)) {
+	for (unsigned u = map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, 0); u < SLOB_PAGE_UNITS; u = map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, u + 1)) {
 		unsigned units = map_extent_(m, u);
-		if (!map_test_(m->alloc, u)) {
+		if (!map_test_(m, SLOB_MAP_ALLOC, u)) {
 			free_units += units;
 			nfree++;
-			if (u + units < SLOB_PAGE_UNITS && !map_test_(m->alloc, u + units))
+			if (units > largest)
+				largest = units;
+			if (u + units < SLOB_PAGE_UNITS && !map_test_(m, SLOB_MAP_ALLOC, u + units))
 				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free blocks at units %u and %u not merged",
 					       pfn, u, u + units);
 			continue;
 		}
 		alloc_units += units;
-		rcu += map_test_(m->rcu, u);
-		if (map_test_(m->kmalloc, u)) {
+		rcu += map_test_(m, SLOB_MAP_RCU, u);
+		if (map_test_(m, SLOB_MAP_KMALLOC, u)) {
 			(*kmalloc_blocks)++;
 			if (!slob_kmalloc_size_(base + (size_t)u * SLOB_UNIT, units, slob_kmalloc_rz_(sb->kmalloc_flags)))
 				SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: kmalloc block at unit %u (%u units): bad header",
@@ -216,11 +220,11 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 				       "out of order or unmerged)", pfn, u);
 			break;
 		}
-		if (!map_test_(m->start, u) || map_test_(m->alloc, u) || map_extent_(m, u) != size)
+		if (!map_test_(m, SLOB_MAP_START, u) || map_test_(m, SLOB_MAP_ALLOC, u) || map_extent_(m, u) != size)
 			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free block at unit %u of %u units does not tile: the "
 				       "map has %s there", pfn, u, size,
-				       !map_test_(m->start, u) ? "no block start"
-				       : map_test_(m->alloc, u) ? "an allocated block" : "another size");
+				       !map_test_(m, SLOB_MAP_START, u) ? "no block start"
+				       : map_test_(m, SLOB_MAP_ALLOC, u) ? "an allocated block" : "another size");
 		listed++;
 		listed_units += size;
 		u = next == SLOB_PAGE_UNITS ? SLOB_NONE : next;
@@ -231,6 +235,10 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 	if (!page->slab.list != !page->slab.extra || page->slab.list >= NR_SLOB_LISTS_)
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: on list %u with %u units free", pfn, page->slab.list,
 			       page->slab.extra);
+	/* The fit index's bound: a page it skips must not fit. */
+	if (page->slab.list && (m->fit_room < largest || m->fit_room > page->slab.extra))
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: fit bound %u units, largest free block %u, %u free", pfn,
+			       m->fit_room, largest, page->slab.extra);
 	return bad;
 }
 
@@ -260,6 +268,7 @@ static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_c
 			if (++listed > pages)
 				break;
 		}
+		bad += slob_fit_check_(k, sb, id, s);
 	}
 	if (pages != sb->nr_pages || listed != partial || pending != sb->nr_pending ||
 	    kmalloc_blocks != sb->kmalloc_live)
@@ -298,10 +307,10 @@ static long slob_check_cache_(struct kmm *k, struct slob_system *sb, struct kmm_
 		list_for_each(pos, &sb->pages) {
 			struct slob_map *m = list_entry(pos, struct slob_map, link);
 			const char *base = slob_base_(k, m->page);
-			for (unsigned u = map_next_(m->alloc, NULL, 0); u < SLOB_PAGE_UNITS;
-			     u = map_next_(m->alloc, NULL, u + 1)) {
+			for (unsigned u = map_next_(m, SLOB_MAP_ALLOC, SLOB_MAP_NONE, 0); u < SLOB_PAGE_UNITS;
+			     u = map_next_(m, SLOB_MAP_ALLOC, SLOB_MAP_NONE, u + 1)) {
 				uint32_t tag[2];
-				if (map_test_(m->kmalloc, u) || map_test_(m->rcu, u) || map_extent_(m, u) != sc->units)
+				if (map_test_(m, SLOB_MAP_KMALLOC, u) || map_test_(m, SLOB_MAP_RCU, u) || map_extent_(m, u) != sc->units)
 					continue;
 				memcpy(tag, base + (size_t)u * SLOB_UNIT, sizeof(tag));
 				tagged += tag[0] == sc->id && tag[1] == SLOB_TAG_CACHE;

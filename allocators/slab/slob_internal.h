@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to SLOB (slob.c, the allocator; slob_check.c, its walks): the
- * kernel's slob_t encoding, the block map kept beside every heap page, and
- * the per-system and per-cache state. Nothing else includes this header;
- * the rest of libkmm sees SLOB only through kmm_slob_ops. slob.c's essay
+ * Private to SLOB (slob.c, the allocator; slob_check.c, its walks;
+ * slob_fit.c, the fit index): the kernel's slob_t encoding, the block map
+ * kept beside every heap page, and the per-system and per-cache state.
+ * Nothing else in libkmm includes this header (tests/test_slob.c does, to
+ * compare with the kernel's walk and to break the index on purpose); the
+ * rest of libkmm sees SLOB only through kmm_slob_ops. slob.c's essay
  * says how it all works.
  */
 #ifndef KMM_SLOB_INTERNAL_H
@@ -91,71 +93,111 @@ static inline bool slob_decode_(const char *base, unsigned u, unsigned *size, un
 
 /* ---- the block map ------------------------------------------------------------ */
 
+/* The map's four bit sets (see struct slob_map). */
+enum slob_map_set_ { SLOB_MAP_START, SLOB_MAP_ALLOC, SLOB_MAP_KMALLOC, SLOB_MAP_RCU, SLOB_MAP_NONE };
+
+/* 64 units' worth of every set, side by side: one cache line (32 bytes)
+ * answers "is this unit a block start, allocated, kmalloc, waiting" (a
+ * free or kfree touches one group, not four arrays 256 bytes apart). */
+struct slob_map_group {
+	uint64_t set[4]; /* [enum slob_map_set_]: bit u & 63 for unit u */
+};
+
 /*
- * One SLOB page's map, host metadata (the arena is all the user's).
- * Invariants: bit 0 of start is set; the blocks, from each start bit to
- * the next (or the page end), tile the page; alloc ⊆ start; kmalloc ⊆
- * alloc; rcu ⊆ alloc and kmalloc ∩ rcu = ∅; the free blocks (start &
- * ~alloc) are exactly the page's in-band free list, never two adjacent;
- * their units sum to page->slab.extra, the allocated ones' to
- * page->slab.inuse; pending == popcount(rcu).
+ * One SLOB page's map, host metadata (the arena is all the user's). Four
+ * sets of units: start, the first unit of every block; alloc, of every
+ * allocated block; kmalloc, of every kmalloc block; rcu, of every block
+ * freed by a TYPESAFE_BY_RCU cache and waiting for a grace period.
+ * Invariants: start holds unit 0; the blocks, from each start to the next
+ * (or the page end), tile the page; alloc ⊆ start; kmalloc ⊆ alloc; rcu ⊆
+ * alloc and kmalloc ∩ rcu = ∅; the free blocks (start \ alloc) are exactly
+ * the page's in-band free list, never two adjacent; their units sum to
+ * page->slab.extra, the allocated ones' to page->slab.inuse; pending ==
+ * |rcu|; a group holding any bit has its bit in dirty (so a map is
+ * cleared group by group, not whole).
+ *
+ * The fit_* fields are the page's node in the fit index of the list it is
+ * on (slob_fit.c; unused while the page is on no list). fit_room bounds
+ * the page's largest free block from above (largest <= fit_room <=
+ * slab.extra), so a page with fit_room < n cannot serve n units; fit_max
+ * is the largest fit_room in the node's subtree.
  */
 struct slob_map {
 	struct list_head link;            /* sb->pages, in the order pages joined */
 	struct kmm_page *page;
 	uint32_t pending;                 /* blocks waiting for a grace period */
-	uint64_t start[SLOB_MAP_WORDS];   /* first unit of every block */
-	uint64_t alloc[SLOB_MAP_WORDS];   /* ... of every allocated block */
-	uint64_t kmalloc[SLOB_MAP_WORDS]; /* ... of every kmalloc block */
-	uint64_t rcu[SLOB_MAP_WORDS];     /* ... of blocks freed by a TYPESAFE_BY_RCU cache, waiting */
+	uint32_t fit_prio;                /* treap priority: a hash of the pfn */
+	struct slob_map *fit_parent, *fit_left, *fit_right;
+	uint16_t fit_room, fit_max;
+	uint32_t dirty;                   /* groups that may hold a bit */
+	struct slob_map_group g[SLOB_MAP_WORDS];
 };
+_Static_assert(SLOB_MAP_WORDS <= 32, "dirty has a bit per group");
 
-static inline bool map_test_(const uint64_t *m, unsigned i) { return (m[i >> 6] >> (i & 63)) & 1; }
-static inline void map_set_(uint64_t *m, unsigned i) { m[i >> 6] |= 1ull << (i & 63); }
-static inline void map_clear_(uint64_t *m, unsigned i) { m[i >> 6] &= ~(1ull << (i & 63)); }
+static inline bool map_test_(const struct slob_map *m, unsigned set, unsigned i)
+{
+	return (m->g[i >> 6].set[set] >> (i & 63)) & 1;
+}
+static inline void map_set_(struct slob_map *m, unsigned set, unsigned i)
+{
+	m->g[i >> 6].set[set] |= 1ull << (i & 63);
+	m->dirty |= 1u << (i >> 6);
+}
+static inline void map_clear_(struct slob_map *m, unsigned set, unsigned i)
+{
+	m->g[i >> 6].set[set] &= ~(1ull << (i & 63));
+}
+/* Word w of set a less set b (SLOB_MAP_NONE: nothing taken away). */
+static inline uint64_t map_word_(const struct slob_map *m, unsigned a, unsigned b, unsigned w)
+{
+	return m->g[w].set[a] & (b < SLOB_MAP_NONE ? ~m->g[w].set[b] : ~0ull);
+}
 
-/* First bit at or after i set in a and clear in b (b may be NULL), or
- * SLOB_PAGE_UNITS. */
-static inline unsigned map_next_(const uint64_t *a, const uint64_t *b, unsigned i)
+/* First unit at or after i in set a and not in set b, or SLOB_PAGE_UNITS. */
+static inline unsigned map_next_(const struct slob_map *m, unsigned a, unsigned b, unsigned i)
 {
 	while (i < SLOB_PAGE_UNITS) {
 		unsigned w = i >> 6;
-		uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull << (i & 63));
+		uint64_t x = map_word_(m, a, b, w) & (~0ull << (i & 63));
 		if (x)
 			return (w << 6) + (unsigned)__builtin_ctzll(x);
 		i = (w + 1) << 6;
 	}
 	return SLOB_PAGE_UNITS;
 }
-/* Last bit at or before i set in a and clear in b (b may be NULL), or -1. */
-static inline int map_prev_(const uint64_t *a, const uint64_t *b, unsigned i)
+/* Last unit at or before i in set a and not in set b, or -1. */
+static inline int map_prev_(const struct slob_map *m, unsigned a, unsigned b, unsigned i)
 {
 	int w = (int)(i >> 6);
-	uint64_t x = a[w] & (b ? ~b[w] : ~0ull) & (~0ull >> (63 - (i & 63)));
+	uint64_t x = map_word_(m, a, b, (unsigned)w) & (~0ull >> (63 - (i & 63)));
 	for (;;) {
 		if (x)
 			return w * 64 + 63 - __builtin_clzll(x);
 		if (--w < 0)
 			return -1;
-		x = a[w] & (b ? ~b[w] : ~0ull);
+		x = map_word_(m, a, b, (unsigned)w);
 	}
 }
 /* Units of the block starting at u. */
 static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
 {
-	return map_next_(m->start, NULL, u + 1) - u;
+	return map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, u + 1) - u;
 }
 
 /* ---- per-system and per-cache state ----------------------------------------------- */
 
 /*
  * The heap (ss->backend). Invariants: a page is on lists[i] iff its
- * slab.list == i != 0 iff its slab.extra > 0; every SLOB page has a map
- * in pages and map[pfn]; nr_pages counts them; nr_pending and kmalloc_live
- * are the sums of the maps' rcu and kmalloc bits.
+ * slab.list == i != 0 iff its slab.extra > 0 iff its map is in fit[i];
+ * the in-order of fit[i] is the cyclic order of lists[i] starting at some
+ * page; every SLOB page has a map in pages and map[pfn]; nr_pages counts
+ * them; nr_pending and kmalloc_live are the sums of the maps' rcu and
+ * kmalloc bits; spare, when set, is a map of no page with all bits clear.
  */
 struct slob_system {
 	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
+	struct slob_map *fit[NR_SLOB_LISTS_];   /* each list's fit index: the root (slob_fit.c) */
+	struct slob_map *spare;  /* the map of the last page given back, kept for the next one */
 	struct list_head pages;  /* every SLOB page's map */
 	struct slob_map **map;   /* [total_pages]: the map of a SLOB page, else NULL */
 	kmm_pfn_t total_pages;
@@ -230,14 +272,48 @@ static inline void slob_set_freelist_(struct kmm *k, struct kmm_page *page, unsi
 	page->slab.freelist = u < SLOB_PAGE_UNITS ? slob_base_(k, page) + (size_t)u * SLOB_UNIT : NULL;
 }
 
-/* set_slob_page_free() / clear_slob_page_free(). */
-static inline void slob_list_add_(struct slob_system *sb, struct kmm_page *page, unsigned id)
+/* ---- the fit index (slob_fit.c) -------------------------------------------------------- */
+
+/* A page's treap priority (fit_prio, set when its map is attached):
+ * murmur3's finaliser of the pfn, a bijection on 32 bits, so distinct. */
+static inline uint32_t slob_fit_prio_(kmm_pfn_t pfn)
 {
-	list_add(&page->lru, &sb->lists[id]);
+	uint32_t x = (uint32_t)pfn;
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return x;
+}
+/* m (room: its fit_room) joins fit[id] just before first (NULL: the tree is
+ * empty), i.e. at the head of the cyclic order, as list_add() puts it. */
+void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_map *m, struct slob_map *first,
+		      unsigned room);
+void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_map *m);
+/* A new bound for m's largest free block. */
+void slob_fit_set_room_(struct slob_map *m, unsigned room);
+/* The first map at (inclusive) or after m in order whose fit_room >= units. */
+struct slob_map *slob_fit_next_(struct slob_map *m, unsigned units, bool inclusive);
+/* The first map of fit[id] in order whose fit_room >= units. */
+struct slob_map *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned units);
+/* Check fit[id] against lists[id] (slob_check.c's heap walk). Lock held. */
+long slob_fit_check_(struct kmm *k, struct slob_system *sb, unsigned id, struct kmm_cache *s);
+
+/* set_slob_page_free() / clear_slob_page_free(), the fit index kept in
+ * step: the page's map joins before the list's first page's. */
+static inline void slob_list_add_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
+				  unsigned id, unsigned room)
+{
+	struct list_head *head = &sb->lists[id];
+	struct slob_map *first = list_empty(head) ? NULL : slob_map_of_(k, sb, list_entry(head->next, struct kmm_page, lru));
+	slob_fit_insert_(sb, id, m, first, room);
+	list_add(&page->lru, head);
 	page->slab.list = (uint8_t)id;
 }
-static inline void slob_list_del_(struct kmm_page *page)
+static inline void slob_list_del_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
+	slob_fit_remove_(sb, page->slab.list, m);
 	list_del(&page->lru);
 	page->slab.list = SLOB_LIST_NONE_;
 }
