@@ -33,11 +33,13 @@
  * (it may hand ones that fill a page or more to kmalloc_large_()), and
  * kfree / ksize of a SLOB page go back to it.
  *
- * The fast path (kmm_kmalloc, kmm_kfree) is a table load, one indirect
- * call into the backend and a tick of the simulated clock: no lock, no
- * formatting, no zeroing. Everything else (first use, debug caches,
- * __GFP_ZERO, the DMA and reclaimable families, nodes, bad gfp, large
- * sizes, SLOB, misuse) goes through the general path.
+ * The fast path (kmm_kmalloc, kmm_kfree) is a table load (kfree: the
+ * struct page, once) and one indirect call into the backend's
+ * single-threaded fast path (ss->alloc / ss->free): no lock, no
+ * formatting, no zeroing, no tick of the simulated clock (only calls on
+ * debug caches tick it: nothing else reads it). Everything else (first
+ * use, debug caches, __GFP_ZERO, the DMA and reclaimable families, nodes,
+ * bad gfp, large sizes, SLOB, misuse) goes through the general path.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -181,7 +183,6 @@ void *kmalloc_large_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
 		return NULL;
 	}
 	unsigned order = get_order_(size);
-	slab_tick_(k, k->slab);
 	struct kmm_page *page = kmm_alloc_pages_node(k, node, gfp | KMM___GFP_COMP, order);
 	if (!page)
 		return NULL;
@@ -195,7 +196,6 @@ static void kfree_large_(struct kmm *k, struct kmm_page *head)
 {
 	unsigned order = head->private_;
 	head->flags &= ~(uint32_t)PG_large_kmalloc;
-	slab_tick_(k, k->slab);
 	slab_pages_add_(k, -((int64_t)1 << order));
 	kmm_free_pages(k, head, order);
 }
@@ -278,7 +278,6 @@ __attribute__((noinline)) static void *kmalloc_node_(struct kmm *k, size_t size,
 	if (size > KMM_KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_large_(k, size, gfp, node);
 	if (ss->ops->kmalloc) {
-		slab_tick_(k, ss);
 		void *p = ss->ops->kmalloc(k, size, gfp & ~KMM___GFP_ZERO, node);
 		if (p && (gfp & KMM___GFP_ZERO))
 			memset(p, 0, size);
@@ -301,10 +300,8 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 			s = ss->kmalloc_fast[fls_(size - 1)];
 		else
 			s = NULL;
-		if (kmm_likely(s != NULL)) {
-			ss->jiffies++; /* the tables are empty on threaded systems */
+		if (kmm_likely(s != NULL)) /* (the tables are empty on threaded systems) */
 			return ss->alloc(k, s, gfp, -1);
-		}
 	}
 	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
 }
@@ -350,7 +347,6 @@ __attribute__((noinline)) static void kfree_(struct kmm *k, const void *p, uintp
 		slab_free_(k, head->slab.cache, head, (void *)p, caller);
 		break;
 	case KOBJ_SLOB_:
-		slab_tick_(k, k->slab);
 		k->slab->ops->kfree(k, head, (void *)p);
 		break;
 	case KOBJ_LARGE_:
@@ -361,18 +357,18 @@ __attribute__((noinline)) static void kfree_(struct kmm *k, const void *p, uintp
 	}
 }
 
+/* The fast path resolves the head page once and hands it on. A PG_slab
+ * page exists only once k->slab does (slab_alloc_pages_ sets the flag). */
 void kmm_kfree(struct kmm *k, const void *p)
 {
-	struct kmm_slab_system *ss = k->slab;
 	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
-	if (kmm_likely(ss != NULL && off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
+	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
 		struct kmm_page *page = &k->pages[off >> KMM_PAGE_SHIFT];
 		if (page->flags & PG_tail)
 			page = &k->pages[page->compound_head];
 		struct kmm_cache *s = page->slab.cache;
 		if (kmm_likely((page->flags & PG_slab) && s != NULL && !slab_debug_on_(s))) {
-			slab_tick_(k, ss);
-			ss->free(k, s, page, (void *)p);
+			k->slab->free(k, s, page, (void *)p);
 			return;
 		}
 	}

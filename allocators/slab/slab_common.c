@@ -124,8 +124,11 @@ static struct kmm_slab_system *slab_system_create_(struct kmm *k)
 	if (!ss)
 		return NULL;
 	ss->ops = ops;
-	ss->alloc = ops->alloc;
-	ss->free = ops->free;
+	/* The fast paths' entries: the backend's single-threaded ones when
+	 * it has them (they skip the lock and node tests). */
+	bool local = !k->cfg.threaded;
+	ss->alloc = local && ops->alloc_fast ? ops->alloc_fast : ops->alloc;
+	ss->free = local && ops->free_fast ? ops->free_fast : ops->free;
 	INIT_LIST_HEAD(&ss->caches);
 	INIT_LIST_HEAD(&ss->rcu_pending);
 	INIT_LIST_HEAD(&ss->aliases);
@@ -482,11 +485,13 @@ void *slab_alloc_node_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int no
 		       uintptr_t caller)
 {
 	struct kmm_slab_system *ss = k->slab;
-	slab_tick_(k, ss);
-	void *obj = ss->alloc(k, s, gfp & ~KMM___GFP_ZERO, node);
+	bool debug = slab_debug_on_(s);
+	if (debug)
+		slab_tick_(k, ss);
+	void *obj = ss->ops->alloc(k, s, gfp & ~KMM___GFP_ZERO, node);
 	if (kmm_unlikely(!obj))
 		return NULL;
-	if (kmm_unlikely(slab_debug_on_(s)))
+	if (kmm_unlikely(debug))
 		slab_debug_alloc_(k, s, obj, orig_size, caller);
 	if (kmm_unlikely(gfp & KMM___GFP_ZERO)) {
 		/* The whole object, but not a kmalloc tail the debug layer just
@@ -500,10 +505,12 @@ void *slab_alloc_node_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int no
 void slab_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj, uintptr_t caller)
 {
 	struct kmm_slab_system *ss = k->slab;
-	slab_tick_(k, ss);
-	if (kmm_unlikely(slab_debug_on_(s)) && !slab_debug_free_(k, s, slab, obj, caller))
-		return;
-	ss->free(k, s, slab, obj);
+	if (kmm_unlikely(slab_debug_on_(s))) {
+		slab_tick_(k, ss);
+		if (!slab_debug_free_(k, s, slab, obj, caller))
+			return;
+	}
+	ss->ops->free(k, s, slab, obj);
 }
 
 void slab_invalid_pointer_(struct kmm *k, const char *fn, const void *p, const char *why)
@@ -543,12 +550,10 @@ __attribute__((noinline)) static void *cache_alloc_(struct kmm *k, struct kmm_ca
 void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_slab_system *ss = k->slab;
-	/* The fast path: no debug hook, nothing to zero or fix. */
+	/* The fast path: no debug hook (and no tick), nothing to zero or fix. */
 	if (kmm_likely(s != NULL && ss != NULL &&
-		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO))))) {
-		slab_tick_(k, ss);
+		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))))
 		return ss->alloc(k, s, gfp, -1);
-	}
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
 }
 
@@ -610,7 +615,6 @@ void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 		if (page->flags & PG_tail)
 			page = &k->pages[page->compound_head];
 		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s)) {
-			slab_tick_(k, ss);
 			ss->free(k, s, page, obj);
 			return;
 		}
@@ -636,10 +640,6 @@ size_t kmm_cache_alloc_bulk(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, s
 		gfp = slab_fix_gfp_(k, gfp);
 
 	if (ss->ops->alloc_bulk && !slab_debug_on_(s)) {
-		if (k->cfg.threaded)
-			__atomic_fetch_add(&ss->jiffies, nr, __ATOMIC_RELAXED);
-		else
-			ss->jiffies += nr;
 		size_t got = ss->ops->alloc_bulk(k, s, gfp & ~KMM___GFP_ZERO, nr, p);
 		if (got != nr) {
 			/* All or nothing, even from a backend that broke it. */
@@ -688,10 +688,6 @@ void kmm_cache_free_bulk(struct kmm *k, struct kmm_cache *s, size_t nr, void **p
 				break;
 		}
 		if (i == nr) {
-			if (k->cfg.threaded)
-				__atomic_fetch_add(&ss->jiffies, nr, __ATOMIC_RELAXED);
-			else
-				ss->jiffies += nr;
 			ss->ops->free_bulk(k, s, nr, p);
 			return;
 		}

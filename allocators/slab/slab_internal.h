@@ -173,6 +173,13 @@ struct kmm_slab_ops {
 	void *(*alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 	/* Give back an allocated object of slab (its head page). */
 	void (*free)(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
+	/* Optional: alloc / free for the common layer's fast paths (kmalloc,
+	 * kfree, kmem_cache_alloc / free), called only on systems without
+	 * cfg.threaded, for caches without debug flags, with node -1 and a
+	 * gfp without __GFP_ZERO or bits slab_fix_gfp_() drops. Same effect
+	 * as alloc / free; they may skip the tests those conditions settle. */
+	void *(*alloc_fast)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
+	void (*free_fast)(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
 	/* Optional: all-or-nothing bulk (else the common layer loops). */
 	size_t (*alloc_bulk)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, size_t nr, void **p);
 	void (*free_bulk)(struct kmm *k, struct kmm_cache *s, size_t nr, void **p);
@@ -285,7 +292,7 @@ struct kmm_slab_system {
 	uint8_t size_index[24];              /* class index for sizes 8..192, by (size - 1) / 8 */
 	struct list_head caches;             /* every live cache, creation order */
 	unsigned nr_caches_created;          /* for random_seed */
-	uint64_t jiffies;                    /* simulated time: +1 per alloc / free call */
+	uint64_t jiffies;                    /* simulated time: +1 per alloc / free call on a debug cache */
 	/* Slab pages of TYPESAFE_BY_RCU caches waiting for kmm_rcu_barrier
 	 * (linked by page->lru; order in page->slab.extra). */
 	struct list_head rcu_pending;
@@ -301,8 +308,10 @@ struct kmm_slab_system {
 	 * (size - 1) / 8 (sizes <= 192) and for fls(size - 1) (193..8192),
 	 * set only where that cache exists, has no debug flags and the
 	 * backend has no ops->kmalloc, in single-threaded systems; NULL sends
-	 * the call to the general path. alloc / free are ops->alloc /
-	 * ops->free, one load nearer. */
+	 * the call to the general path. alloc / free are what the fast paths
+	 * call (node -1, no debug flags): ops->alloc_fast / ops->free_fast on
+	 * single-threaded systems whose backend has them, else ops->alloc /
+	 * ops->free; the general paths call ss->ops->alloc / ->free. */
 	struct kmm_cache *kmalloc_small[24];
 	struct kmm_cache *kmalloc_fast[NR_KMALLOC_INDEX_];
 	void *(*alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
@@ -455,7 +464,9 @@ kmm_gfp_t slab_fix_gfp_(struct kmm *k, kmm_gfp_t gfp);
 #define SLAB_GFP_BUG_MASK (KMM___GFP_DMA32 | KMM___GFP_HIGHMEM | ~KMM___GFP_BITS_MASK)
 #define KMALLOC_SLOW_GFP_ (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO | KMM___GFP_DMA | KMM___GFP_RECLAIMABLE)
 
-/* Simulated time: +1 per allocation or free (U tracks' age). */
+/* Simulated time: +1 per allocation or free call on a cache with debug
+ * flags (what U tracks' age counts; nothing else reads it, so the fast
+ * paths, which never see a debug cache, do not tick). */
 static inline void slab_tick_(struct kmm *k, struct kmm_slab_system *ss)
 {
 	if (kmm_unlikely(k->cfg.threaded))

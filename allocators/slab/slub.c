@@ -13,8 +13,10 @@
  * Each simulated CPU has an active slab and a private copy of its freelist
  * (struct kmem_cache_cpu): allocation pops that list, a free of an object
  * of the active slab pushes onto it, and neither touches anything shared
- * -- that is the whole fast path, a handful of loads and stores. Everything
- * else is the slow path:
+ * -- that is the whole fast path, a handful of loads and stores (on
+ * single-threaded systems the common layer calls it as ops->alloc_fast /
+ * free_fast, without the lock and node tests). Everything else is the
+ * slow path:
  *  - the active slab ran dry: take the objects other CPUs freed into it
  *    since (the slab's own freelist), else drop it (it is full) and take the
  *    next slab from the CPU's partial list, then from the node's partial
@@ -23,10 +25,11 @@
  *    then a new slab from the page allocator (the preferred order first,
  *    the smallest order that fits one object when that fails);
  *  - a free to a slab that is not the CPU's active slab goes to the slab's
- *    own freelist; a slab that was full goes to the CPU's partial list
- *    (overflowing that list moves it to the node lists), and a slab that
- *    becomes empty on a node partial list is given back once the node keeps
- *    min_partial slabs there.
+ *    own freelist (single-threaded, without debug flags, by a short path
+ *    of its own: slub_free_remote_); a slab that was full goes to the
+ *    CPU's partial list (overflowing that list moves it to the node lists),
+ *    and a slab that becomes empty on a node partial list is given back
+ *    once the node keeps min_partial slabs there.
  * Slab order: the kernel's calculate_order() -- the smallest order holding
  * at least min_objects objects (4 * (fls(nr_cpus) + 1)) with at most 1/16
  * of the slab wasted, relaxing the waste to 1/8 and 1/4, then asking for
@@ -53,6 +56,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../page/assert.h"
 #include "slub_internal.h"
 
 #define MIN_PARTIAL 5             /* kernel: fewest empty slabs a node keeps */
@@ -256,6 +260,18 @@ static char *next_freelist_entry_(struct slub_cache *sc, unsigned *pos, char *st
 	return start + idx;
 }
 
+/* Link seq[from..to) (byte offsets from start) behind cur; the new tail. */
+static char *link_run_(const struct slub_cache *sc, char *start, const unsigned *seq, unsigned from, unsigned to,
+		       char *cur)
+{
+	for (unsigned i = from; i < to; i++) {
+		char *next = start + seq[i];
+		slub_set_fp_(sc, cur, next);
+		cur = next;
+	}
+	return cur;
+}
+
 /* shuffle_freelist(): link the objects in the cache's random order. */
 static bool shuffle_freelist_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab,
 			      char *base)
@@ -266,6 +282,17 @@ static bool shuffle_freelist_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 	unsigned pos = rand_below_(k, sc, sc->random_seq_len);
 	unsigned long limit = (unsigned long)objects * sc->size;
 	char *start = base + sc->red_left_pad;
+	if (!sc->debug && !s->ctor && objects == sc->random_seq_len) {
+		/* The common case, nothing to set up and every entry a slot of
+		 * this slab: the permutation from pos round to pos - 1, as two
+		 * straight runs. */
+		char *head = start + sc->random_seq[pos];
+		char *tail = link_run_(sc, start, sc->random_seq, pos + 1, objects, head);
+		tail = link_run_(sc, start, sc->random_seq, 0, pos, tail);
+		slub_set_fp_(sc, tail, NULL);
+		slab->slab.freelist = head;
+		return true;
+	}
 	char *cur = next_freelist_entry_(sc, &pos, start, limit);
 	setup_object_(k, s, sc, cur);
 	slab->slab.freelist = cur;
@@ -340,11 +367,14 @@ static struct kmm_page *allocate_slab_(struct kmm *k, struct kmm_cache *s, struc
 	char *base = slub_slab_base_(k, slab);
 	if (!shuffle_freelist_(k, s, sc, slab, base)) {
 		char *p = base + sc->red_left_pad;
-		setup_object_(k, s, sc, p);
+		bool setup = sc->debug || s->ctor;
+		if (setup)
+			setup_object_(k, s, sc, p);
 		slab->slab.freelist = p;
 		for (unsigned i = 1; i < oo.objects; i++) {
 			char *next = p + sc->size;
-			setup_object_(k, s, sc, next);
+			if (setup)
+				setup_object_(k, s, sc, next);
 			slub_set_fp_(sc, p, next);
 			p = next;
 		}
@@ -424,6 +454,7 @@ static void put_partials_(struct kmm *k, struct slub_cache *sc, struct list_head
 		struct kmem_cache_node *n = &sc->node[slab->node];
 		list_del(&slab->lru);
 		slub_node_lock_(k, n);
+		KMM_ASSERT(k, !slab->slab.frozen && slab->slab.list == SLUB_LIST_CPU_PARTIAL);
 		if (!slab->slab.inuse && n->nr_partial >= sc->min_partial) {
 			dec_slabs_node_(n, slab->slab.objects);
 			slab->slab.list = SLUB_LIST_NONE;
@@ -493,6 +524,7 @@ static void deactivate_slab_(struct kmm *k, struct kmm_cache *s, struct slub_cac
 	}
 
 	slub_node_lock_(k, n);
+	KMM_ASSERT(k, slab->slab.frozen && slab->slab.list == SLUB_LIST_CPU);
 	bool remote = slab->slab.freelist != NULL;
 	if (tail) {
 		if (free_delta > slab->slab.inuse)
@@ -742,6 +774,7 @@ static void *slab_alloc_slow_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 			/* get_freelist(): the frees other CPUs made meanwhile */
 			struct kmem_cache_node *n = &sc->node[slab->node];
 			slub_node_lock_(k, n);
+			KMM_ASSERT(k, slab->slab.frozen && slab->slab.list == SLUB_LIST_CPU);
 			freelist = slab->slab.freelist;
 			slab->slab.freelist = NULL;
 			slab->slab.inuse = slab->slab.objects;
@@ -766,6 +799,7 @@ static void *slab_alloc_slow_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 		if (node < 0 || slab->node == node) {
 			struct kmem_cache_node *n = &sc->node[slab->node];
 			slub_node_lock_(k, n);
+			KMM_ASSERT(k, !slab->slab.frozen && slab->slab.list == SLUB_LIST_CPU_PARTIAL);
 			freelist = slab->slab.freelist;
 			if (kmm_unlikely(!freelist)) {
 				/* validate cleared its freelist: it is full now */
@@ -897,6 +931,24 @@ static void *slub_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int n
 	return slub_alloc_slow_(k, s, gfp, node);
 }
 
+/* ops->alloc_fast: the same pop for the common layer's fast paths, which
+ * call it only single-threaded with node -1. */
+static void *slub_alloc_fast(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
+{
+	struct slub_cache *sc = slub_(s);
+	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
+	void *obj = c->freelist;
+	if (kmm_likely(obj != NULL)) {
+		void *next = slub_get_fp_(sc, obj);
+		if (kmm_unlikely((uintptr_t)next - c->lo > c->span))
+			return slub_alloc_last_(k, s, c, obj, next); /* NULL, or corrupt */
+		c->freelist = next;
+		c->stat[ALLOC_FASTPATH]++;
+		return obj;
+	}
+	return slub_alloc_slow_(k, s, gfp, node);
+}
+
 /* ---- free ------------------------------------------------------------------------------ */
 
 /* Drop tail from the detached chain head..tail of cnt objects (naive double
@@ -961,42 +1013,17 @@ static void free_to_partial_list_(struct kmm *k, struct kmm_cache *s, struct slu
 }
 
 /*
- * __slab_free(): the chain head..tail of cnt objects of slab, which is not
- * the current CPU's active slab. No locks held on entry.
+ * The rest of __slab_free(), once the chain is on the slab's freelist: the
+ * slab, not frozen, moves as its new state asks. A slab that was full goes
+ * to this CPU's partial list (or, without CPU partial lists, to the node's
+ * partial list); one on a CPU partial list stays there, empty or not; one
+ * on the node's partial list stays unless it is empty and the node keeps
+ * min_partial slabs, and then it is freed (a full one too). n->list_lock
+ * held on entry, dropped on return.
  */
-static void slab_free_slow_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab,
-			    void *head, void *tail, unsigned cnt)
+static void __attribute__((noinline)) slab_free_refile_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
+							struct kmem_cache_node *n, struct kmm_page *slab)
 {
-	stat_(k, sc, FREE_SLOWPATH);
-	if (sc->debug) {
-		free_to_partial_list_(k, s, sc, slab, head, tail, cnt);
-		return;
-	}
-	struct kmem_cache_node *n = &sc->node[slab->node];
-	slub_node_lock_(k, n);
-	void *prior = slab->slab.freelist;
-	while (kmm_unlikely(tail == prior)) {
-		naive_double_free_(k, s, slab, tail);
-		if (!(tail = drop_tail_(sc, head, tail, &cnt))) {
-			slub_node_unlock_(k, n);
-			return;
-		}
-	}
-	if (kmm_unlikely(cnt > slab->slab.inuse)) {
-		slub_node_unlock_(k, n);
-		invalid_free_(k, s, slab, head, "double free detected at");
-		return;
-	}
-	slub_set_fp_(sc, tail, prior);
-	slab->slab.freelist = head;
-	slab->slab.inuse = (uint16_t)(slab->slab.inuse - cnt);
-
-	if (slab->slab.frozen) {
-		/* another CPU's active slab: it finds the objects at its next refill */
-		slub_node_unlock_(k, n);
-		stat_(k, sc, FREE_FROZEN);
-		return;
-	}
 	/* Where the slab is decides, not prior: a slab whose freelist
 	 * validate cleared may sit on a partial list with prior NULL. */
 	bool was_full = slab->slab.list == SLUB_LIST_FULL;
@@ -1033,6 +1060,75 @@ static void slab_free_slow_(struct kmm *k, struct kmm_cache *s, struct slub_cach
 	slub_node_unlock_(k, n);
 }
 
+/* Does a slab that just took a free stay where it is? The common case of
+ * __slab_free(): a node partial slab that is not empty or that the node
+ * keeps, or a slab on a CPU partial list. */
+static inline bool slab_free_stays_(const struct slub_cache *sc, const struct kmem_cache_node *n,
+				    const struct kmm_page *slab)
+{
+	if (slab->slab.list == SLUB_LIST_NODE_PARTIAL)
+		return slab->slab.inuse || n->nr_partial < sc->min_partial;
+	return slab->slab.list == SLUB_LIST_CPU_PARTIAL;
+}
+
+/* A chain the slab cannot take: a naive double free (an object that heads
+ * the slab's freelist already, dropped from the chain and reported), or
+ * more objects than the slab has in use (reported, nothing freed). Returns
+ * the new tail, or NULL when nothing is left to free. */
+static void *__attribute__((noinline)) slab_free_bad_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
+						      struct kmm_page *slab, void *head, void *tail, unsigned *cnt)
+{
+	while (tail == slab->slab.freelist) {
+		naive_double_free_(k, s, slab, tail);
+		if (!(tail = drop_tail_(sc, head, tail, cnt)))
+			return NULL;
+	}
+	if (*cnt > slab->slab.inuse) {
+		invalid_free_(k, s, slab, head, "double free detected at");
+		return NULL;
+	}
+	return tail;
+}
+
+/*
+ * __slab_free(): the chain head..tail of cnt objects of slab, which is not
+ * the current CPU's active slab. No locks held on entry.
+ */
+static void slab_free_slow_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab,
+			    void *head, void *tail, unsigned cnt)
+{
+	stat_(k, sc, FREE_SLOWPATH);
+	if (sc->debug) {
+		free_to_partial_list_(k, s, sc, slab, head, tail, cnt);
+		return;
+	}
+	struct kmem_cache_node *n = &sc->node[slab->node];
+	slub_node_lock_(k, n);
+	void *prior = slab->slab.freelist;
+	if (kmm_unlikely(tail == prior || cnt > slab->slab.inuse)) {
+		tail = slab_free_bad_(k, s, sc, slab, head, tail, &cnt);
+		if (!tail) {
+			slub_node_unlock_(k, n);
+			return;
+		}
+	}
+	slub_set_fp_(sc, tail, prior);
+	slab->slab.freelist = head;
+	slab->slab.inuse = (uint16_t)(slab->slab.inuse - cnt);
+
+	if (slab->slab.frozen) {
+		/* another CPU's active slab: it finds the objects at its next refill */
+		slub_node_unlock_(k, n);
+		stat_(k, sc, FREE_FROZEN);
+		return;
+	}
+	if (slab_free_stays_(sc, n, slab)) {
+		slub_node_unlock_(k, n);
+		return;
+	}
+	slab_free_refile_(k, s, sc, n, slab);
+}
+
 /* do_slab_free(): the chain head..tail (cnt objects of slab, already
  * linked head to tail) onto the CPU freelist if slab is the current CPU's
  * active slab, else __slab_free(). */
@@ -1059,6 +1155,7 @@ static void do_slab_free_(struct kmm *k, struct kmm_cache *s, struct slub_cache 
 	slab_free_slow_(k, s, sc, slab, head, tail, cnt);
 }
 
+/* One object, past the fast path: checked, then do_slab_free(). */
 static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab,
 						      void *obj)
 {
@@ -1071,26 +1168,72 @@ static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_
 }
 
 /*
+ * __slab_free()'s common case for one object on a single-threaded system
+ * and a cache without debug flags (ops->free_fast only): an object of a
+ * slab that is not the current CPU's active slab -- every free of a
+ * workload that frees in another order than it allocated. Checked,
+ * linked, counted, and the slab mostly left where it is; anything unusual
+ * (misuse, a naive double free) takes the general path, which reports it.
+ */
+static void __attribute__((noinline)) slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab,
+							void *obj)
+{
+	struct slub_cache *sc = slub_(s);
+	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
+	void *prior = slab->slab.freelist;
+	if (kmm_unlikely(slab == c->slab || obj == prior || !slab->slab.inuse ||
+			 !slub_object_ptr_(sc, slub_slab_base_(k, slab), slab, obj))) {
+		slub_free_slow_(k, s, slab, obj);
+		return;
+	}
+	slub_set_fp_(sc, obj, prior);
+	slab->slab.freelist = obj;
+	slab->slab.inuse--;
+	c->stat[FREE_SLOWPATH]++;
+	if (slab->slab.frozen) {
+		c->stat[FREE_FROZEN]++;
+		return;
+	}
+	struct kmem_cache_node *n = &sc->node[slab->node];
+	if (!slab_free_stays_(sc, n, slab))
+		slab_free_refile_(k, s, sc, n, slab);
+}
+
+/*
  * The fast path (slab_free()): an object of the current CPU's active slab
  * is pushed onto the CPU freelist. The object must lie at or below the
  * slab's last object (so its link is inside the slab) and must not already
  * head the list (the hardened kernel's naive double-free test); anything
  * else takes the slow path, which checks fully.
  */
+static inline bool slub_free_push_(struct slub_cache *sc, struct kmem_cache_cpu *c, struct kmm_page *slab,
+				   void *obj)
+{
+	void *head = c->freelist;
+	if (kmm_likely(slab == c->slab && obj != head && (uintptr_t)obj - c->lo <= c->span)) {
+		slub_set_fp_(sc, obj, head);
+		c->freelist = obj;
+		c->stat[FREE_FASTPATH]++;
+		return true;
+	}
+	return false;
+}
+
 static void slub_free(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
 	struct slub_cache *sc = slub_(s);
-	if (kmm_likely(!k->cfg.threaded)) {
-		struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
-		void *head = c->freelist;
-		if (kmm_likely(slab == c->slab && obj != head && (uintptr_t)obj - c->lo <= c->span)) {
-			slub_set_fp_(sc, obj, head);
-			c->freelist = obj;
-			c->stat[FREE_FASTPATH]++;
-			return;
-		}
-	}
+	if (kmm_likely(!k->cfg.threaded) && slub_free_push_(sc, &sc->cpu[k->cur_cpu], slab, obj))
+		return;
 	slub_free_slow_(k, s, slab, obj);
+}
+
+/* ops->free_fast: single-threaded, no debug flags. */
+static void slub_free_fast(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+{
+	struct slub_cache *sc = slub_(s);
+	if (kmm_likely(slub_free_push_(sc, &sc->cpu[k->cur_cpu], slab, obj)))
+		return;
+	slub_free_remote_(k, s, slab, obj);
 }
 
 /* ---- bulk --------------------------------------------------------------------------------- */
@@ -1348,6 +1491,7 @@ static int slub_cache_open(struct kmm *k, struct kmm_cache *s)
 	}
 
 	sc->size = s->l.size;
+	sc->size_magic = UINT64_MAX / sc->size + 1;
 	sc->red_left_pad = s->l.red_left_pad;
 	sc->offset = s->l.offset;
 	sc->debug = slab_debug_on_(s);
@@ -1483,6 +1627,8 @@ const struct kmm_slab_ops kmm_slub_ops = {
 	.cache_release = slub_cache_release,
 	.alloc = slub_alloc,
 	.free = slub_free,
+	.alloc_fast = slub_alloc_fast,
+	.free_fast = slub_free_fast,
 	.alloc_bulk = slub_alloc_bulk,
 	.free_bulk = slub_free_bulk,
 	.shrink = slub_shrink,

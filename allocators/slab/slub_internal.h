@@ -136,6 +136,7 @@ struct slub_cache {
 	uintptr_t swab_mask;     /* ~0 hardened, else 0 */
 	/* the rest */
 	struct kmm_cache *s;
+	uint64_t size_magic;     /* UINT64_MAX / size + 1: divisibility by size (slub_valid_ptr_) */
 	unsigned size;           /* s->l.size */
 	unsigned red_left_pad;
 	struct slub_oo oo;       /* preferred slab */
@@ -185,29 +186,55 @@ static inline uintptr_t slub_swab_(uintptr_t x)
 #endif
 }
 
+/* The word's key, random ^ swab(&word): it depends on the link's address
+ * only, so it is ready before the word is. */
+static inline uintptr_t slub_fp_key_(const struct slub_cache *sc, uintptr_t addr)
+{
+	uintptr_t key = sc->random ^ (slub_swab_(addr) & sc->swab_mask);
+	/* opaque to the optimiser, which would otherwise fold the word into
+	 * the first xor and leave two on the chain */
+	__asm__("" : "+r"(key));
+	return key;
+}
 /* get_freepointer() / set_freepointer(): the encoded word at obj + offset.
- * memcpy: the word need not be aligned for the compiler's sake. */
+ * memcpy: the word need not be aligned for the compiler's sake. One xor
+ * between the word and the pointer: in a LIFO alloc / free loop the word
+ * goes from the free's store to the next alloc's load and back, and that
+ * chain is the loop's speed. */
 static inline void *slub_get_fp_(const struct slub_cache *sc, const void *obj)
 {
 	uintptr_t addr = (uintptr_t)obj + sc->offset, v;
+	uintptr_t key = slub_fp_key_(sc, addr);
 	memcpy(&v, (const void *)addr, sizeof(v));
-	return (void *)(v ^ sc->random ^ (slub_swab_(addr) & sc->swab_mask));
+	return (void *)(v ^ key);
 }
 static inline void slub_set_fp_(const struct slub_cache *sc, void *obj, const void *fp)
 {
 	uintptr_t addr = (uintptr_t)obj + sc->offset;
-	uintptr_t v = (uintptr_t)fp ^ sc->random ^ (slub_swab_(addr) & sc->swab_mask);
+	uintptr_t v = (uintptr_t)fp ^ slub_fp_key_(sc, addr);
 	memcpy((void *)addr, &v, sizeof(v));
 }
 
+/* Is off, below 2^32, a multiple of sc->size? Lemire's test (n % d == 0
+ * iff n * ceil(2^64 / d) mod 2^64 < ceil(2^64 / d) for 32-bit n and d):
+ * a multiply and a compare instead of a division, on every slow free. */
+static inline bool slub_on_boundary_(const struct slub_cache *sc, uintptr_t off)
+{
+	return (uint64_t)off * sc->size_magic <= sc->size_magic - 1;
+}
+/* An object start of slab (p not NULL). Slabs are at most a MAX_ORDER
+ * block (4 MiB), so an offset below objects * size fits 32 bits. */
+static inline bool slub_object_ptr_(const struct slub_cache *sc, const char *base,
+				    const struct kmm_page *slab, const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)base - sc->red_left_pad;
+	return off < (uintptr_t)slab->slab.objects * sc->size && slub_on_boundary_(sc, off);
+}
 /* check_valid_pointer(): p is NULL or an object start of slab. */
 static inline bool slub_valid_ptr_(const struct slub_cache *sc, const char *base,
 				   const struct kmm_page *slab, const void *p)
 {
-	if (!p)
-		return true;
-	uintptr_t off = (uintptr_t)p - (uintptr_t)base - sc->red_left_pad;
-	return off < (uintptr_t)slab->slab.objects * sc->size && off % sc->size == 0;
+	return !p || slub_object_ptr_(sc, base, slab, p);
 }
 
 /* Locks: no-ops single-threaded. */
