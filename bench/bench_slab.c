@@ -515,6 +515,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_slab: kmm_cache_create failed\n");
 		return 2;
 	}
+	/* Memory first, before any workload has grown this process's heaps:
+	 * each child forks from a process whose peers are still untouched. */
+	if (o.want[SEC_MEMORY]) {
+		uint64_t req = 0;
+		for (unsigned i = 0; i < nlive; i++)
+			req += plan.size[i];
+		printf("\nmemory at the peak of `random` (%u live objects, %.1f MiB requested), fresh process each:\n",
+		       nlive, (double)req / 1048576.0);
+		printf("%-10s %14s %10s %14s\n", "allocator", "held MiB", "held/req", "RSS growth MiB");
+		for (unsigned w = 0; w < NR_BACKENDS + NR_PEERS; w++) {
+			const char *name = w < NR_BACKENDS ? backend_names_[w] : peers[w - NR_BACKENDS].name;
+			if (w >= NR_BACKENDS && !peers[w - NR_BACKENDS].available)
+				continue;
+			struct mem_result m = memory_child_(w, &plan, nlive);
+			if (!m.ok) {
+				printf("%-10s (child failed)\n", name);
+				continue;
+			}
+			printf("%-10s %14.1f %9.3fx %14.1f%s\n", name, (double)m.held / 1048576.0,
+			       (double)m.held / (double)req, (double)m.rss / 1048576.0,
+			       w < NR_BACKENDS ? "   (held = slab pages x 4 KiB)" : "   (held = RSS growth)");
+		}
+	}
+
 	/* Warm-up: fault the arenas and the peers' heaps in before timing. */
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {
 		random_kmm_(sys[b], &plan, nlive, NULL);
@@ -639,27 +663,6 @@ int main(int argc, char **argv)
 
 	unsigned missed = bench_print_table(stdout, rows_, nr_rows_);
 
-	if (o.want[SEC_MEMORY]) {
-		uint64_t req = 0;
-		for (unsigned i = 0; i < nlive; i++)
-			req += plan.size[i];
-		printf("\nmemory at the peak of `random` (%u live objects, %.1f MiB requested), fresh process each:\n",
-		       nlive, (double)req / 1048576.0);
-		printf("%-10s %14s %10s %14s\n", "allocator", "held MiB", "held/req", "RSS growth MiB");
-		for (unsigned w = 0; w < NR_BACKENDS + NR_PEERS; w++) {
-			const char *name = w < NR_BACKENDS ? backend_names_[w] : peers[w - NR_BACKENDS].name;
-			if (w >= NR_BACKENDS && !peers[w - NR_BACKENDS].available)
-				continue;
-			struct mem_result m = memory_child_(w, &plan, nlive);
-			if (!m.ok) {
-				printf("%-10s (child failed)\n", name);
-				continue;
-			}
-			printf("%-10s %14.1f %9.3fx %14.1f%s\n", name, (double)m.held / 1048576.0,
-			       (double)m.held / (double)req, (double)m.rss / 1048576.0,
-			       w < NR_BACKENDS ? "   (held = slab pages x 4 KiB)" : "   (held = RSS growth)");
-		}
-	}
 
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {
 		kmm_destroy(sys[b]);
