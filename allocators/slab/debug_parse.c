@@ -20,7 +20,8 @@
  * Where the kernel skips letters it does not know with a message, a kmm
  * config is rejected with the reason instead: a typo should not silently
  * run without the checks a test relies on. The kernel's other letters are
- * named in the reason: T (trace) and A (failslab) are not implemented, and
+ * named in the reason: T (trace) and A (failslab) are outside libkmm's debug
+ * layer (config validation refuses them by name), and
  * O (keep caches whose order debugging would raise undebugged) has no
  * meaning where slab orders are not tuned for the debug layout. Names must
  * be non-empty, fit a cache name, and carry '*' only at their end (the
