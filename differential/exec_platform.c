@@ -22,19 +22,56 @@
  * thread ends. The executor's per-run tables (handles, the live list)
  * come from a few per-thread scratch blocks the same way
  * (exec_reuse_calloc). kmm_exec_run() and kmm_exec_run_raw() use it;
- * kmm_exec_run_ops() and kmm_exec_run_raw_ops() (benchmarks) get fresh
- * memory each run from exec_platform_huge(). Both back the arena with
- * transparent huge pages when the host offers them (see huge_arena_map).
+ * kmm_exec_run_ops() and kmm_exec_run_raw_ops() (benchmarks, 1M-op
+ * programs) get exec_platform_huge(): the same kept arena, fresh
+ * metadata. Both back the arena with transparent huge pages when the host
+ * offers them (see huge_arena_map).
+ *
+ * Why the benchmarks keep the arena too: a checked run writes a pattern
+ * into every block it is handed, a raw run touches only what __GFP_ZERO
+ * clears, so with a fresh mapping per run the checked run paid the
+ * first-touch faults of the whole arena (a tenth of its time on a VM) and
+ * the raw run did not. With the arena of the previous run both start from
+ * resident memory, as the fuzz targets do, and what is compared is the
+ * harness's work, not the kernel's page faults.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define EXEC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EXEC_ASAN 1
+#endif
+#endif
+#ifdef EXEC_ASAN
+#include <sanitizer/asan_interface.h>
+#define exec_poison_(p, n) __asan_poison_memory_region((p), (n))
+#define exec_unpoison_(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define exec_poison_(p, n) ((void)(p), (void)(n))
+#define exec_unpoison_(p, n) ((void)(p), (void)(n))
+#endif
+
 #include "exec_internal.h"
+
+/* Memory plumbing whose branches depend on what earlier runs left behind,
+ * not on the program: no sanitizer-coverage instrumentation under clang's
+ * fuzzer builds, so a fuzzer never sees coverage that changes from one run
+ * of the same input to the next (see KMM_NO_COVERAGE in
+ * allocators/page/internal.h). */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
+#define EXEC_NO_COVERAGE 1
+#endif
+#endif
 
 #define REUSE_ARENA_MAX ((size_t)256 << 20) /* bytes of arena kept mapped */
 #define REUSE_ARENA_MIN ((size_t)64 << 20)  /* map at least this (virtual, NORESERVE) */
-#define REUSE_META_MIN ((size_t)64)         /* smaller blocks: plain calloc */
+#define REUSE_META_MIN ((size_t)1)          /* every metadata block is kept */
 /* Enough for every metadata block of the biggest system a program can
  * describe: struct kmm, the struct page array, two pageblock tables and
  * one pcp array per populated zone (8 nodes x 5 zones). Under ASan every
@@ -77,25 +114,40 @@ static void *huge_arena_map(void *ctx, size_t bytes)
 	return p;
 }
 
+/*
+ * Arenas here are arena_poisoned (include/kmm/platform.h): under ASan each
+ * one is handed out poisoned from end to end and comes back the same way,
+ * so the kept arena is poisoned once when it is mapped and never again,
+ * instead of twice per system (poison at create, unpoison at destroy) over
+ * its whole size, which was a fifth of a small fuzz input's run. An arena
+ * leaving for good is unpoisoned first. Without ASan these are no-ops.
+ */
 static void *reuse_arena_map(void *ctx, size_t bytes)
 {
 	struct reuse_block *a = &reuse_arena;
 	void *p;
 
-	if (a->busy || bytes > REUSE_ARENA_MAX)
-		return kmm_platform_hosted()->arena_map(ctx, bytes);
+	if (a->busy || bytes > REUSE_ARENA_MAX) {
+		p = kmm_platform_hosted()->arena_map(ctx, bytes);
+		if (p)
+			exec_poison_(p, bytes);
+		return p;
+	}
 	if (a->p && a->cap >= bytes) {
 		a->busy = true;
 		return a->p;
 	}
-	if (a->p)
+	if (a->p) {
+		exec_unpoison_(a->p, a->cap);
 		munmap(a->p, a->cap);
+	}
 	a->p = NULL;
 	/* Room for the next, bigger system too: fuzzers vary the size. */
 	a->cap = bytes > REUSE_ARENA_MIN ? bytes : REUSE_ARENA_MIN;
 	p = huge_arena_map(ctx, a->cap);
 	if (!p)
 		return NULL;
+	exec_poison_(p, a->cap);
 	a->p = p;
 	a->busy = true;
 	return p;
@@ -104,9 +156,10 @@ static void *reuse_arena_map(void *ctx, size_t bytes)
 static void reuse_arena_unmap(void *ctx, void *base, size_t bytes)
 {
 	if (base && base == reuse_arena.p && reuse_arena.busy) {
-		reuse_arena.busy = false; /* kept for the next system */
+		reuse_arena.busy = false; /* kept for the next system, poisoned */
 		return;
 	}
+	exec_unpoison_(base, bytes);
 	kmm_platform_hosted()->arena_unmap(ctx, base, bytes);
 }
 
@@ -232,7 +285,9 @@ bool exec_reuse_free(void *p)
 const struct kmm_platform *exec_platform_huge(struct kmm_platform *storage)
 {
 	*storage = *kmm_platform_hosted();
-	storage->arena_map = huge_arena_map;
+	storage->arena_map = reuse_arena_map;
+	storage->arena_unmap = reuse_arena_unmap;
+	storage->arena_poisoned = true;
 	return storage;
 }
 
@@ -241,7 +296,12 @@ const struct kmm_platform *exec_platform_reuse(struct kmm_platform *storage)
 	*storage = *kmm_platform_hosted();
 	storage->arena_map = reuse_arena_map;
 	storage->arena_unmap = reuse_arena_unmap;
+	storage->arena_poisoned = true;
 	storage->meta_alloc = reuse_meta_alloc;
 	storage->meta_free = reuse_meta_free;
 	return storage;
 }
+
+#ifdef EXEC_NO_COVERAGE
+#pragma clang attribute pop
+#endif

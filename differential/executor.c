@@ -42,7 +42,8 @@
  * exec_platform.c's reuse platform, which keeps the arena, the big metadata
  * blocks and the model's memory of one run for the next on the same thread
  * (page faults on fresh memory were most of a fuzz execution);
- * kmm_exec_run_ops() and kmm_exec_run_raw_ops() get fresh memory each run.
+ * kmm_exec_run_ops() and kmm_exec_run_raw_ops() keep only the arena
+ * (exec_platform_huge; fresh metadata each run).
  * Arenas are backed by transparent huge pages where the host allows.
  *
  * A mismatch prints a stable one-line signature,

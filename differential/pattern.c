@@ -20,6 +20,17 @@
 
 #include "exec_internal.h"
 
+/* Every function here writes or verifies patterns: no sanitizer-coverage instrumentation under clang's fuzzer builds
+ * (a check's branches are a pass, or a fail that ends the run, so they guide
+ * nothing, and their edges cost every execution; see KMM_NO_COVERAGE in
+ * allocators/page/internal.h). */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
+#define EXEC_NO_COVERAGE 1
+#endif
+#endif
+
 #define PATTERN_MAX_SAMPLES 64u
 #define WORDS_PER_PAGE (KMM_PAGE_SIZE / sizeof(uint64_t))
 
@@ -142,3 +153,7 @@ int exec_check_zeroed(struct exec *x, uint32_t handle)
 	}
 	return 0;
 }
+
+#ifdef EXEC_NO_COVERAGE
+#pragma clang attribute pop
+#endif

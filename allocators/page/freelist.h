@@ -13,7 +13,10 @@
  *
  * Accounting kept by add/del (the only ways on and off a free list, with
  * move_to_free_list_() in buddy.c): free_area[o].nr_free and nr_free_mt[t]
- * count the blocks on the lists, zone->free_pages their pages.
+ * count the blocks on the lists, zone->free_pages their pages. The split
+ * and merge loops use the area_ halves, which leave free_pages alone, and
+ * settle it once: a split moves pages between orders and hands out
+ * 1 << order of them, a merge takes in 1 << order, whatever the levels.
  */
 #ifndef KMM_PAGE_FREELIST_H
 #define KMM_PAGE_FREELIST_H
@@ -34,9 +37,10 @@ static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
 	return page_state_(p) == page_state_word_(PG_buddy, order);
 }
 
-static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt, bool tail)
+/* On the list of its order and type as a PG_buddy head: the list and the
+ * block counts, not zone->free_pages (see above). */
+static inline void area_add_(struct free_area *area, struct kmm_page *p, unsigned order, int mt, bool tail)
 {
-	struct free_area *area = &z->free_area[order];
 	page_set_state_(p, PG_buddy, order);
 	p->migratetype = (uint8_t)mt;
 	if (tail)
@@ -45,45 +49,65 @@ static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, uns
 		list_add_hot(&p->lru, &area->free_list[mt]);
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
-	z->free_pages += 1u << order;
 }
 
 /* Off its list, flags and order cleared (the page is then a plain inner
- * page, or about to be handed out). */
-static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
+ * page, or about to be handed out); the block counts, not free_pages. */
+static inline void area_del_(struct free_area *area, struct kmm_page *p, int mt)
 {
-	struct free_area *area = &z->free_area[order];
 	__list_del_entry(&p->lru);
 	area->nr_free--;
-	area->nr_free_mt[p->migratetype]--;
+	area->nr_free_mt[mt]--;
 	page_set_state_(p, 0, 0);
+}
+
+static inline void add_to_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order, int mt, bool tail)
+{
+	area_add_(&z->free_area[order], p, order, mt, tail);
+	z->free_pages += 1u << order;
+}
+
+static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, unsigned order)
+{
+	area_del_(&z->free_area[order], p, p->migratetype);
 	z->free_pages -= 1u << order;
+}
+
+/* The halves of expand(): a block of order high at page split down to
+ * order low, the upper halves onto the lists of type mt; the caller
+ * settles free_pages. */
+static inline void expand_areas_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
+{
+	uint32_t size = 1u << high;
+	while (high > low) {
+		high--;
+		size >>= 1;
+		area_add_(&z->free_area[high], page + size, high, mt, false);
+	}
 }
 
 /* expand(): split a block of order high at page down to order low; the
  * upper halves go back on the lists of type mt. */
 static inline void expand_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
 {
-	uint32_t size = 1u << high;
-	while (high > low) {
-		high--;
-		size >>= 1;
-		add_to_free_list_(z, page + size, high, mt, false);
-	}
+	expand_areas_(z, page, low, high, mt);
+	z->free_pages += (1u << high) - (1u << low);
 }
 
 /* __rmqueue_smallest(): the first block of the smallest order >= order on
  * mt's lists, split down to order. The page comes back off every list,
  * flags 0; NULL if mt's lists have nothing big enough. */
-static inline struct kmm_page *rmqueue_smallest_inl_(struct kmm_zone *z, unsigned order, int mt)
+static inline __attribute__((always_inline)) struct kmm_page *rmqueue_smallest_inl_(struct kmm_zone *z,
+										    unsigned order, int mt)
 {
 	for (unsigned o = order; o < KMM_NR_ORDERS; o++) {
 		struct free_area *area = &z->free_area[o];
 		if (!area->nr_free_mt[mt])
 			continue;
 		struct kmm_page *p = list_entry(area->free_list[mt].next, struct kmm_page, lru);
-		del_from_free_list_(z, p, o);
-		expand_(z, p, order, o, mt);
+		area_del_(area, p, mt); /* the list's type is its blocks' */
+		expand_areas_(z, p, order, o, mt);
+		z->free_pages -= 1u << order;
 		return p;
 	}
 	return NULL;
@@ -119,38 +143,43 @@ static inline bool buddy_merge_likely_(const struct kmm_zone *z, const struct km
  * order only across mergeable types. Cost per level: one struct page read
  * (the buddy) and an unlink. The block's own pages must be plain (flags 0).
  */
-static inline void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
+								     unsigned order, int mt)
 {
 	struct kmm *k = z->sys;
 	struct kmm_page *const pages = k->pages;
 	const unsigned pageblock_order = k->pageblock_order;
+	/* The buddy shares pfn's MAX_ORDER block, which starts inside the
+	 * zone (zones start on MAX_ORDER boundaries); only the zone's end can
+	 * cut it off. */
+	const kmm_pfn_t zone_end = z->start_pfn + z->spanned_pages;
+	const uint32_t nr = 1u << order;
 
 	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
 			      zone_spans_pfn_(z, pfn + (1u << order) - 1));
 	while (order < KMM_MAX_ORDER) {
 		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
 		struct kmm_page *buddy = &pages[buddy_pfn];
-		/* The buddy shares pfn's MAX_ORDER block, which starts inside
-		 * the zone; only the zone's end can cut it off. */
-		if (!zone_spans_pfn_(z, buddy_pfn) || !page_is_buddy_(buddy, order))
+		if (buddy_pfn >= zone_end || !page_is_buddy_(buddy, order))
 			break;
+		int buddy_mt = buddy->migratetype; /* == its pageblock's type */
 		if (kmm_unlikely(order >= pageblock_order)) {
 			/* Different pageblocks: never merge a reserve or an isolated
 			 * block into an ordinary one. */
-			int buddy_mt = buddy->migratetype; /* == its pageblock's type */
 			KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
 			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
 				break;
-			del_from_free_list_(z, buddy, order);
+			area_del_(&z->free_area[order], buddy, buddy_mt);
 			if (buddy_mt != mt) /* keep "list type == pageblock type" */
 				change_pageblock_range_(z, buddy_pfn, order, mt);
 		} else {
-			del_from_free_list_(z, buddy, order);
+			area_del_(&z->free_area[order], buddy, buddy_mt);
 		}
 		pfn &= buddy_pfn;
 		order++;
 	}
-	add_to_free_list_(z, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+	area_add_(&z->free_area[order], &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+	z->free_pages += nr;
 }
 
 /*

@@ -399,6 +399,29 @@ uint64_t numa_stat_total_(const struct kmm *k, int nid, enum kmm_numa_item item)
 #define kmm_unlikely(x) __builtin_expect(!!(x), 0)
 
 /*
+ * Code that only verifies (the invariant walks) or loops over every page:
+ * no sanitizer-coverage instrumentation. A fuzzer learns nothing from it
+ * (each branch of a check is a pass, or a fail that ends the run; a
+ * per-page loop's hit count only echoes the system's size), while its
+ * edges are features to book and its comparisons calls into the fuzzer on
+ * every execution. KMM_NO_COVERAGE marks a function; a whole file brackets
+ * itself with KMM_NO_COVERAGE_BEGIN / _END. clang only; nothing elsewhere.
+ */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#define KMM_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#define KMM_NO_COVERAGE_BEGIN \
+	_Pragma("clang attribute push(__attribute__((no_sanitize(\"coverage\"))), apply_to = function)")
+#define KMM_NO_COVERAGE_END _Pragma("clang attribute pop")
+#endif
+#endif
+#ifndef KMM_NO_COVERAGE
+#define KMM_NO_COVERAGE
+#define KMM_NO_COVERAGE_BEGIN
+#define KMM_NO_COVERAGE_END
+#endif
+
+/*
  * alloc_flags, the kernel's ALLOC_* (mm/internal.h), same bit values. The low
  * two bits index zone->wmark[]; ALLOC_RESERVES gives access to reserves (the
  * highatomic pageblocks are not subtracted from the free count).

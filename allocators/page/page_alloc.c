@@ -314,18 +314,17 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_general_(struct km
  */
 
 /* The fast path's table entry for this request on this CPU, when the
- * preferred zone passes its low watermark for the order; else NULL. */
+ * preferred zone's free pages pass its low watermark for the order; else
+ * NULL. For order > 0 the watermark test has a second half, a free block
+ * of the order or more on a usable list (zone_has_free_block_), which the
+ * callers do where it is cheapest. */
 static inline __attribute__((always_inline)) const struct fast_alloc *fast_zone_(const struct kmm *k,
 									       kmm_gfp_t gfp, unsigned order)
 {
 	const struct fast_alloc *fa = &k->fast_cur[gfp & FAST_GFP_MASK];
 	const struct kmm_zone *z = fa->zone; /* k->fast_none when there is no fast path */
-	uint64_t mark = z->fast_mark[fa->highest_zoneidx];
-	if (kmm_likely(order == 0))
-		return z->free_pages > mark ? fa : NULL;
-	if (z->free_pages > mark + (1u << order) - 1 && zone_has_free_block_(z, order, ALLOC_WMARK_LOW))
-		return fa;
-	return NULL;
+	uint64_t mark = z->fast_mark[fa->highest_zoneidx] + (1u << order) - 1;
+	return z->free_pages > mark ? fa : NULL;
 }
 
 /* prep_new_page() and the counting of a fast-path allocation (one add: the
@@ -350,24 +349,50 @@ __attribute__((cold, noinline)) static struct kmm_page *fast_track_alloc_(struct
 	return page;
 }
 
-/* The fast path found its pcp list empty: refill it (rmqueue_bulk), or
- * leave the request to the general path when the buddy lists cannot. */
-__attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
-								       kmm_gfp_t gfp, unsigned order)
+/*
+ * The fast path found its pcp list empty: refill it (rmqueue_bulk), or
+ * leave the request to the general path when the buddy lists cannot.
+ * With a batch of one (nothing to keep on the list) the block comes
+ * straight off the buddy lists: finding one of the order or more on the
+ * request's own lists also settles the block half of the watermark test
+ * (they are usable lists), and finding none leaves the fallback to the
+ * general path, as the fast path leaves every rare case.
+ */
+static inline __attribute__((always_inline)) struct kmm_page *
+alloc_pages_refill_inl_(struct kmm *k, const struct fast_alloc *fa, kmm_gfp_t gfp, unsigned order)
 {
-	struct kmm_page *page = rmqueue_bulk_inl_(fa->zone, fa->pcp, k->cur_cpu, order, fa->migratetype,
-						  ALLOC_WMARK_LOW);
+	struct kmm_zone *z = fa->zone;
+	struct per_cpu_pages *pcp = fa->pcp;
+	const int mt = fa->migratetype;
+	struct kmm_page *page;
+
+	if (pcp->batch <= 1)
+		page = rmqueue_smallest_inl_(z, order, mt);
+	else if (!order || zone_has_free_block_(z, order, ALLOC_WMARK_LOW))
+		page = rmqueue_bulk_inl_(z, pcp, k->cur_cpu, order, mt, ALLOC_WMARK_LOW);
+	else
+		page = NULL;
 	if (kmm_unlikely(!page))
 		return alloc_pages_general_(k, gfp, order);
-	fast_prep_(fa->pcp, page, gfp, order, fa->migratetype);
+	fast_prep_(pcp, page, gfp, order, mt);
 	if (kmm_unlikely(kmm_tracking(k)))
 		return fast_track_alloc_(k, page, order);
 	return page;
 }
 
-/* The fast path for one order (a constant after inlining). */
+/* The refill of the order-0 fast path, out of line so that the warm case
+ * keeps few registers and no frame. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
+								       kmm_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_refill_inl_(k, fa, gfp, order);
+}
+
+/* The fast path for one order (a constant after inlining in the order-0
+ * path). inline_refill: refill in place rather than by a call (the path
+ * of orders above 0, which has a frame anyway). */
 static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(struct kmm *k, kmm_gfp_t gfp,
-										unsigned order)
+										unsigned order, bool inline_refill)
 {
 	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
 	if (kmm_unlikely(!fa))
@@ -375,8 +400,13 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	const int mt = fa->migratetype;
 	struct per_cpu_pages *pcp = fa->pcp;
 	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
-	if (kmm_unlikely(list_empty(list)))
+	if (kmm_unlikely(list_empty(list))) {
+		if (inline_refill)
+			return alloc_pages_refill_inl_(k, fa, gfp, order);
 		return alloc_pages_refill_(k, fa, gfp, order);
+	}
+	if (order && !zone_has_free_block_(fa->zone, order, ALLOC_WMARK_LOW))
+		return alloc_pages_general_(k, gfp, order);
 	struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
 	__list_del_entry(&page->lru);
 	pcp->count -= 1u << order;
@@ -392,7 +422,7 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm 
 								      unsigned order)
 {
 	if (order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))
-		return alloc_pages_fast_(k, gfp, order);
+		return alloc_pages_fast_(k, gfp, order, true);
 	return alloc_pages_general_(k, gfp, order);
 }
 
@@ -400,7 +430,7 @@ struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
 {
 	/* Without k->fast_ok, k->fast is empty and fast_zone_() says no. */
 	if (kmm_likely(!((gfp & FAST_GFP_EXCLUDED) | order)))
-		return alloc_pages_fast_(k, gfp, 0);
+		return alloc_pages_fast_(k, gfp, 0, false);
 	return alloc_pages_order_(k, gfp, order);
 }
 

@@ -277,9 +277,9 @@ static inline __attribute__((always_inline)) void fast_pcp_push_(struct kmm *k, 
  * trim gives back exactly this block, so it goes straight to the buddy
  * lists (with pcp high = batch = 1, every free).
  */
-__attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_page *page,
-						       struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
-						       unsigned mt)
+static inline __attribute__((always_inline)) void free_fast_trim_inl_(struct kmm *k, struct kmm_page *page,
+								      struct per_cpu_pages *pcp, kmm_pfn_t pfn,
+								      unsigned order, unsigned mt)
 {
 	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	if (pcp->count == 0 && (1u << order) >= pcp->high) {
@@ -295,6 +295,15 @@ __attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_
 		free_pcppages_bulk_(pcp->zone, pcp, pcp->batch, order * KMM_MIGRATE_PCPTYPES + mt);
 }
 
+/* The trim of the order-0 fast free, out of line so that the common push
+ * keeps no frame. */
+__attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_page *page,
+						       struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+						       unsigned mt)
+{
+	free_fast_trim_inl_(k, page, pcp, pfn, order, mt);
+}
+
 /*
  * The fast path of a free: single-threaded (k->fast_ok), a pcp order, and
  * the page in exactly the state a correct free finds (the first page of a
@@ -304,10 +313,11 @@ __attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_
  * misuse included, goes the general way and is classified there, and the
  * rare work leaves by tail calls, so the fast path needs no stack frame.
  * pfn < k->fast_free_pfns (0 unless k->fast_ok) is checked by the caller;
- * order is a constant after inlining.
+ * order is a constant after inlining in the order-0 path. inline_trim: the
+ * trim in place rather than by a call (the path of orders above 0).
  */
 static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
-								  kmm_pfn_t pfn, unsigned order)
+								  kmm_pfn_t pfn, unsigned order, bool inline_trim)
 {
 	if (kmm_unlikely(page_state_(page) != page_state_word_(PG_allocated, order))) {
 		free_pages_slow_(k, page, order);
@@ -321,7 +331,10 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
 	}
 	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
 	if (kmm_unlikely(pcp->count + (1u << order) >= pcp->fast_high)) {
-		free_fast_trim_(k, page, pcp, pfn, order, mt);
+		if (inline_trim)
+			free_fast_trim_inl_(k, page, pcp, pfn, order, mt);
+		else
+			free_fast_trim_(k, page, pcp, pfn, order, mt);
 		return;
 	}
 	fast_pcp_push_(k, pcp, page, order, mt);
@@ -333,7 +346,7 @@ __attribute__((noinline)) static void free_pages_order_(struct kmm *k, struct km
 							 unsigned order)
 {
 	if (order <= KMM_PCP_MAX_ORDER)
-		free_pages_fast_(k, page, pfn, order);
+		free_pages_fast_(k, page, pfn, order, true);
 	else
 		free_pages_slow_(k, page, order);
 }
@@ -344,7 +357,7 @@ void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 
 	if (kmm_likely(pfn < k->fast_free_pfns)) {
 		if (kmm_likely(order == 0))
-			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0);
+			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0, false);
 		else
 			free_pages_order_(k, page, (kmm_pfn_t)pfn, order);
 		return;

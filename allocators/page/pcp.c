@@ -164,7 +164,7 @@ void kmm_drain_all_pages(struct kmm *k)
 	}
 }
 
-uint64_t zone_pcp_pages_(const struct kmm_zone *z)
+KMM_NO_COVERAGE uint64_t zone_pcp_pages_(const struct kmm_zone *z)
 {
 	uint64_t n = 0;
 	if (!z->pcp)

@@ -296,8 +296,10 @@ static size_t nr_pageblocks_(const struct kmm *k)
 	return ((size_t)k->total_pages + (1u << k->pageblock_order) - 1) >> k->pageblock_order;
 }
 
-/* memmap_init for one zone: flags, sizes; returns false on allocation failure. */
-static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned zt, kmm_pfn_t start)
+/* One zone's sizes, free lists and pcp arrays (its struct pages are
+ * memmap_init_()'s); false on allocation failure. */
+KMM_NO_COVERAGE static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned zt,
+				       kmm_pfn_t start)
 {
 	const struct kmm_zone_config *zc = &k->cfg.nodes[nid].zones[zt];
 
@@ -364,16 +366,30 @@ static void zone_runs_(const struct kmm *k, const struct kmm_zone *z, struct zon
 	}
 }
 
-/* Give [from, to) the same node, zone, flags and reference count. */
-static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid, uint8_t zt, uint32_t flags,
-			int32_t refcount)
+/* migratetype, pcp_cpu, zone, node and refcount: one 8-byte word. */
+_Static_assert(offsetof(struct kmm_page, zone) == offsetof(struct kmm_page, migratetype) + 2 &&
+		       offsetof(struct kmm_page, node) == offsetof(struct kmm_page, migratetype) + 3 &&
+		       offsetof(struct kmm_page, refcount) == offsetof(struct kmm_page, migratetype) + 4,
+	       "struct kmm_page: migratetype, pcp_cpu, zone, node, refcount side by side");
+
+/* Give [from, to) of the zeroed array the same node, zone, flags and
+ * reference count: one store a page (two with flags). */
+KMM_NO_COVERAGE static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid, uint8_t zt,
+					uint32_t flags, int32_t refcount)
 {
+	struct kmm_page tmpl;
+	uint64_t word;
+
+	memset(&tmpl, 0, sizeof(tmpl));
+	tmpl.zone = zt;
+	tmpl.node = nid;
+	tmpl.refcount = refcount;
+	memcpy(&word, &tmpl.migratetype, sizeof(word));
 	for (kmm_pfn_t pfn = from; pfn < to; pfn++) {
 		struct kmm_page *p = &k->pages[pfn];
-		p->flags = flags;
-		p->node = nid;
-		p->zone = zt;
-		p->refcount = refcount;
+		memcpy(&p->migratetype, &word, sizeof(word));
+		if (flags)
+			p->flags = flags;
 	}
 }
 
@@ -386,7 +402,7 @@ static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid
  * zone are PG_reserved with a reference; managed pages stay blank until
  * zone_free_managed_() hands them to the buddy lists.
  */
-static void memmap_init_(struct kmm *k)
+KMM_NO_COVERAGE static void memmap_init_(struct kmm *k)
 {
 	kmm_pfn_t cursor = 0;
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
@@ -411,7 +427,7 @@ static void memmap_init_(struct kmm *k)
 
 /* memblock_free_all for one zone: each run of managed pages goes to the
  * buddy lists as the largest naturally aligned blocks that fit. */
-static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
+KMM_NO_COVERAGE static void zone_free_managed_(struct kmm *k, struct kmm_zone *z)
 {
 	struct zone_runs r;
 	zone_runs_(k, z, &r);
@@ -539,6 +555,13 @@ void kmm_destroy(struct kmm *k)
 	const struct kmm_platform *plat = k->plat;
 	if (k->slab)
 		kmm_slab_system_destroy_(k);
+	/* The arena first: giving it back may read the counters and the page
+	 * array (kmm_track_repoison_allocated_). */
+	if (k->arena) {
+		size_t bytes = (size_t)k->total_pages << KMM_PAGE_SHIFT;
+		kmm_track_arena_destroyed(k, bytes);
+		plat->arena_unmap(plat->ctx, k->arena, bytes);
+	}
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			struct kmm_zone *z = &k->nodes[n].zones[zt];
@@ -547,11 +570,6 @@ void kmm_destroy(struct kmm *k)
 			if (z->pcp)
 				plat->meta_free(plat->ctx, z->pcp, sizeof(*z->pcp) * k->nr_cpus);
 		}
-	}
-	if (k->arena) {
-		size_t bytes = (size_t)k->total_pages << KMM_PAGE_SHIFT;
-		kmm_track_arena_destroyed(k, bytes);
-		plat->arena_unmap(plat->ctx, k->arena, bytes);
 	}
 	if (k->pages)
 		plat->meta_free(plat->ctx, k->pages, sizeof(struct kmm_page) * (size_t)k->total_pages);
@@ -596,6 +614,34 @@ void kmm_tp_fire_slow_(struct kmm *k, const void *addr, size_t bytes, bool alloc
 		k->tp.mm_page_alloc(k->tp.ctx, pfn, order);
 	else
 		k->tp.mm_page_free(k->tp.ctx, pfn, order);
+}
+
+/* ---- ASan: the arena back to its platform ------------------------------- */
+
+/*
+ * An arena_poisoned platform takes its arena back poisoned from end to
+ * end: free pages are (buddy and pcp blocks stay poisoned), holes and
+ * reserved pages never stopped being, so only the blocks still handed out
+ * need it, and when every page allocated has been freed there are none.
+ */
+void kmm_track_repoison_allocated_(struct kmm *k)
+{
+#if defined(KMM_TRACK_ASAN)
+	if (!k->pages || vm_event_total_(k, KMM_PGALLOC) == vm_event_total_(k, KMM_PGFREE))
+		return;
+	for (kmm_pfn_t pfn = 0; pfn < k->total_pages;) {
+		const struct kmm_page *p = &k->pages[pfn];
+		if (p->flags & PG_allocated) {
+			size_t bytes = (size_t)KMM_PAGE_SIZE << p->private_;
+			kmm_asan_poison_((char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), bytes);
+			pfn += 1u << p->private_;
+		} else {
+			pfn++;
+		}
+	}
+#else
+	(void)k;
+#endif
 }
 
 /* ---- conversions and accessors ----------------------------------------- */

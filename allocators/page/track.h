@@ -14,7 +14,12 @@
  * metadata lives in struct page), so they need no events.
  *
  * ASan (clang __has_feature(address_sanitizer), gcc __SANITIZE_ADDRESS__):
- * manual poisoning; a touch reads "use-after-poison". Valgrind (built with
+ * manual poisoning; a touch reads "use-after-poison". A platform whose
+ * arenas come already poisoned (kmm_platform.arena_poisoned, a platform
+ * that keeps one arena for system after system) is spared the two
+ * arena-sized shadow memsets: create poisons nothing, and destroy poisons
+ * back only the blocks still handed out (kmm_track_repoison_allocated_,
+ * system.c) so the arena goes back whole. Valgrind (built with
  * KMM_VALGRIND, headers from <valgrind/memcheck.h>): the arena is a mempool
  * anchored at its base; blocks are MEMPOOL_ALLOC'd / MEMPOOL_FREE'd and a
  * touch reads "Invalid write". A client request costs a dozen instructions
@@ -91,17 +96,21 @@
 #define kmm_tracking(k) ((k)->tracking)
 #endif
 
-#define kmm_track_arena_created(k, bytes)                  \
-	do {                                               \
-		(k)->vg_tracking = kmm_vg_running_();      \
-		(k)->tracking = (k)->vg_tracking;          \
-		kmm_vg_create_((k), (bytes));              \
-		kmm_asan_poison_((k)->arena, (bytes));     \
+#define kmm_track_arena_created(k, bytes)                          \
+	do {                                                       \
+		(k)->vg_tracking = kmm_vg_running_();              \
+		(k)->tracking = (k)->vg_tracking;                  \
+		kmm_vg_create_((k), (bytes));                      \
+		if (!(k)->plat->arena_poisoned)                    \
+			kmm_asan_poison_((k)->arena, (bytes));     \
 	} while (0)
-#define kmm_track_arena_destroyed(k, bytes)                \
-	do {                                               \
-		kmm_asan_unpoison_((k)->arena, (bytes));   \
-		kmm_vg_destroy_((k), (bytes));             \
+#define kmm_track_arena_destroyed(k, bytes)                        \
+	do {                                                       \
+		if ((k)->plat->arena_poisoned)                     \
+			kmm_track_repoison_allocated_(k);          \
+		else                                               \
+			kmm_asan_unpoison_((k)->arena, (bytes));   \
+		kmm_vg_destroy_((k), (bytes));                     \
 	} while (0)
 #define kmm_track_alloc(k, addr, bytes)                    \
 	do {                                               \
@@ -115,6 +124,10 @@
 		kmm_asan_poison_((addr), (bytes));         \
 		kmm_vg_free_((k), (addr));                 \
 	} while (0)
+
+/* ASan with an arena_poisoned platform: poison every block still handed out
+ * (system.c; nothing without ASan). */
+void kmm_track_repoison_allocated_(struct kmm *k);
 
 /* The tracepoints (kmm_set_page_tracepoints), out of line in system.c. */
 void kmm_tp_fire_slow_(struct kmm *k, const void *addr, size_t bytes, bool alloc);

@@ -61,7 +61,7 @@ static bool valid_zone(const struct kmm *k, int nid, int zone)
  * are written only single-threaded, so plain reads are enough; the shared
  * counters may move under threads and are read atomically.
  */
-static uint64_t pcp_share_(const struct kmm_zone *z, bool alloc, int cpu_node)
+KMM_NO_COVERAGE static uint64_t pcp_share_(const struct kmm_zone *z, bool alloc, int cpu_node)
 {
 	uint64_t n = 0;
 	if (!z->pcp)
@@ -117,7 +117,9 @@ uint64_t numa_stat_total_(const struct kmm *k, int nid, enum kmm_numa_item item)
 
 /* ---- structured view -------------------------------------------------- */
 
-int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out)
+/* The harness reads these after every op: copies and sums, nothing for a
+ * fuzzer to learn from (KMM_NO_COVERAGE, internal.h). */
+KMM_NO_COVERAGE int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zone_info *out)
 {
 	if (!valid_zone(k, nid, (int)zone) || !out)
 		return -EINVAL;
@@ -153,7 +155,8 @@ int kmm_zone_info(struct kmm *k, int nid, enum kmm_zone_type zone, struct kmm_zo
 	return 0;
 }
 
-int kmm_zone_counts(struct kmm *k, int nid, enum kmm_zone_type zone, uint64_t *free_pages, uint64_t *pcp_pages)
+KMM_NO_COVERAGE int kmm_zone_counts(struct kmm *k, int nid, enum kmm_zone_type zone, uint64_t *free_pages,
+				    uint64_t *pcp_pages)
 {
 	if (!valid_zone(k, nid, (int)zone))
 		return -EINVAL;

@@ -44,6 +44,16 @@ struct kmm_platform {
 	/* Bind the calling thread to CPU slot cpu (threaded mode: what
 	 * kmm_set_cpu() does there). May be NULL: current_cpu decides alone. */
 	void (*set_current_cpu)(void *ctx, unsigned cpu);
+
+	/* AddressSanitizer builds only (ignored elsewhere). false: libkmm
+	 * poisons the whole arena at kmm_create and unpoisons it at
+	 * kmm_destroy, before arena_unmap. true: every arena arena_map returns
+	 * is already poisoned from end to end, and arena_unmap takes it back
+	 * poisoned (libkmm re-poisons whatever it handed out); a platform that
+	 * keeps arenas from one system for the next saves two shadow memsets
+	 * of the arena's size per system, and must unpoison an arena itself
+	 * before giving its memory to anything but another system. */
+	bool arena_poisoned;
 };
 
 /* The POSIX platform (mmap, pthreads, calloc). Its current_cpu is a
