@@ -42,19 +42,34 @@ static struct exec_handle *handle_(struct exec *x, uint32_t id)
 
 static void live_add_(struct exec *x, uint32_t id)
 {
-	x->handles[id].live = true;
-	x->handles[id].live_idx = x->nr_live;
-	x->live[x->nr_live++] = id;
+	struct exec_handle *h = &x->handles[id];
+
+	h->live = true;
+	if (!h->listed) { /* at most once: the list holds nr_handles ids at most */
+		h->listed = true;
+		x->live[x->nr_live++] = id;
+	}
 }
 
 static void live_del_(struct exec *x, uint32_t id)
 {
-	struct exec_handle *h = &x->handles[id];
-	uint32_t last = x->live[--x->nr_live];
+	x->handles[id].live = false; /* the next sweep drops it from the list */
+}
 
-	x->live[h->live_idx] = last;
-	x->handles[last].live_idx = h->live_idx;
-	h->live = false;
+void exec_live_sweep(struct exec *x)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < x->nr_live; i++) {
+		uint32_t id = x->live[i];
+		struct exec_handle *h = &x->handles[id];
+
+		if (h->live)
+			x->live[kept++] = id;
+		else
+			h->listed = false;
+	}
+	x->nr_live = kept;
 }
 
 static const char *verdict_check_(enum kmm_model_block v)
@@ -382,6 +397,39 @@ static int exec_page_op_(struct exec *x, const struct kmm_op *op, struct exec_ha
 	if (rc)
 		return rc;
 	return exec_check_reports(x, 0, false);
+}
+
+/* ---- prefetch (big programs) ---------------------------------------------------------- */
+
+/*
+ * A free or a verify reads the handle's pattern words back: cold lines of a
+ * block written long before, one cache miss per op that the checked run
+ * pays and the raw run does not. Op i + EXEC_PREFETCH_AHEAD's words are
+ * asked for while op i runs; its handle's entry was asked for one distance
+ * earlier still, so computing the address does not wait for a miss either.
+ * Hints only: a handle that changes in between just wastes one.
+ */
+#define EXEC_PREFETCH_AHEAD 4u
+
+void exec_prefetch(struct exec *x, uint32_t i)
+{
+	const struct kmm_op *op;
+	const struct exec_handle *h;
+	uint32_t j = i + EXEC_PREFETCH_AHEAD;
+
+	if (j + EXEC_PREFETCH_AHEAD < x->nr_ops) {
+		op = &x->ops[j + EXEC_PREFETCH_AHEAD];
+		if (op->handle && op->handle <= x->nr_handles)
+			__builtin_prefetch(&x->handles[op->handle]);
+	}
+	if (j >= x->nr_ops)
+		return;
+	op = &x->ops[j];
+	if (op->code != KMM_OP_FREE_PAGES && op->code != KMM_OP_VERIFY)
+		return;
+	h = handle_(x, op->handle);
+	if (h && h->live)
+		exec_pattern_prefetch(x, h);
 }
 
 /* ---- the raw run: the same calls, nothing checked ---------------------------------- */

@@ -29,6 +29,19 @@
 
 #include "exec_slab.h"
 
+/* Every function here judges the target against the model: no
+ * sanitizer-coverage instrumentation under clang's fuzzer builds (a check's
+ * branches are a pass, or a fail that ends the run, so they guide nothing,
+ * and their edges and per-byte pattern loops are features libFuzzer books
+ * on every execution; see KMM_NO_COVERAGE in allocators/page/internal.h).
+ * The library calls made from here keep their own coverage. */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
+#define EXEC_SLAB_NO_COVERAGE 1
+#endif
+#endif
+
 #define FULL_PATTERN_MAX 512u /* objects up to this are patterned whole */
 #define EDGE_BYTES 64u
 #define MAX_SAMPLES 64u
@@ -581,3 +594,7 @@ int exec_slab_teardown(struct exec *x)
 	xs->done = true; /* the page handles' teardown frees are not slab events */
 	return 0;
 }
+
+#ifdef EXEC_SLAB_NO_COVERAGE
+#pragma clang attribute pop
+#endif

@@ -302,8 +302,10 @@ static int page_check_(struct exec *x, const char *when)
  */
 static int verify_live_(struct exec *x)
 {
-	uint32_t n = x->nr_live, start = 0;
+	uint32_t n, start = 0;
 
+	exec_live_sweep(x);
+	n = x->nr_live;
 	if (x->nr_ops > EXEC_BIG_PROGRAM_OPS && n > 64) {
 		n = (x->nr_live + 7) / 8;
 		start = x->verify_cursor % x->nr_live;

@@ -659,6 +659,24 @@ void codec_encode_policy(struct writer *w, unsigned nodes, const struct kmm_op *
 	}
 }
 
+void codec_encode_cpu_op(struct writer *w, const struct kmm_program_header *h, unsigned nodes,
+			const struct kmm_op *op)
+{
+	switch (op->code) {
+	case KMM_OP_SET_CPU:
+		put8(w, op->cpu);
+		break;
+	case KMM_OP_DRAIN:
+		put8(w, op->cpu == KMM_DRAIN_ALL ? h->nr_cpus : op->cpu);
+		break;
+	case KMM_OP_SET_POLICY:
+		codec_encode_policy(w, nodes, op);
+		break;
+	default:
+		break;
+	}
+}
+
 static void encode_op(struct enc *e, const struct kmm_op *op)
 {
 	const struct kmm_program_header *h = &e->p->hdr;
@@ -688,13 +706,9 @@ static void encode_op(struct enc *e, const struct kmm_op *op)
 		}
 		break;
 	case KMM_OP_SET_CPU:
-		put8(w, op->cpu);
-		break;
 	case KMM_OP_DRAIN:
-		put8(w, op->cpu == KMM_DRAIN_ALL ? h->nr_cpus : op->cpu);
-		break;
 	case KMM_OP_SET_POLICY:
-		codec_encode_policy(w, h->nr_nodes, op);
+		codec_encode_cpu_op(w, h, h->nr_nodes, op);
 		break;
 	case KMM_OP_CHECK:
 		break;

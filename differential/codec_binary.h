@@ -84,6 +84,10 @@ void codec_encode_node(struct writer *w, const struct kmm_program_header *h, uns
 /* set_policy operands (mode, nodes, weights) for a system of `nodes` nodes. */
 void codec_decode_policy(struct reader *r, unsigned nodes, struct kmm_op *op);
 void codec_encode_policy(struct writer *w, unsigned nodes, const struct kmm_op *op);
+/* Operands of set_cpu, drain (KMM_DRAIN_ALL as h->nr_cpus) and set_policy
+ * (for `nodes` nodes), shared by the page and slab codecs; other ops: none. */
+void codec_encode_cpu_op(struct writer *w, const struct kmm_program_header *h, unsigned nodes,
+			 const struct kmm_op *op);
 /* alloc_pages operands (order, node, gfp); handle left to the caller. */
 void codec_decode_alloc_fields(struct reader *r, unsigned nodes, struct kmm_op *op);
 void codec_encode_alloc_fields(struct writer *w, const struct kmm_op *op);

@@ -1088,13 +1088,9 @@ static void encode_op(struct writer *w, const struct sstate *s, const struct kmm
 		put_handle(w, s, F_ANY, 0, op->handle);
 		break;
 	case KMM_OP_SET_CPU:
-		put8(w, op->cpu);
-		break;
 	case KMM_OP_DRAIN:
-		put8(w, op->cpu == KMM_DRAIN_ALL ? h->nr_cpus : op->cpu);
-		break;
 	case KMM_OP_SET_POLICY:
-		codec_encode_policy(w, s->nodes, op);
+		codec_encode_cpu_op(w, h, s->nodes, op);
 		break;
 	case KMM_OP_MISUSE:
 		encode_misuse(w, s, op);

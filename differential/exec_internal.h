@@ -19,9 +19,9 @@ struct exec_handle {
 	struct kmm_page *page;  /* as the target returned it */
 	kmm_pfn_t pfn;          /* target's page_to_pfn(page), judged by the model */
 	uint32_t gen;           /* pattern generation: bumped by every write op */
-	uint32_t live_idx;      /* position in exec.live[] while live */
 	uint8_t order;
 	bool live;
+	bool listed;            /* in exec.live[] (live, or freed since the last sweep) */
 };
 
 /* Programs longer than this get the cheaper cadence (executor.h). */
@@ -51,7 +51,11 @@ struct exec {
 
 	struct exec_handle *handles;    /* [nr_handles + 1], index 0 unused */
 	uint32_t nr_handles;
-	uint32_t *live;                 /* ids of the live handles, in no order */
+	/* Ids of every live handle, each once, plus handles freed since the
+	 * last sweep (exec_live_sweep): a free only clears h->live, so it
+	 * touches no other handle's entry (a cache miss per free on big
+	 * programs); full checks sweep the list before they walk it. */
+	uint32_t *live;
 	uint32_t nr_live;
 	uint32_t verify_cursor;         /* big programs: where the next full check's slice starts */
 
@@ -88,9 +92,14 @@ int exec_failf(struct exec *x, const char *check, const char *expected, const ch
 
 /* check_ops.c: run op on both sides and check it. 0 or 1 (mismatch). */
 int exec_op(struct exec *x, const struct kmm_op *op);
+/* Big programs: hint the caches about the pattern words ops ahead of op i will read. */
+void exec_prefetch(struct exec *x, uint32_t i);
 /* Run op on the target alone (raw runs); handles as in exec_op. */
 void exec_op_raw(struct kmm *k, struct exec_handle *handles, uint32_t nr_handles,
 		 const struct kmm_op *op, kmm_pfn_t total_pages);
+
+/* check_ops.c: drop freed handles from exec.live[] (order kept). */
+void exec_live_sweep(struct exec *x);
 
 /* check_state.c */
 int exec_check_created(struct exec *x);              /* layout, watermarks, counters */
@@ -134,5 +143,6 @@ void exec_slab_raw_free(struct exec_slab_raw *r);
 void exec_pattern_write(struct exec *x, uint32_t handle);
 int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when);
 int exec_check_zeroed(struct exec *x, uint32_t handle);
+void exec_pattern_prefetch(const struct exec *x, const struct exec_handle *h); /* a hint */
 
 #endif

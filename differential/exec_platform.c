@@ -77,7 +77,7 @@
  * one pcp array per populated zone (8 nodes x 5 zones). Under ASan every
  * calloc is fresh memory (freed blocks sit in quarantine), so a block not
  * kept here costs page faults on every run. */
-#define REUSE_META_SLOTS 48
+#define REUSE_META_SLOTS 128
 
 struct reuse_block {
 	void *p;

@@ -50,6 +50,7 @@ struct exec_slab {
 	uint64_t slab_reports;          /* target's KMM_REPORT_SLAB count after the last op */
 	bool mute;                      /* the executor's own page call: its events are not the slab layer's */
 	bool done;                      /* teardown finished: events are no longer followed */
+	bool reuse;                     /* a fuzzer-sized run: memory parked for the next run */
 };
 
 static inline struct exec_slab *exec_slab_of(const struct exec *x)

@@ -28,9 +28,21 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define KDIFF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KDIFF_ASAN 1
+#endif
+#endif
+#ifdef KDIFF_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "exec_slab.h"
 
@@ -47,6 +59,7 @@ struct lane {
 	struct kmm_platform plat;
 	struct kmm *k;
 	struct kmm_model *pm;          /* pages the slab layer holds (tracepoints) */
+	bool pm_kept;                  /* pm lives in lane_keep_'s block */
 	struct kmm_omodel *om;         /* caches, for the failure rule */
 	struct kmm_cache *caches[EXEC_SLAB_MAX_CACHES];
 	void **ptr;                    /* [nr_handles + 1]: NULL = no object here */
@@ -85,40 +98,204 @@ static void lane_tp_free_(void *ctx, kmm_pfn_t pfn, unsigned order)
 	kmm_model_free(l->pm, pfn, order);
 }
 
+/*
+ * Kept memory. The three lanes live at once, so the executor's per-thread
+ * reuse platform (one system at a time) serves none of them; each lane
+ * keeps its own arena, metadata blocks, page model, object model and
+ * pointer table here from one run to the next on the same thread. Under
+ * ASan every fresh block is page-faulting memory (its quarantine hands
+ * nothing back soon), and building three systems on fresh memory was most
+ * of an execution. Contents left over do not matter: metadata is zeroed as
+ * the platform contract requires, models are rebuilt in place, and every
+ * object byte compared was written by this run. Arenas are arena_poisoned
+ * (include/kmm/platform.h): poisoned once when mapped, kept poisoned.
+ */
+#define LANE_META_SLOTS 48
+
+struct lane_block {
+	void *p;
+	size_t cap;
+	bool busy;
+};
+
+struct lane_keep {
+	struct lane_block arena;
+	struct lane_block meta[LANE_META_SLOTS];
+	struct lane_block pm;          /* the page model's memory (kmm_model_init) */
+	struct kmm_omodel *om;
+	void **ptr;
+	uint32_t ptr_cap;
+};
+
+static _Thread_local struct lane_keep lane_keep_[NR_LANES];
+
+static void kept_poison_(void *p, size_t n, bool poison)
+{
+#ifdef KDIFF_ASAN
+	if (poison)
+		__asan_poison_memory_region(p, n);
+	else
+		__asan_unpoison_memory_region(p, n);
+#else
+	(void)p;
+	(void)n;
+	(void)poison;
+#endif
+}
+
+static void *lane_arena_map_(void *ctx, size_t bytes)
+{
+	struct lane_block *a = &((struct lane_keep *)ctx)->arena;
+	void *p;
+
+	if (a->busy) { /* not ours to keep */
+		p = kmm_platform_hosted()->arena_map(NULL, bytes);
+		if (p)
+			kept_poison_(p, bytes, true);
+		return p;
+	}
+	if (!a->p || a->cap < bytes) {
+		if (a->p) {
+			kept_poison_(a->p, a->cap, false);
+			kmm_platform_hosted()->arena_unmap(NULL, a->p, a->cap);
+		}
+		a->p = kmm_platform_hosted()->arena_map(NULL, bytes); /* aligned as libkmm wants */
+		a->cap = a->p ? bytes : 0;
+		if (!a->p)
+			return NULL;
+		kept_poison_(a->p, a->cap, true);
+	}
+	a->busy = true;
+	return a->p;
+}
+
+static void lane_arena_unmap_(void *ctx, void *base, size_t bytes)
+{
+	struct lane_block *a = &((struct lane_keep *)ctx)->arena;
+
+	if (base && base == a->p && a->busy) {
+		a->busy = false; /* kept, poisoned */
+		return;
+	}
+	kept_poison_(base, bytes, false);
+	kmm_platform_hosted()->arena_unmap(NULL, base, bytes);
+}
+
+/* Best fit among the idle kept blocks, zeroed; else a new kept block
+ * (replacing the smallest idle one when every slot is taken). */
+static void *lane_meta_alloc_(void *ctx, size_t bytes)
+{
+	struct lane_keep *lk = ctx;
+	struct lane_block *best = NULL, *spare = NULL;
+
+	for (unsigned i = 0; i < LANE_META_SLOTS; i++) {
+		struct lane_block *b = &lk->meta[i];
+
+		if (b->busy)
+			continue;
+		if (b->p && b->cap >= bytes && (!best || b->cap < best->cap))
+			best = b;
+		if (!spare || !b->p || (spare->p && b->cap < spare->cap))
+			spare = b;
+	}
+	if (best) {
+		memset(best->p, 0, bytes);
+		best->busy = true;
+		return best->p;
+	}
+	if (!spare)
+		return kmm_platform_hosted()->meta_alloc(NULL, bytes);
+	free(spare->p);
+	spare->p = calloc(1, bytes ? bytes : 1);
+	spare->cap = spare->p ? bytes : 0;
+	spare->busy = spare->p != NULL;
+	return spare->p;
+}
+
+static void lane_meta_free_(void *ctx, void *p, size_t bytes)
+{
+	struct lane_keep *lk = ctx;
+
+	for (unsigned i = 0; p && i < LANE_META_SLOTS; i++) {
+		if (lk->meta[i].p == p && lk->meta[i].busy) {
+			lk->meta[i].busy = false;
+			return;
+		}
+	}
+	kmm_platform_hosted()->meta_free(NULL, p, bytes);
+}
+
 static int lane_open_(struct diff *d, unsigned i, const struct kmm_program *p)
 {
 	struct lane *l = &d->lane[i];
+	struct lane_keep *lk = &lane_keep_[i];
 	struct kmm_page_tracepoints tp = { .mm_page_alloc = lane_tp_alloc_, .mm_page_free = lane_tp_free_, .ctx = l };
 	enum kmm_omodel_backend b = i == 0 ? KMM_OMODEL_SLUB : i == 1 ? KMM_OMODEL_SLAB : KMM_OMODEL_SLOB;
+	size_t pm_len;
 
 	l->hdr = p->hdr;
 	l->hdr.slab_backend = lane_backend[i];
 	kmm_program_config(&l->hdr, &l->cfg);
 	l->cfg.watermark_boost_factor = UINT32_MAX; /* as the executor's systems */
-	l->cfg.platform = exec_platform_huge(&l->plat);
-	l->ptr = calloc((size_t)d->nr_handles + 1, sizeof(*l->ptr));
-	l->pm = kmm_model_create(&l->cfg);
+	l->plat = *kmm_platform_hosted();
+	l->plat.ctx = lk;
+	l->plat.arena_map = lane_arena_map_;
+	l->plat.arena_unmap = lane_arena_unmap_;
+	l->plat.arena_poisoned = true;
+	l->plat.meta_alloc = lane_meta_alloc_;
+	l->plat.meta_free = lane_meta_free_;
+	l->cfg.platform = &l->plat;
+	if (!lk->ptr || lk->ptr_cap < d->nr_handles) {
+		free(lk->ptr);
+		lk->ptr = malloc(((size_t)d->nr_handles + 1) * sizeof(*lk->ptr));
+		lk->ptr_cap = lk->ptr ? d->nr_handles : 0;
+	}
+	if (!lk->ptr)
+		return -ENOMEM;
+	l->ptr = lk->ptr;
+	memset(l->ptr, 0, ((size_t)d->nr_handles + 1) * sizeof(*l->ptr));
+	pm_len = kmm_model_size(&l->cfg);
+	if (!lk->pm.busy && lk->pm.cap < pm_len) {
+		free(lk->pm.p);
+		lk->pm.p = malloc(pm_len);
+		lk->pm.cap = lk->pm.p ? pm_len : 0;
+	}
+	if (!lk->pm.busy && lk->pm.p) {
+		l->pm = kmm_model_init(lk->pm.p, lk->pm.cap, &l->cfg);
+		lk->pm.busy = l->pm != NULL;
+		l->pm_kept = l->pm != NULL;
+	}
+	if (!l->pm)
+		l->pm = kmm_model_create(&l->cfg);
 	l->k = kmm_create(&l->cfg);
-	if (!l->ptr || !l->pm || !l->k)
+	if (!l->pm || !l->k)
 		return -EINVAL;
-	l->om = kmm_omodel_create(b, l->hdr.slab_debug, (uintptr_t)kmm_arena_base(l->k), kmm_total_pages(l->k),
-				  d->nr_handles, l->cfg.slab_max_order);
+	l->om = kmm_omodel_recycle(lk->om, b, l->hdr.slab_debug, (uintptr_t)kmm_arena_base(l->k),
+				   kmm_total_pages(l->k), d->nr_handles, l->cfg.slab_max_order);
+	lk->om = NULL; /* the lane holds it until lane_close_ */
 	if (!l->om)
 		return -ENOMEM;
 	d->st->set_page_tracepoints(l->k, &tp);
 	return 0;
 }
 
-static void lane_close_(struct lane *l)
+static void lane_close_(struct lane *l, unsigned i)
 {
+	struct lane_keep *lk = &lane_keep_[i];
+
 	if (l->k) {
 		kmm_set_page_tracepoints(l->k, NULL);
 		kmm_destroy(l->k);
 	}
-	kmm_model_destroy(l->pm);
-	kmm_omodel_destroy(l->om);
-	free(l->ptr);
-	memset(l, 0, sizeof(*l));
+	if (l->pm_kept)
+		lk->pm.busy = false;
+	else
+		kmm_model_destroy(l->pm);
+	if (l->om && !lk->om)
+		lk->om = l->om;
+	else
+		kmm_omodel_destroy(l->om);
+	memset(l, 0, sizeof(*l)); /* l->ptr is lk->ptr: kept */
 }
 
 /* ---- reports ---------------------------------------------------------------------- */
@@ -579,6 +756,8 @@ static uint32_t max_handle_(const struct kmm_program *p)
 	return max;
 }
 
+static _Thread_local struct kmm_program *phase1_prog_;
+
 int kmm_kmalloc_diff_run(const struct kmm_program *p, const struct kmm_exec_options *opt,
 			 struct kmm_exec_result *res)
 {
@@ -596,18 +775,23 @@ int kmm_kmalloc_diff_run(const struct kmm_program *p, const struct kmm_exec_opti
 	if (!res)
 		res = &scratch;
 
-	/* Phase 1: every backend alone, with every check. */
-	v = malloc(sizeof(*v));
+	/* Phase 1: every backend alone, with every check. The copy that gets
+	 * each backend in its header is kept per thread (a program is
+	 * ~200 KiB: fresh memory per run was page faults), and only its used
+	 * part is copied. */
+	if (!phase1_prog_)
+		phase1_prog_ = malloc(sizeof(*phase1_prog_));
+	v = phase1_prog_;
 	if (!v)
 		return -ENOMEM;
-	*v = *p;
+	memcpy(v, p, offsetof(struct kmm_program, ops));
+	memcpy(v->ops, p->ops, sizeof(p->ops[0]) * p->nr_ops);
 	one = *opt;
 	one.slab_target = NULL;
 	for (unsigned i = 0; i < NR_LANES && rc == 0; i++) {
 		v->hdr.slab_backend = lane_backend[i];
 		rc = kmm_exec_run(v, &one, res);
 	}
-	free(v);
 	if (rc)
 		return rc;
 
@@ -641,7 +825,7 @@ int kmm_kmalloc_diff_run(const struct kmm_program *p, const struct kmm_exec_opti
 	for (uint32_t h = 0; d->host && h <= d->nr_handles; h++)
 		free(d->host[h]);
 	for (unsigned i = 0; i < NR_LANES; i++)
-		lane_close_(&d->lane[i]);
+		lane_close_(&d->lane[i], i);
 	free(d->host);
 	free(d->size);
 	free(d->cache);

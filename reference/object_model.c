@@ -62,6 +62,19 @@
 
 #include "object_model.h"
 
+/* The interval set and the judgement of a new object are checks (a pass,
+ * or a verdict that ends the run): no sanitizer-coverage instrumentation
+ * under clang's fuzzer builds, where their search loops' trip counts were
+ * features libFuzzer booked on every execution. The rules keep theirs. */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#define OM_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#endif
+#endif
+#ifndef OM_NO_COVERAGE
+#define OM_NO_COVERAGE
+#endif
+
 #define OM_MAX_CACHES 256u
 #define OM_CACHE_LINE 64u
 #define OM_SLAB_MINALIGN 8u
@@ -81,6 +94,7 @@ struct kmm_omodel {
 	unsigned max_slab_order;
 	struct kmm_omodel_cache caches[OM_MAX_CACHES];
 	uint32_t max_handles;
+	uint32_t handle_cap;         /* objs[] and ivals[] have handle_cap + 1 entries (reuse) */
 	struct kmm_omodel_obj *objs; /* [max_handles + 1] */
 	uint32_t nr_live;
 	/* Live objects with memory, sorted by start, pairwise disjoint. */
@@ -210,22 +224,61 @@ struct kmm_omodel *kmm_omodel_create(enum kmm_omodel_backend backend, unsigned s
 				     uintptr_t arena, kmm_pfn_t total_pages, uint32_t max_handles,
 				     unsigned max_slab_order)
 {
-	struct kmm_omodel *m = calloc(1, sizeof(*m));
+	return kmm_omodel_recycle(NULL, backend, sys_debug, arena, total_pages, max_handles, max_slab_order);
+}
 
-	if (!m)
-		return NULL;
+/*
+ * Reuse keeps the model's memory of one run for the next: under ASan every
+ * calloc is fresh, page-faulting memory (its quarantine never hands a block
+ * back soon), and a fuzz target builds one model per input. Only the
+ * handles the new run can name are cleared.
+ */
+struct kmm_omodel *kmm_omodel_recycle(struct kmm_omodel *m, enum kmm_omodel_backend backend, unsigned sys_debug,
+				      uintptr_t arena, kmm_pfn_t total_pages, uint32_t max_handles,
+				      unsigned max_slab_order)
+{
+	struct kmm_omodel_obj *objs;
+	struct om_ival *ivals;
+	struct kmm_omodel_rcu_obj *rcu;
+	uint32_t cap, rcu_cap;
+
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m)
+			return NULL;
+	}
+	objs = m->objs;
+	ivals = m->ivals;
+	cap = m->handle_cap;
+	rcu = m->rcu;
+	rcu_cap = m->rcu_cap;
+	if (!objs || cap < max_handles) {
+		free(objs);
+		free(ivals);
+		cap = max_handles;
+		objs = malloc(((size_t)cap + 1) * sizeof(*objs));
+		ivals = malloc(((size_t)cap + 1) * sizeof(*ivals));
+		if (!objs || !ivals) {
+			free(objs);
+			free(ivals);
+			free(rcu);
+			free(m);
+			return NULL;
+		}
+	}
+	memset(m, 0, sizeof(*m));
+	memset(objs, 0, ((size_t)max_handles + 1) * sizeof(*objs));
+	m->objs = objs;
+	m->ivals = ivals; /* entries [0, nr_ivals) are the set: nothing to clear */
+	m->handle_cap = cap;
+	m->rcu = rcu;
+	m->rcu_cap = rcu_cap;
 	m->backend = backend;
 	m->sys_debug = sys_debug & KMM_SLAB_DEBUG_FLAGS;
 	m->arena = arena;
 	m->arena_end = arena + (uintptr_t)total_pages * KMM_PAGE_SIZE;
 	m->max_slab_order = max_slab_order ? max_slab_order : OM_DEFAULT_MAX_ORDER;
 	m->max_handles = max_handles;
-	m->objs = calloc((size_t)max_handles + 1, sizeof(*m->objs));
-	m->ivals = calloc((size_t)max_handles + 1, sizeof(*m->ivals));
-	if (!m->objs || !m->ivals) {
-		kmm_omodel_destroy(m);
-		return NULL;
-	}
 	return m;
 }
 
@@ -284,6 +337,7 @@ void kmm_omodel_cache_dying(struct kmm_omodel *m, unsigned id)
 /* ---- the interval set ----------------------------------------------------------------- */
 
 /* Index of the first interval whose start is >= addr. */
+OM_NO_COVERAGE
 static uint32_t ival_lower_(const struct kmm_omodel *m, uintptr_t addr)
 {
 	uint32_t lo = 0, hi = m->nr_ivals;
@@ -299,6 +353,7 @@ static uint32_t ival_lower_(const struct kmm_omodel *m, uintptr_t addr)
 	return lo;
 }
 
+OM_NO_COVERAGE
 uint32_t kmm_omodel_find_overlap(const struct kmm_omodel *m, uintptr_t addr, size_t len,
 				 uint32_t exclude)
 {
@@ -319,6 +374,7 @@ uint32_t kmm_omodel_find_overlap(const struct kmm_omodel *m, uintptr_t addr, siz
 	return 0;
 }
 
+OM_NO_COVERAGE
 static void ival_insert_(struct kmm_omodel *m, uintptr_t start, size_t len, uint32_t handle)
 {
 	uint32_t at = ival_lower_(m, start);
@@ -332,6 +388,7 @@ static void ival_insert_(struct kmm_omodel *m, uintptr_t start, size_t len, uint
 	m->nr_ivals++;
 }
 
+OM_NO_COVERAGE
 static void ival_remove_(struct kmm_omodel *m, uintptr_t start, uint32_t handle)
 {
 	uint32_t at = ival_lower_(m, start);
@@ -432,6 +489,7 @@ bool kmm_omodel_ksize_ok(enum kmm_omodel_backend backend, const struct kmm_omode
 	return false;
 }
 
+OM_NO_COVERAGE
 enum kmm_omodel_verdict kmm_omodel_judge(const struct kmm_omodel *m, const struct kmm_model *pm,
 					 const struct kmm_omodel_obj *want, uintptr_t addr, size_t ksize,
 					 uint32_t exclude, char *why, size_t len)

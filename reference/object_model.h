@@ -130,6 +130,11 @@ struct kmm_omodel;
 struct kmm_omodel *kmm_omodel_create(enum kmm_omodel_backend backend, unsigned sys_debug,
 				     uintptr_t arena, kmm_pfn_t total_pages, uint32_t max_handles,
 				     unsigned max_slab_order);
+/* The same for a model m of an earlier run (NULL: a new one): its memory is
+ * kept, its contents forgotten. NULL (m freed) when memory is short. */
+struct kmm_omodel *kmm_omodel_recycle(struct kmm_omodel *m, enum kmm_omodel_backend backend, unsigned sys_debug,
+				      uintptr_t arena, kmm_pfn_t total_pages, uint32_t max_handles,
+				      unsigned max_slab_order);
 void kmm_omodel_destroy(struct kmm_omodel *m);
 enum kmm_omodel_backend kmm_omodel_backend_of(const struct kmm_omodel *m);
 

@@ -22,6 +22,7 @@
 
 #include "../differential/program.h"
 #include "test.h"
+#include "test_util.h"
 
 #if defined(KMM_VALGRIND) && KMM_VALGRIND
 #include <valgrind/valgrind.h>
@@ -76,27 +77,6 @@ static int parse_err_is(const char *text, const char *want)
 	return 1;
 }
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
 
 /* ---- binary: decode of random bytes ---------------------------------------------------- */
 
@@ -935,7 +915,7 @@ struct seed_stats {
 static void check_seed(const char *path, const char *target, struct seed_stats *st)
 {
 	size_t len = 0;
-	char *text = read_whole(path, &len);
+	char *text = test_read_whole(path, &len);
 	char err[256], why[256];
 	bool ok = true;
 
@@ -1039,7 +1019,7 @@ TEST(seeds_cover_every_op_and_misuse)
 		char *text;
 
 		snprintf(path, sizeof(path), "%s/corpus/seeds/fuzz_pages/%s.trace", source_dir, names[f]);
-		text = read_whole(path, &len);
+		text = test_read_whole(path, &len);
 		if (!text) {
 			fprintf(stderr, "missing seed %s\n", path);
 			continue;

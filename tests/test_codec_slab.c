@@ -27,6 +27,7 @@
 
 #include "../differential/program.h"
 #include "test.h"
+#include "test_util.h"
 
 #if defined(KMM_VALGRIND) && KMM_VALGRIND
 #include <valgrind/valgrind.h>
@@ -904,27 +905,6 @@ TEST(equality_and_config_cover_the_slab_fields)
 
 /* ---- seeds ---------------------------------------------------------------------------------------- */
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		} else {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	return buf;
-}
 
 TEST(slab_seeds_parse_round_trip_and_cover_their_target)
 {
@@ -952,7 +932,7 @@ TEST(slab_seeds_parse_round_trip_and_cover_their_target)
 			if (n < 7 || strcmp(e->d_name + n - 6, ".trace") != 0)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			text = read_whole(path, &len);
+			text = test_read_whole(path, &len);
 			files++;
 			if (!text || kmm_program_parse(text, len, prog_a, err, sizeof(err))) {
 				fprintf(stderr, "%s: %s\n", path, text ? err : "cannot read");

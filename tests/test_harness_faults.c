@@ -16,6 +16,7 @@
 
 #include "../differential/executor.h"
 #include "test.h"
+#include "test_util.h"
 
 enum fault {
 	F_NONE,
@@ -210,12 +211,11 @@ static int f_set_mempolicy(struct kmm *k, enum kmm_mpol_mode mode, kmm_nodemask_
 	return fault == F_POLICY_RC ? 0 : rc;
 }
 
-static struct kmm_page_target faulty;
+TEST_FAULTY_TARGET(kmm_page_target, kmm_page_target_libkmm)
 
 static const struct kmm_page_target *faulty_target(enum fault f)
 {
-	faulty = *kmm_page_target_libkmm();
-	faulty.name = "faulty";
+	faulty_reset();
 	faulty.alloc_pages = f_alloc_pages;
 	faulty.alloc_pages_node = f_alloc_pages_node;
 	faulty.free_pages = f_free_pages;

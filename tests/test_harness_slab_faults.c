@@ -18,6 +18,7 @@
 
 #include "../differential/executor.h"
 #include "test.h"
+#include "test_util.h"
 
 enum fault {
 	F_NONE,
@@ -206,12 +207,11 @@ static int f_cache_destroy(struct kmm *k, struct kmm_cache *s)
 	return kmm_cache_destroy(k, s);
 }
 
-static struct kmm_slab_target faulty;
+TEST_FAULTY_TARGET(kmm_slab_target, kmm_slab_target_libkmm)
 
 static const struct kmm_slab_target *faulty_target(enum fault f)
 {
-	faulty = *kmm_slab_target_libkmm();
-	faulty.name = "faulty";
+	faulty_reset();
 	faulty.kmalloc = f_kmalloc;
 	faulty.kzalloc = f_kzalloc;
 	faulty.ksize = f_ksize;

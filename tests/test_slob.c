@@ -632,15 +632,16 @@ TEST(check_finds_a_broken_fit_index)
 		kmm_kfree(k, p[i]);
 	CHECK_EQ(kmm_slab_check(k), 0);
 	struct slob_system *sb = slob_sys_(k);
-	struct slob_map *m = slob_map_of_(k, sb, head_of(k, p[1])), *root = sb->fit[SLOB_LIST_MEDIUM_];
+	struct slob_map *m = slob_map_of_(k, sb, head_of(k, p[1]));
+	struct slob_node *root = sb->fit[SLOB_LIST_MEDIUM_];
 	REQUIRE(m && root && m->page->slab.list == SLOB_LIST_MEDIUM_);
 
-	uint16_t room = m->fit_room;
-	m->fit_room = 1; /* the page would be skipped though it fits */
+	uint16_t room = m->node->fit_room;
+	m->node->fit_room = 1; /* the page would be skipped though it fits */
 	check_reports = 0;
 	CHECK(kmm_slab_check(k) > 0);
 	CHECK(check_reports > 0);
-	m->fit_room = room;
+	m->node->fit_room = room;
 	CHECK_EQ(kmm_slab_check(k), 0);
 
 	uint16_t max = root->fit_max;
@@ -649,7 +650,7 @@ TEST(check_finds_a_broken_fit_index)
 	root->fit_max = max;
 	CHECK_EQ(kmm_slab_check(k), 0);
 
-	struct slob_map *child = root->fit_left ? root->fit_left : root->fit_right;
+	struct slob_node *child = root->fit_left ? root->fit_left : root->fit_right;
 	REQUIRE(child);
 	child->fit_parent = NULL;
 	CHECK(kmm_slab_check(k) > 0);
@@ -676,6 +677,7 @@ TEST(double_and_interior_kfree_reported_and_survived)
 	unsigned before = slab_reports;
 	kmm_kfree(k, a); /* double free */
 	CHECK_EQ(slab_reports, before + 1);
+	CHECK(strstr(last_report, "Object already free") != NULL);
 	kmm_kfree(k, b + 16); /* interior */
 	CHECK_EQ(slab_reports, before + 2);
 	CHECK_EQ(kmm_ksize(k, b + 8), 0);
@@ -711,8 +713,9 @@ TEST(cache_misuse_reported_and_survived)
 	CHECK_EQ(slab_reports, before + 4);
 	CHECK_EQ(kmm_slab_check(k), 0);
 	kmm_cache_free(k, c1, o);
-	kmm_cache_free(k, c1, o); /* double free */
+	kmm_cache_free(k, c1, o); /* double free: the kernel's report, no "invalid pointer" */
 	CHECK_EQ(slab_reports, before + 5);
+	CHECK(strstr(last_report, "Object already free") != NULL);
 	CHECK_EQ(kmm_slab_check(k), 0);
 	kmm_kfree(k, m);
 	CHECK_EQ(kmm_cache_destroy(k, c1), 0);
@@ -814,8 +817,10 @@ TEST(cache_redzone_and_poison)
 	CHECK_EQ(kmm_cache_validate(k, c), 2);
 	CHECK_EQ(kmm_cache_validate(k, c), 0);
 	unsigned before = slab_reports;
-	kmm_cache_free(k, c, o); /* double free */
+	kmm_cache_free(k, c, o); /* double free: debug.c's report */
 	CHECK_EQ(slab_reports, before + 1);
+	CHECK(strstr(last_report, "Object already free") != NULL);
+	CHECK(strstr(last_report, "invalid pointer") == NULL);
 	kmm_cache_free(k, c, o2);
 	CHECK_EQ(kmm_slab_check(k), 0);
 	CHECK_EQ(kmm_cache_destroy(k, c), 0);

@@ -77,6 +77,28 @@ static inline void move_to_free_list_(struct kmm_zone *z, struct kmm_page *p, un
 	p->migratetype = (uint8_t)mt;
 }
 
+void free_one_page_high_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
+{
+	struct kmm *k = z->sys;
+	struct kmm_page *const pages = k->pages;
+	const kmm_pfn_t zone_end = z->start_pfn + z->spanned_pages;
+
+	for (; order < KMM_MAX_ORDER; order++) {
+		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
+		if (buddy_pfn >= zone_end || !page_is_buddy_(&pages[buddy_pfn], order))
+			break;
+		int buddy_mt = pages[buddy_pfn].migratetype; /* == its pageblock's type */
+		KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
+		if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
+			break;
+		area_del_(&z->free_area[order], &pages[buddy_pfn], buddy_mt);
+		if (buddy_mt != mt) /* keep "list type == pageblock type" */
+			change_pageblock_range_(z, buddy_pfn, order, mt);
+		pfn &= buddy_pfn;
+	}
+	area_add_(&z->free_area[order], &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+}
+
 /* Out-of-line entries to the inline primitives (freelist.h). */
 void __free_one_page_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt)
 {

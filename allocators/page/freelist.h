@@ -138,10 +138,26 @@ static inline bool buddy_merge_likely_(const struct kmm_zone *z, const struct km
 }
 
 /*
+ * __free_one_page() from pageblock order up (free_one_page_inl_ below
+ * does the levels under it): the buddy lies in another pageblock, whose
+ * type may differ; never merge a reserve or an isolated block into an
+ * ordinary one, and retype the buddy's pageblocks when two ordinary types
+ * merge. Ends by putting the block on its list. buddy.c; out of line, as
+ * merges this large are rare.
+ */
+void free_one_page_high_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int mt);
+
+/*
  * __free_one_page(): merge with the buddy for as long as the buddy heads a
  * free block of the same order inside the zone; at or above pageblock
- * order only across mergeable types. Cost per level: one struct page read
- * (the buddy) and an unlink. The block's own pages must be plain (flags 0).
+ * order only across mergeable types (free_one_page_high_). Below pageblock
+ * order the buddy lies in the block's own pageblock, so it sits on the
+ * list of the pageblock's type, which is mt (the caller passes the
+ * pageblock's type; free blocks are kept on their pageblock's list, see
+ * buddy.c, checked by kmm_page_check()): its struct page need not be read,
+ * only cleared. Cost per level: the buddy test (flags and order in one
+ * load), an unlink and the clearing. The block's own pages
+ * must be plain (flags 0).
  */
 static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
 								     unsigned order, int mt)
@@ -153,33 +169,24 @@ static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_
 	 * zone (zones start on MAX_ORDER boundaries); only the zone's end can
 	 * cut it off. */
 	const kmm_pfn_t zone_end = z->start_pfn + z->spanned_pages;
-	const uint32_t nr = 1u << order;
+	struct free_area *area = &z->free_area[order];
 
 	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
-			      zone_spans_pfn_(z, pfn + (1u << order) - 1));
-	while (order < KMM_MAX_ORDER) {
+			      zone_spans_pfn_(z, pfn + (1u << order) - 1) && get_pageblock_migratetype_(z, pfn) == mt);
+	z->free_pages += 1u << order;
+	for (; order < pageblock_order; order++, area++) {
 		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
-		struct kmm_page *buddy = &pages[buddy_pfn];
-		if (buddy_pfn >= zone_end || !page_is_buddy_(buddy, order))
-			break;
-		int buddy_mt = buddy->migratetype; /* == its pageblock's type */
-		if (kmm_unlikely(order >= pageblock_order)) {
-			/* Different pageblocks: never merge a reserve or an isolated
-			 * block into an ordinary one. */
-			KMM_ASSERT(k, buddy_mt == get_pageblock_migratetype_(z, buddy_pfn));
-			if (mt != buddy_mt && (!migratetype_is_mergeable_(mt) || !migratetype_is_mergeable_(buddy_mt)))
-				break;
-			area_del_(&z->free_area[order], buddy, buddy_mt);
-			if (buddy_mt != mt) /* keep "list type == pageblock type" */
-				change_pageblock_range_(z, buddy_pfn, order, mt);
-		} else {
-			area_del_(&z->free_area[order], buddy, buddy_mt);
-		}
+		if (buddy_pfn >= zone_end || !page_is_buddy_(&pages[buddy_pfn], order))
+			goto add;
+		area_del_(area, &pages[buddy_pfn], mt);
 		pfn &= buddy_pfn;
-		order++;
 	}
-	area_add_(&z->free_area[order], &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
-	z->free_pages += nr;
+	if (order < KMM_MAX_ORDER) {
+		free_one_page_high_(z, pfn, order, mt);
+		return;
+	}
+add:
+	area_add_(area, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
 }
 
 /*

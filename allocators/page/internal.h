@@ -87,10 +87,16 @@ _Static_assert(offsetof(struct kmm_page, pcp_cpu) == offsetof(struct kmm_page, m
  * compare with: the same bytes whatever the byte order. */
 static inline uint64_t page_state_word_(uint32_t flags, uint32_t order)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint64_t)order << 32 | flags; /* two instructions for a variable order */
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (uint64_t)flags << 32 | order;
+#else
 	uint32_t w[2] = { flags, order };
 	uint64_t v;
 	memcpy(&v, w, sizeof(v));
 	return v;
+#endif
 }
 static inline uint64_t page_state_(const struct kmm_page *p)
 {

@@ -277,19 +277,30 @@ static inline __attribute__((always_inline)) void fast_pcp_push_(struct kmm *k, 
  * trim gives back exactly this block, so it goes straight to the buddy
  * lists (with pcp high = batch = 1, every free).
  */
+/* The CPU's pcp holds nothing and a push would reach high (pcp high =
+ * batch = 1 keeps it so): the trim would give back exactly this block,
+ * so it goes straight to the buddy lists. Its own small function, so the
+ * merge loop does not carry the push and bulk-trim registers. */
+__attribute__((noinline)) static void free_direct_(struct kmm *k, struct kmm_page *page, struct per_cpu_pages *pcp,
+						   kmm_pfn_t pfn, unsigned order, unsigned mt)
+{
+	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
+	page_set_state_(page, 0, 0);
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	pcp->fast_free += 1u << order;
+	free_one_page_inl_(pcp->zone, pfn, order, (int)mt);
+}
+
 static inline __attribute__((always_inline)) void free_fast_trim_inl_(struct kmm *k, struct kmm_page *page,
 								      struct per_cpu_pages *pcp, kmm_pfn_t pfn,
 								      unsigned order, unsigned mt)
 {
-	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	if (pcp->count == 0 && (1u << order) >= pcp->high) {
-		page_set_state_(page, 0, 0);
-		page->refcount = 0;
-		page->alloc_gfp = 0;
-		pcp->fast_free += 1u << order;
-		free_one_page_inl_(pcp->zone, pfn, order, (int)mt);
+		free_direct_(k, page, pcp, pfn, order, mt);
 		return;
 	}
+	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	fast_pcp_push_(k, pcp, page, order, mt);
 	if (pcp->count >= pcp->high)
 		free_pcppages_bulk_(pcp->zone, pcp, pcp->batch, order * KMM_MIGRATE_PCPTYPES + mt);
@@ -331,6 +342,10 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
 	}
 	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
 	if (kmm_unlikely(pcp->count + (1u << order) >= pcp->fast_high)) {
+		if (pcp->count == 0 && (1u << order) >= pcp->high) {
+			free_direct_(k, page, pcp, pfn, order, mt); /* a tail call */
+			return;
+		}
 		if (inline_trim)
 			free_fast_trim_inl_(k, page, pcp, pfn, order, mt);
 		else

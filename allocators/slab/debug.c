@@ -48,7 +48,7 @@
 /* ---- arena access ----------------------------------------------------------- */
 
 #if defined(KMM_TRACK_ASAN)
-#define DBG_NOSAN_ __attribute__((no_sanitize_address, noinline))
+#define DBG_NOSAN_ __attribute__((no_sanitize_address, noinline)) KMM_NO_COVERAGE
 /* Byte at a time through volatile: no instrumentation, no intercepted
  * memset / memcmp behind the compiler's back. */
 DBG_NOSAN_ static size_t find_inv_(const void *p, uint8_t v, size_t n)
@@ -73,18 +73,35 @@ DBG_NOSAN_ static void copy_(void *dst, const void *src, size_t n)
 		d[i] = s[i];
 }
 #else
+static inline uint64_t load64_(const uint8_t *b)
+{
+	uint64_t w;
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
 /* Index of the first byte of [p, p + n) that is not v, or n. */
-static size_t find_inv_(const void *p, uint8_t v, size_t n)
+static inline size_t find_inv_(const void *p, uint8_t v, size_t n)
 {
 	const uint8_t *b = p;
 	const uint64_t pat = 0x0101010101010101ull * v;
 	size_t i = 0;
+	/* 32 bytes a step while they all match (the common case: a check
+	 * that finds nothing), then words; a short tail is settled by the
+	 * last (overlapping) word when it matches; bytes find the spot. */
+	for (; i + 32 <= n; i += 32) {
+		if (((load64_(b + i) ^ pat) | (load64_(b + i + 8) ^ pat) | (load64_(b + i + 16) ^ pat) |
+		     (load64_(b + i + 24) ^ pat)) != 0)
+			break;
+	}
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, b + i, sizeof(w));
 		if (w != pat)
 			break;
 	}
+	if (i < n && n >= 8 && i + 8 > n && load64_(b + n - 8) == pat)
+		return n;
 	for (; i < n; i++)
 		if (b[i] != v)
 			return i;
@@ -449,16 +466,29 @@ void slab_fix_(struct kmm *k, struct kmm_cache *s, const char *fmt, ...)
  * returns the errors counted (0, or 2: the BUG and the FIX). The trailer is
  * printed for the first finding of an object only (*trailer then false).
  */
-static long check_bytes_(struct kmm *k, const struct kmm_cache *s, const struct kmm_page *slab, const void *obj,
-			 const char *what, void *start, uint8_t value, size_t bytes, bool *trailer)
+static long check_bytes_found_(struct kmm *k, const struct kmm_cache *s, const struct kmm_page *slab,
+			       const void *obj, const char *what, uint8_t *b, size_t i, uint8_t value, size_t bytes,
+			       bool *trailer);
+
+/* The scan inline, the report (rare, with its large frame) out of line. */
+static inline long check_bytes_(struct kmm *k, const struct kmm_cache *s, const struct kmm_page *slab,
+				const void *obj, const char *what, void *start, uint8_t value, size_t bytes,
+				bool *trailer)
 {
-	uint8_t *b = start;
-	size_t i = find_inv_(b, value, bytes);
+	size_t i = find_inv_(start, value, bytes);
+	if (kmm_likely(i == bytes))
+		return 0;
+	return check_bytes_found_(k, s, slab, obj, what, start, i, value, bytes, trailer);
+}
+
+__attribute__((noinline)) static long check_bytes_found_(struct kmm *k, const struct kmm_cache *s,
+							 const struct kmm_page *slab, const void *obj,
+							 const char *what, uint8_t *b, size_t i, uint8_t value,
+							 size_t bytes, bool *trailer)
+{
 	uint8_t *fault, *end;
 	struct dbg_report r;
 
-	if (i == bytes)
-		return 0;
 	fault = b + i;
 	end = b + bytes;
 	while (end > fault && byte_at_(end - 1) == value)

@@ -34,8 +34,10 @@
  * kfree / ksize of a SLOB page go back to it.
  *
  * The fast path (kmm_kmalloc, kmm_kfree) is a table load (kfree: the
- * struct page, once) and one indirect call into the backend's
- * single-threaded fast path (ss->alloc / ss->free): no lock, no
+ * struct page, once) and the backend's single-threaded fast path -- on
+ * SLUB its CPU freelist pop / push inlined (slub_internal.h), as the
+ * kernel's kmalloc inlines slab_alloc_node(); on SLAB one indirect call
+ * (ss->alloc / ss->free): no lock, no
  * formatting, no zeroing, no tick of the simulated clock (only calls on
  * debug caches tick it: nothing else reads it). Everything else (first
  * use, debug caches, __GFP_ZERO, the DMA and reclaimable families, nodes,
@@ -45,7 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "slab_internal.h"
+#include "slub_internal.h" /* the inline SLUB fast paths; includes slab_internal.h */
 
 #define RET_IP_ ((uintptr_t)__builtin_return_address(0))
 
@@ -301,7 +303,7 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 		else
 			s = NULL;
 		if (kmm_likely(s != NULL)) /* (the tables are empty on threaded systems) */
-			return ss->alloc(k, s, gfp, -1);
+			return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp) : ss->alloc(k, s, gfp, -1);
 	}
 	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
 }
@@ -363,12 +365,19 @@ void kmm_kfree(struct kmm *k, const void *p)
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
 	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
-		struct kmm_page *page = &k->pages[off >> KMM_PAGE_SHIFT];
-		if (page->flags & PG_tail)
-			page = &k->pages[page->compound_head];
+		struct kmm_page *page = slab_fast_head_(k, off);
 		struct kmm_cache *s = page->slab.cache;
 		if (kmm_likely((page->flags & PG_slab) && s != NULL && !slab_debug_on_(s))) {
-			k->slab->free(k, s, page, (void *)p);
+			if (kmm_likely(k->slab->slub_local))
+				slub_free_local_(k, s, page, (void *)p);
+			else
+				k->slab->free(k, s, page, (void *)p);
+			return;
+		}
+		/* SLOB's heap page: its kfree checks the pointer itself (one
+		 * ownership question, with the kernel's reports). */
+		if ((page->flags & PG_slab) && s == NULL && k->slab->ops->kfree) {
+			k->slab->ops->kfree(k, page, (void *)p);
 			return;
 		}
 	}

@@ -74,7 +74,8 @@
  * debug layer's (slab_debug_*), not SLAB's own redzone words.
  *
  * The per-CPU fast paths cost a pointer load, a compare and a push or pop
- * (plus a lock pair in threaded mode). Checks, the walks for the debug
+ * (plus a lock pair in threaded mode); single-threaded systems reach them
+ * through ops->alloc_fast / free_fast, with no lock or node test at all. Checks, the walks for the debug
  * layer and statistics are in slab_check.c.
  */
 #include <errno.h>
@@ -92,6 +93,12 @@
 static inline struct slab_cache_ *slab_cache_(const struct kmm_cache *s)
 {
 	return (struct slab_cache_ *)s->backend;
+}
+
+/* The struct page of the page obj lies in (head or tail). */
+static inline struct kmm_page *obj_page_(struct kmm *k, const void *obj)
+{
+	return &k->pages[(size_t)((const char *)obj - (const char *)k->arena) >> KMM_PAGE_SHIFT];
 }
 
 /* The head page of an object of this system (the caller knows obj lies in
@@ -190,7 +197,7 @@ static void cache_init_objs_(struct kmm *k, struct kmm_cache *s, struct slab_cac
 	char *first = s_mem_(k, c, slab);
 	bool debug = slab_debug_on_(s);
 
-	for (unsigned i = 0; i < c->num; i++) {
+	for (unsigned i = 0; (debug || s->ctor) && i < c->num; i++) {
 		void *obj = slab_slot_object_(s, first, i);
 		if (debug)
 			slab_debug_init_object_(k, s, obj);
@@ -345,6 +352,17 @@ static void free_block_(struct kmm *k, struct kmm_cache *s, struct slab_cache_ *
 {
 	for (unsigned i = 0; i < nr; i++) {
 		void *obj = objpp[i];
+		/* Objects freed in random order sit in cold slabs: start the
+		 * struct page load four objects ahead and the index array slot
+		 * the put will write two ahead (hints only: they decide
+		 * nothing, and an array slot stays in its slab). */
+		if (i + 4 < nr)
+			__builtin_prefetch(obj_page_(k, objpp[i + 4]));
+		if (i + 2 < nr) {
+			const struct kmm_page *ahead = obj_head_(k, objpp[i + 2]);
+			unsigned slot = ahead->slab.inuse ? ahead->slab.inuse - 1u : 0u;
+			__builtin_prefetch((const char *)ahead->slab.freelist + (size_t)slot * c->idx_size, 1);
+		}
 		struct kmm_page *slab = obj_head_(k, obj);
 		if (!slab_put_obj_(k, s, c, slab, obj))
 			continue;
@@ -577,7 +595,7 @@ static void *cache_alloc_refill_(struct kmm *k, struct kmm_cache *s, struct slab
 }
 
 /* kmem_cache_alloc_node() minus the debug hooks: see the top of the file. */
-static void *cache_alloc_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int nodeid)
+__attribute__((noinline)) static void *cache_alloc_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int nodeid)
 {
 	struct slab_cache_ *c = slab_cache_(s);
 	struct slab_cpu_ *pc = &c->cpu[current_cpu_(k)];
@@ -651,7 +669,7 @@ static void cache_free_alien_(struct kmm *k, struct kmm_cache *s, struct slab_ca
 }
 
 /* __cache_free() minus the debug hooks. */
-static void cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+__attribute__((noinline)) static void cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
 	struct slab_cache_ *c = slab_cache_(s);
 	struct slab_cpu_ *pc = &c->cpu[current_cpu_(k)];
@@ -675,6 +693,45 @@ static void cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page *sla
 	ac->entry[ac->avail++] = obj;
 	spin_unlock_(k, &pc->lock);
 	slabs_destroy_(k, s, c, &list);
+}
+
+/*
+ * ops->alloc_fast / ops->free_fast: the per-CPU array pop and push for the
+ * common layer's single-threaded fast paths (no lock, node -1, no debug
+ * flags: see struct kmm_slab_ops). Everything else (an empty or full
+ * array, a remote free) goes to cache_alloc_ / cache_free_, kept out of
+ * line, which take the same decisions again and count the miss.
+ */
+static void *cache_alloc_fast_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int nodeid)
+{
+	struct slab_cpu_ *pc = &slab_cache_(s)->cpu[k->cur_cpu];
+	struct array_cache *ac = pc->ac;
+	if (kmm_likely(ac->avail)) {
+		ac->touched = 1;
+		pc->allochit++;
+		void *obj = ac->entry[--ac->avail];
+		/* The next object out of this array is likely cold (refilled
+		 * from a slab, or freed long ago): start fetching it for
+		 * write now (older kernels' slab_alloc prefetchw()ed the
+		 * object they returned; this one is still ahead of use). */
+		if (ac->avail)
+			__builtin_prefetch(ac->entry[ac->avail - 1], 1);
+		return obj;
+	}
+	return cache_alloc_(k, s, gfp, nodeid);
+}
+
+static void cache_free_fast_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+{
+	struct slab_cache_ *c = slab_cache_(s);
+	struct slab_cpu_ *pc = &c->cpu[k->cur_cpu];
+	struct array_cache *ac = pc->ac;
+	if (kmm_likely(ac->avail < ac->limit && (!c->use_alien || slab->node == pc->node))) {
+		pc->freehit++;
+		ac->entry[ac->avail++] = obj;
+		return;
+	}
+	cache_free_(k, s, slab, obj);
 }
 
 /* kmem_cache_free_bulk(): one __cache_free each (NULLs skipped). */
@@ -1185,6 +1242,8 @@ const struct kmm_slab_ops kmm_slab_ops = {
 	.cache_release = slab_backend_release_,
 	.alloc = cache_alloc_,
 	.free = cache_free_,
+	.alloc_fast = cache_alloc_fast_,
+	.free_fast = cache_free_fast_,
 	.alloc_bulk = cache_alloc_bulk_,
 	.free_bulk = cache_free_bulk_,
 	.shrink = slab_backend_shrink_,

@@ -303,6 +303,7 @@ struct check_ctx_ {
 	} while (0)
 
 /* An array's header against the cache's limits; its entries into cached[]. */
+KMM_NO_COVERAGE
 static void check_ac_(struct check_ctx_ *cx, struct array_cache *ac, unsigned limit, unsigned node,
 		      unsigned kind, unsigned a, unsigned b)
 {
@@ -324,6 +325,7 @@ static void check_ac_(struct check_ctx_ *cx, struct array_cache *ac, unsigned li
 	}
 }
 
+KMM_NO_COVERAGE
 static void collect_cached_(struct check_ctx_ *cx)
 {
 	struct slab_cache_ *c = cx->c;
@@ -364,6 +366,7 @@ static size_t lower_bound_(const struct cached_obj_ *v, size_t nr, uintptr_t lo)
 }
 
 /* One slab of list `which` on node `node`; returns its free slots. */
+KMM_NO_COVERAGE
 static unsigned check_slab_(struct check_ctx_ *cx, struct kmm_page *slab, unsigned node, unsigned which)
 {
 	static const char *const names[] = { "no", "full", "partial", "free" };
@@ -436,6 +439,7 @@ static unsigned check_slab_(struct check_ctx_ *cx, struct kmm_page *slab, unsign
 	return c->num - inuse;
 }
 
+KMM_NO_COVERAGE
 static void check_node_(struct check_ctx_ *cx, unsigned node)
 {
 	struct kmm *k = cx->k;
@@ -485,6 +489,7 @@ static void lock_all_(struct kmm *k, struct slab_cache_ *c, bool lock)
 		op(k->plat->ctx, &c->node[node].list_lock);
 }
 
+KMM_NO_COVERAGE
 long slab_backend_check_(struct kmm *k, struct kmm_cache *s)
 {
 	struct check_ctx_ cx;

@@ -42,7 +42,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "slab_internal.h"
+#include "slub_internal.h" /* the inline SLUB fast paths; includes slab_internal.h */
 
 /* A name merged into a live cache (kmm_find_cache resolves it). */
 struct slab_alias_ {
@@ -129,6 +129,7 @@ static struct kmm_slab_system *slab_system_create_(struct kmm *k)
 	bool local = !k->cfg.threaded;
 	ss->alloc = local && ops->alloc_fast ? ops->alloc_fast : ops->alloc;
 	ss->free = local && ops->free_fast ? ops->free_fast : ops->free;
+	ss->slub_local = local && ops == &kmm_slub_ops;
 	INIT_LIST_HEAD(&ss->caches);
 	INIT_LIST_HEAD(&ss->rcu_pending);
 	INIT_LIST_HEAD(&ss->aliases);
@@ -553,7 +554,7 @@ void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 	/* The fast path: no debug hook (and no tick), nothing to zero or fix. */
 	if (kmm_likely(s != NULL && ss != NULL &&
 		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))))
-		return ss->alloc(k, s, gfp, -1);
+		return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp) : ss->alloc(k, s, gfp, -1);
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
 }
 
@@ -589,11 +590,10 @@ __attribute__((noinline)) static void cache_free_(struct kmm *k, struct kmm_cach
 	}
 	struct kmm_cache *owner = head->slab.cache;
 	if (!owner) {
-		/* SLOB: pages are shared by every cache; the backend knows. */
-		if (ss->ops->owns_object && !ss->ops->owns_object(k, s, head, obj)) {
-			slab_invalid_pointer_(k, fn, obj, "not an allocated object of this cache");
-			return;
-		}
+		/* SLOB: pages are shared by every cache; the backend knows.
+		 * Its free (or debug.c's free hook, through owns_object)
+		 * checks the pointer and reports a double free as the
+		 * kernel does ("Object already free"). */
 		slab_free_(k, s, head, obj, caller);
 		return;
 	}
@@ -611,11 +611,12 @@ void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 	struct kmm_slab_system *ss = k->slab;
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)k->arena;
 	if (kmm_likely(ss != NULL && off < arena_bytes_(k) && s != NULL && !slab_debug_on_(s))) {
-		struct kmm_page *page = &k->pages[off >> KMM_PAGE_SHIFT];
-		if (page->flags & PG_tail)
-			page = &k->pages[page->compound_head];
+		struct kmm_page *page = slab_fast_head_(k, off);
 		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s)) {
-			ss->free(k, s, page, obj);
+			if (kmm_likely(ss->slub_local))
+				slub_free_local_(k, s, page, obj);
+			else
+				ss->free(k, s, page, obj);
 			return;
 		}
 	}
@@ -891,6 +892,7 @@ static int cross_slab_(struct kmm *k, struct kmm_cache *s, const struct kmm_slab
 
 /* The backend's walk plus the slab-page cross-check of one cache; pages
  * (optional) receives the pages its slabs hold. */
+KMM_NO_COVERAGE
 static long cache_check_(struct kmm *k, struct kmm_cache *s, uint64_t *pages)
 {
 	struct kmm_slab_system *ss = k->slab;
@@ -950,6 +952,7 @@ static bool cache_is_live_(struct kmm_slab_system *ss, const struct kmm_cache *s
 	return false;
 }
 
+KMM_NO_COVERAGE
 long kmm_slab_check(struct kmm *k)
 {
 	struct kmm_slab_system *ss = k->slab;

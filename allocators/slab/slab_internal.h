@@ -13,6 +13,9 @@
  *   debug.c        slab_debug: red zones, poison, tracks, validate, reports
  *   debug_parse.c  the slab_debug= option
  *   slub.c slab.c slob.c   one backend each, exporting only its ops table
+ *                  (SLUB spread over slub.c, slub_cache.c, slub_check.c;
+ *                  its single-threaded fast paths are inline in
+ *                  slub_internal.h for kmalloc.c and slab_common.c)
  *
  * Layering: the public entry points (slab_common.c, kmalloc.c) check their
  * arguments, run the debug hooks (debug.c) around the backend's alloc and
@@ -316,6 +319,10 @@ struct kmm_slab_system {
 	struct kmm_cache *kmalloc_fast[NR_KMALLOC_INDEX_];
 	void *(*alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 	void (*free)(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
+	/* Single-threaded SLUB: the fast paths inline SLUB's freelist pop and
+	 * push (slub_alloc_local_ / slub_free_local_, slub_internal.h)
+	 * instead of calling alloc / free. */
+	bool slub_local;
 	/* Names of merged caches (struct slab_alias_, slab_common.c), for
 	 * kmm_find_cache; newest first. */
 	struct list_head aliases;
@@ -425,6 +432,17 @@ size_t slab_debug_orig_size_(struct kmm *k, struct kmm_cache *s, const void *obj
 long slab_debug_check_object_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj, bool active);
 void slab_debug_ksize_(struct kmm *k, struct kmm_cache *s, void *obj);
 void slab_debug_krealloc_(struct kmm *k, struct kmm_cache *s, void *obj, size_t new_size);
+
+/* The free fast paths' virt_to_head_page() for off (an offset inside the
+ * arena): slab_virt_to_head_ without its range and PG_allocated tests
+ * (the callers test the range, then PG_slab). */
+static inline struct kmm_page *slab_fast_head_(struct kmm *k, uintptr_t off)
+{
+	struct kmm_page *page = &k->pages[off >> KMM_PAGE_SHIFT];
+	if (page->flags & PG_tail)
+		page = &k->pages[page->compound_head];
+	return page;
+}
 
 /* ---- between slab_common.c and kmalloc.c ---------------------------------- */
 

@@ -96,9 +96,21 @@
  * pages that might fit instead of every page with enough free units; the
  * page chosen, and the block in it, are the kernel's. With the debug checks
  * on every page is still walked, since each walk checks the page's free
- * list. (5) The map of the last page given back is kept for the next new
- * page, so a kmalloc/kfree pair that makes and frees a page each time (the
- * page still goes straight back) pays no metadata allocation.
+ * list. The tree's nodes live in one array indexed by pfn (struct
+ * slob_node, which also points at the page's map), not in the maps, so its
+ * walks read compact memory. (5) Each map keeps two 32-bit summaries, the
+ * words of its start set and of its free block starts that are not empty,
+ * so finding the next or previous block (or free block) start, and so a
+ * block's extent, is a few word operations instead of a scan of up to 32
+ * groups. (6) The maps of pages given back are kept for new pages and
+ * cleared when taken, so a kmalloc/kfree pair that makes and frees a page
+ * each time (the page still goes straight back), or a heap that shrinks
+ * and grows again, pays no metadata allocation. (7) A new page's first
+ * block is placed directly (slob_fresh_fit_: the state set_slob() and
+ * slob_page_alloc() would leave, headers included) when no debug check or
+ * poison asks for the walk. (8) kfree asks whether a pointer is an
+ * allocated kmalloc block once, in one map group (slob_kmalloc_unit_); the
+ * full search (slob_where_) runs only to word a report.
  *
  * Statistics for slabinfo: a SLOB page holds blocks of every cache, so a
  * cache has no slabs of its own. kmm_cache_info reports active_objs ==
@@ -113,10 +125,11 @@
  * kernel; a page that became free is taken off everything under the lock
  * and handed back after it is dropped.
  *
- * Files: this one allocates and frees; slob_check.c holds the walks
- * (check, validate, the slab iterator, statistics); slob_fit.c the fit
- * index; slob_internal.h the encoding, the block map and the state they
- * share.
+ * Files: this one allocates and frees (the heap, caches, RCU);
+ * slob_kmalloc.c holds kmalloc, kfree and ksize; slob_check.c the walks
+ * (check, validate, the slab iterator, statistics) and the free list's
+ * soundness test and repair; slob_fit.c the fit index; slob_internal.h
+ * the encoding, the block map and the state they share.
  */
 #include <errno.h>
 #include <string.h>
@@ -164,10 +177,8 @@ static void slob_debug_joins_(struct kmm *k, struct slob_system *sb, unsigned fl
 
 /* kmalloc's debug flags: slab_debug= as it names "kmalloc" (the name the
  * reports give blocks of no cache). Parsed after init, so asked lazily. */
-unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
+unsigned slob_kmalloc_flags_slow_(struct kmm *k, struct slob_system *sb)
 {
-	if (kmm_likely(__atomic_load_n(&sb->kmalloc_known, __ATOMIC_ACQUIRE)))
-		return sb->kmalloc_flags;
 	unsigned flags = slab_debug_flags_for_(k, "kmalloc") & KMM_SLAB_DEBUG_FLAGS;
 	slob_debug_joins_(k, sb, flags);
 	slob_lock_(k, sb);
@@ -179,95 +190,15 @@ unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
 	return sb->kmalloc_flags;
 }
 
-/* ---- keeping the free list sound ---------------------------------------------------- */
-
-/*
- * Is page's in-band free list what the map says? full: compare every
- * header with the map; else only that the list decodes, stays in the page
- * and sums to slab.extra (what keeps the walks safe).
- */
-bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full)
-{
-	const char *base = slob_base_(k, page);
-	unsigned u = slob_freelist_unit_(k, page), total = 0, size, next;
-
-	if (u == SLOB_NONE)
-		return page->slab.extra == 0 && (!full || map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0) == SLOB_PAGE_UNITS);
-	if ((const char *)page->slab.freelist < base || ((const char *)page->slab.freelist - base) % SLOB_UNIT)
-		return false;
-	if (full && u != map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0))
-		return false;
-	for (;;) {
-		if (!slob_decode_(base, u, &size, &next))
-			return false;
-		if (full && (!map_test_(m, SLOB_MAP_START, u) || map_test_(m, SLOB_MAP_ALLOC, u) || map_extent_(m, u) != size ||
-			     map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size) != next))
-			return false;
-		total += size;
-		if (next == SLOB_PAGE_UNITS)
-			break;
-		u = next;
-	}
-	return total == page->slab.extra;
-}
-
-/* Write the free list again from the map (the map is host memory no user
- * reaches; the headers are in the arena). */
-static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
-{
-	char *base = slob_base_(k, page);
-	unsigned first = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0), free = 0, largest = 0;
-
-	for (unsigned u = first; u < SLOB_PAGE_UNITS;) {
-		unsigned size = map_extent_(m, u), next = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size);
-		set_slob_(base, u, size, next);
-		free += size;
-		if (size > largest)
-			largest = size;
-		u = next;
-	}
-	slob_set_freelist_(k, page, first);
-	page->slab.extra = (uint16_t)free;
-	page->slab.inuse = (uint16_t)(SLOB_PAGE_UNITS - free);
-	if (free && !page->slab.list)
-		slob_list_add_(k, sb, page, m, slob_list_id_((size_t)largest * SLOB_UNIT), largest);
-	else if (!free && page->slab.list)
-		slob_list_del_(sb, page, m);
-	else if (free)
-		slob_fit_set_room_(m, largest);
-}
-
-/* Report a corrupt free list and rebuild it; the errors validate counts. */
-long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
-		  struct slob_map *m)
-{
-	slab_err_(k, s, page, "Free list rebuilt from the block map",
-		  "Freechain corrupt: SLOB page pfn:0x%x free block headers overwritten", (unsigned)page_to_pfn_(k, page));
-	slob_rebuild_(k, sb, page, m);
-	return 2;
-}
-
 /* ---- slob_page_alloc / slob_alloc ------------------------------------------------------ */
 
-/* What one heap allocation asks for, and what to write into the block. */
-struct slob_req {
-	size_t bytes;            /* block bytes before rounding to units */
-	unsigned align;          /* 0, or a power of two */
-	unsigned align_offset;   /* block + align_offset is what must be aligned */
-	kmm_gfp_t gfp;
-	int node;                /* < 0: any */
-	struct kmm_cache *s;     /* reports (NULL: kmalloc) */
-	struct slob_cache *sc;   /* statistics and the live count (NULL: kmalloc) */
-	uint32_t hdr[2];         /* written into the first SLOB_HDR bytes when hdr[1] != 0 */
-	size_t rz_from;          /* != 0: [rz_from, block end) becomes RED_ACTIVE */
-};
 
 /*
  * slob_page_alloc(): first fit in page for units, aligned. Returns the
  * block's unit offset, or SLOB_NONE. The page leaves its list when this
  * fills it (*removed). The page's fit_room is kept a bound of its largest
- * free block: clamped to the free units after a fit, made exact by a walk
- * that found none. Caller holds the lock.
+ * free block: left alone by a fit (blocks only shrink), made exact by a
+ * walk that found none. Caller holds the lock.
  */
 static unsigned slob_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
 				 struct kmm_page *page, struct slob_map *m, unsigned units, bool *removed)
@@ -279,7 +210,7 @@ static unsigned slob_page_alloc_(struct kmm *k, struct slob_system *sb, const st
 again:
 	if (sb->checks && !slob_list_sound_(k, page, m, true))
 		slob_repair_(k, sb, rq->s, page, m);
-	unsigned prev = SLOB_NONE, cur = slob_freelist_unit_(k, page), largest = 0;
+	unsigned prev = SLOB_NONE, prev_size = 0, cur = slob_freelist_unit_(k, page), largest = 0;
 	while (cur != SLOB_NONE) {
 		unsigned avail, next, delta = 0;
 		if (!slob_decode_(base, cur, &avail, &next)) {
@@ -307,18 +238,19 @@ again:
 				set_slob_(base, cur, delta, b);
 				map_set_(m, SLOB_MAP_START, b);
 				prev = cur;
+				prev_size = delta;
 				cur = b;
 				avail -= delta;
 			}
 			if (avail == units) { /* exact fit: unlink */
 				if (prev != SLOB_NONE)
-					set_slob_(base, prev, map_extent_(m, prev), next);
+					set_slob_(base, prev, prev_size, next);
 				else
 					slob_set_freelist_(k, page, next);
 			} else { /* fragment */
 				unsigned rest = cur + units;
 				if (prev != SLOB_NONE)
-					set_slob_(base, prev, map_extent_(m, prev), rest);
+					set_slob_(base, prev, prev_size, rest);
 				else
 					slob_set_freelist_(k, page, rest);
 				set_slob_(base, rest, avail - units, next);
@@ -331,8 +263,6 @@ again:
 				page->slab.freelist = NULL;
 				slob_list_del_(sb, page, m);
 				*removed = true;
-			} else if (m->fit_room > page->slab.extra) {
-				slob_fit_set_room_(m, page->slab.extra);
 			}
 			return cur;
 		}
@@ -341,11 +271,12 @@ again:
 		if (next == SLOB_PAGE_UNITS)
 			break;
 		prev = cur;
+		prev_size = avail;
 		cur = next;
 	}
 	/* Every free block was seen: the bound is exact now. */
 	if (page->slab.list)
-		slob_fit_set_room_(m, largest);
+		slob_fit_set_room_(m->node, largest);
 	return SLOB_NONE;
 }
 
@@ -382,6 +313,74 @@ static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, str
 	return block;
 }
 
+/* Clear a map taken for a new page: the groups its last page dirtied
+ * (few), one whole word at a time. */
+static void slob_map_reset_(struct slob_map *m)
+{
+	for (uint32_t d = m->dirty; d; d &= d - 1) {
+		struct slob_map_group *g = &m->g[__builtin_ctz(d)];
+		g->set[SLOB_MAP_START] = 0;
+		g->set[SLOB_MAP_ALLOC] = 0;
+		g->set[SLOB_MAP_KMALLOC] = 0;
+		g->set[SLOB_MAP_RCU] = 0;
+	}
+	m->dirty = 0;
+	m->words = 0;
+}
+
+/*
+ * What set_slob() of the whole page, set_slob_page_free() and
+ * slob_page_alloc_() do to a fresh page, in one step: the block at the
+ * first aligned unit, the skipped head and the rest left as free blocks,
+ * the page on its list (unless the block filled it) with the exact bound
+ * of its largest free block. The same page state, headers included, as
+ * the general walk leaves. Only without the debug checks and poison
+ * (which that walk performs): SLOB_NONE, and the caller walks.
+ */
+static unsigned slob_fresh_fit_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
+				struct kmm_page *page, struct slob_map *m, char *base)
+{
+	unsigned units = SLOB_UNITS(rq->bytes), delta = 0;
+	if (kmm_unlikely(sb->checks || sb->poison))
+		return SLOB_NONE;
+	if (rq->align) {
+		size_t aligned = ((size_t)rq->align_offset + rq->align - 1) & ~((size_t)rq->align - 1);
+		delta = (unsigned)((aligned - rq->align_offset) / SLOB_UNIT);
+	}
+	unsigned b = delta, rest = b + units, tail = SLOB_PAGE_UNITS - rest;
+	if (kmm_unlikely(rest > SLOB_PAGE_UNITS))
+		return SLOB_NONE;
+	unsigned first = delta ? 0 : tail ? rest : SLOB_NONE;
+	set_slob_(base, b, SLOB_PAGE_UNITS - delta, SLOB_PAGE_UNITS); /* as the walk leaves it */
+	if (delta) /* the head, linked to the rest (or the page end) */
+		set_slob_(base, 0, delta, tail ? rest : SLOB_PAGE_UNITS);
+	if (tail)
+		set_slob_(base, rest, tail, SLOB_PAGE_UNITS);
+	/* The map (clear: slob_map_reset_) word by word, each written once
+	 * and whole: starts at 0, b and rest, b allocated (and kmalloc). */
+	unsigned wb = b >> 6, wr = rest >> 6;
+	uint64_t bbit = 1ull << (b & 63), rbit = tail ? 1ull << (rest & 63) : 0;
+	uint64_t start_b = bbit | (wb == 0 ? 1 : 0) | (wr == wb ? rbit : 0);
+	if (wb)
+		m->g[0].set[SLOB_MAP_START] = 1;
+	m->g[wb].set[SLOB_MAP_START] = start_b;
+	if (tail && wr != wb)
+		m->g[wr].set[SLOB_MAP_START] = rbit;
+	m->g[wb].set[SLOB_MAP_ALLOC] = bbit;
+	if (!rq->sc)
+		m->g[wb].set[SLOB_MAP_KMALLOC] = bbit;
+	uint64_t tailw = tail ? 1ull << wr : 0; /* (64-bit throughout: no half-word spills) */
+	uint64_t starts = 1ull | 1ull << wb | tailw, frees = (delta ? 1ull : 0) | tailw;
+	m->dirty = (uint32_t)starts;
+	m->words = starts | frees << 32;
+	slob_set_freelist_(k, page, first);
+	page->slab.extra = (uint16_t)(SLOB_PAGE_UNITS - units);
+	page->slab.inuse = (uint16_t)units;
+	if (page->slab.extra)
+		slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), delta > tail ? delta : tail);
+	return b;
+}
+
 /* A new page for the heap: the page allocator's, its map (the spare one
  * when there is one), on the list. */
 static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
@@ -393,9 +392,11 @@ static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const s
 	bool removed;
 
 	slob_lock_(k, sb);
-	struct slob_map *m = sb->spare;
-	sb->spare = NULL;
-	if (!m) {
+	struct slob_map *m = NULL;
+	if (!list_empty(&sb->spares)) {
+		m = list_entry(sb->spares.next, struct slob_map, link);
+		list_del(&m->link);
+	} else {
 		slob_unlock_(k, sb);
 		m = k->plat->meta_alloc(k->plat->ctx, sizeof(*m)); /* zeroed */
 		if (!m) {
@@ -405,10 +406,11 @@ static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const s
 		slob_lock_(k, sb);
 	}
 	m->page = page;
-	m->fit_prio = slob_fit_prio_(page_to_pfn_(k, page));
-	map_set_(m, SLOB_MAP_START, 0);
+	m->node = &sb->node[page_to_pfn_(k, page)];
+	m->node->map = m;
+	m->node->fit_prio = slob_fit_prio_(page_to_pfn_(k, page));
+	slob_map_reset_(m);
 	list_add_tail(&m->link, &sb->pages);
-	sb->map[page_to_pfn_(k, page)] = m;
 	sb->nr_pages++;
 	page->slab.cache = NULL;
 	page->slab.objects = SLOB_PAGE_UNITS;
@@ -416,10 +418,14 @@ static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const s
 	page->slab.extra = SLOB_PAGE_UNITS;
 	if (sb->poison)
 		memset(base, KMM_POISON_FREE, KMM_PAGE_SIZE);
-	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
-	slob_set_freelist_(k, page, 0);
-	slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), SLOB_PAGE_UNITS);
-	unsigned b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
+	unsigned b = slob_fresh_fit_(k, sb, rq, page, m, base);
+	if (b == SLOB_NONE) {
+		map_set_(m, SLOB_MAP_START, 0);
+		set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
+		slob_set_freelist_(k, page, 0);
+		slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), SLOB_PAGE_UNITS);
+		b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
+	}
 	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, true, base);
 	slob_unlock_(k, sb);
 	return block; /* NULL only if the caller's fit test lied; the page stays in the heap */
@@ -434,9 +440,18 @@ static char *slob_try_page_(struct kmm *k, struct slob_system *sb, const struct 
 	bool removed;
 	if (rq->node >= 0 && sp->node != rq->node)
 		return NULL;
-	if (sp->zone > highest || sp->slab.extra < units)
+	if (sp->zone > highest)
 		return NULL;
 	struct slob_map *m = slob_map_of_(k, sb, sp);
+	if (kmm_unlikely(!m)) /* (a listed page has a map: said for the compiler) */
+		return NULL;
+	if (sp->slab.extra < units) {
+		/* The bound, lowered only now that a search met it (after
+		 * each fit it would cost a walk up the tree). */
+		if (m->node->fit_room > sp->slab.extra)
+			slob_fit_set_room_(m->node, sp->slab.extra);
+		return NULL;
+	}
 	unsigned b = slob_page_alloc_(k, sb, rq, sp, m, units, &removed);
 	if (b == SLOB_NONE)
 		return NULL;
@@ -454,7 +469,7 @@ static char *slob_try_page_(struct kmm *k, struct slob_system *sb, const struct 
  * too small, which the kernel would walk in vain. With the debug checks on
  * every page is walked, since each walk also checks the page's free list.
  */
-static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
+char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
 {
 	unsigned units = SLOB_UNITS(rq->bytes), id = slob_list_id_(rq->bytes);
 	struct list_head *slob_list = &sb->lists[id], *pos, *n;
@@ -469,11 +484,11 @@ static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slo
 	} else if (!list_empty(slob_list)) {
 		/* The index's order is the list's read from some page on: from
 		 * the head to the index's end, then from its start to the head. */
-		struct slob_map *head = slob_map_of_(k, sb, list_entry(slob_list->next, struct kmm_page, lru)), *m;
-		for (m = slob_fit_next_(head, units, true); m && !block; m = slob_fit_next_(m, units, false))
-			block = slob_try_page_(k, sb, rq, slob_list, m->page, units, highest);
-		for (m = slob_fit_first_(sb, id, units); m && m != head && !block; m = slob_fit_next_(m, units, false))
-			block = slob_try_page_(k, sb, rq, slob_list, m->page, units, highest);
+		struct slob_node *head = &sb->node[page_to_pfn_(k, list_entry(slob_list->next, struct kmm_page, lru))], *f;
+		for (f = slob_fit_next_(head, units, true); f && !block; f = slob_fit_next_(f, units, false))
+			block = slob_try_page_(k, sb, rq, slob_list, f->map->page, units, highest);
+		for (f = slob_fit_first_(sb, id, units); f && f != head && !block; f = slob_fit_next_(f, units, false))
+			block = slob_try_page_(k, sb, rq, slob_list, f->map->page, units, highest);
 	}
 	slob_unlock_(k, sb);
 	if (!block)
@@ -485,31 +500,25 @@ static char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slo
 
 /* Take a page that became wholly free off the heap (lock held); the caller
  * hands it back with slob_page_release_() once the lock is dropped. */
-static void slob_page_detach_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
+static void slob_page_detach_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
 	if (page->slab.list)
 		slob_list_del_(sb, page, m);
 	list_del(&m->link);
-	sb->map[page_to_pfn_(k, page)] = NULL;
+	m->node->map = NULL;
 	sb->nr_pages--;
-	if (!sb->spare) {
-		/* Kept for the next new page (a LIFO pair at a page boundary
-		 * would otherwise pay a metadata allocation each time),
-		 * cleared group by group: few groups hold bits. */
-		for (uint32_t d = m->dirty; d; d &= d - 1)
-			memset(&m->g[__builtin_ctz(d)], 0, sizeof(m->g[0]));
-		m->dirty = 0;
-		m->page = NULL;
-		m->pending = 0;
-		sb->spare = m;
-	} else {
-		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
-	}
+	/* Kept for the next new page (a LIFO pair at a page boundary, or a
+	 * heap that shrinks and grows again, would otherwise pay a metadata
+	 * allocation and its zeroing each time); cleared when taken
+	 * (slob_map_reset_). The most recently used map goes first. */
+	m->page = NULL;
+	m->pending = 0;
+	list_add(&m->link, &sb->spares);
 	page->slab.freelist = NULL;
 	page->slab.extra = 0;
 	page->slab.inuse = 0;
 }
-static void slob_page_release_(struct kmm *k, struct kmm_page *page)
+void slob_page_release_(struct kmm *k, struct kmm_page *page)
 {
 	if (page)
 		slab_free_pages_(k, NULL, page, 0);
@@ -521,22 +530,22 @@ static void slob_page_release_(struct kmm *k, struct kmm_page *page)
  * free neighbours. Returns the page when it became wholly free (detached:
  * the caller releases it after unlocking), else NULL. Caller holds the lock.
  */
-static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
-					 struct kmm_page *page, struct slob_map *m, unsigned b, size_t size)
+struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
+				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size)
 {
 	char *base = slob_base_(k, page);
-	unsigned units = map_extent_(m, b);
 
 	if (sb->checks && !slob_list_sound_(k, page, m, true))
 		slob_repair_(k, sb, s, page, m);
+	if (page->slab.extra + units == SLOB_PAGE_UNITS) {
+		/* Go straight to the page allocator (the map is cleared
+		 * when it is used again). */
+		slob_page_detach_(sb, page, m);
+		return page;
+	}
 	map_clear_(m, SLOB_MAP_ALLOC, b);
 	map_clear_(m, SLOB_MAP_KMALLOC, b);
 	map_clear_(m, SLOB_MAP_RCU, b);
-	if (page->slab.extra + units == SLOB_PAGE_UNITS) {
-		/* Go straight to the page allocator. */
-		slob_page_detach_(k, sb, page, m);
-		return page;
-	}
 	if (sb->poison)
 		memset(base + (size_t)b * SLOB_UNIT, KMM_POISON_FREE, (size_t)units * SLOB_UNIT);
 	page->slab.inuse = (uint16_t)(page->slab.inuse - units);
@@ -574,23 +583,17 @@ static struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, 
 		else
 			slob_set_freelist_(k, page, b);
 	}
-	if (units > m->fit_room) /* the merged block may be the largest now */
-		slob_fit_set_room_(m, units);
+	if (units > m->node->fit_room) /* the merged block may be the largest now */
+		slob_fit_set_room_(m->node, units);
 	return NULL;
 }
 
 /* ---- pointer checks ---------------------------------------------------------------- */
 
-enum slob_where_ {
-	SLOB_AT_BLOCK_,  /* the start of an allocated block */
-	SLOB_IN_FREE_,   /* inside free space, or a block waiting for RCU: freed already */
-	SLOB_INTERIOR_,  /* inside an allocated block, not at its start */
-	SLOB_NOT_HEAP_,  /* not in a SLOB page of this heap */
-};
 
 /* Where block start p of page falls (lock held). *unit: p's unit when AT_BLOCK. */
-static enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page,
-				    const char *p, const char *obj, unsigned *unit)
+enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page, const char *p,
+			     const char *obj, unsigned *unit)
 {
 	const struct slob_map *m = slob_map_of_(k, sb, page);
 	const char *base = slob_base_(k, page);
@@ -612,8 +615,8 @@ static enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const
  * free_consistency_checks() would say. The object's trailer only when its
  * slot would lie inside the page (a stray pointer near the page end must
  * not send the dump past it). */
-static void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *obj,
-			      enum slob_where_ where, const char *fn)
+void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *obj,
+		       enum slob_where_ where, const char *fn)
 {
 	const char *base = slob_base_(k, page), *p = obj;
 	size_t slot = s ? s->l.size : SLOB_HDR;
@@ -625,125 +628,6 @@ static void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_pag
 	else
 		slab_err_(k, s, page, NULL, "Invalid object pointer 0x%llx (%s)", (unsigned long long)(uintptr_t)obj,
 			  fn);
-}
-
-/* ---- kmalloc ------------------------------------------------------------------------- */
-
-/* __do_kmalloc_node(). */
-static void *slob_kmalloc_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node)
-{
-	struct slob_system *sb = slob_sys_(k);
-	unsigned flags = slob_kmalloc_flags_(k, sb);
-	size_t rz = slob_kmalloc_rz_(flags);
-	unsigned align = SLOB_MINALIGN;
-
-	if (!size)
-		return KMM_ZERO_SIZE_PTR;
-	/* Power-of-two sizes are aligned to their size. */
-	if (!(size & (size - 1)) && size > align)
-		align = size < KMM_PAGE_SIZE ? (unsigned)size : KMM_PAGE_SIZE;
-	struct slob_req rq = {
-		.bytes = SLOB_HDR + size + rz, .align = align, .align_offset = SLOB_HDR, .gfp = gfp, .node = node,
-		.hdr = { (uint32_t)size, SLOB_TAG_KMALLOC }, .rz_from = rz ? SLOB_HDR + size : 0,
-	};
-	/* The kernel's bound (size < PAGE_SIZE - 8); with Z the red zone must
-	 * fit too, which sends 4081..4087 and 2048 (aligned to 2048, right
-	 * after its header, it ends the page) to the page allocator. */
-	if (size >= KMM_PAGE_SIZE - SLOB_MINALIGN || !slob_fits_page_(rq.bytes, align, SLOB_HDR))
-		return kmalloc_large_(k, size, gfp, node);
-	char *block = slob_alloc_(k, sb, &rq);
-	if (!block)
-		return NULL;
-	if (gfp & KMM___GFP_ZERO)
-		memset(block + SLOB_HDR, 0, size);
-	return block + SLOB_HDR;
-}
-
-/* The kmalloc block whose object is obj (lock held): its unit, or
- * SLOB_NONE after reporting why it is none. */
-static unsigned slob_kmalloc_block_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, const void *obj,
-				    const char *fn)
-{
-	unsigned u = SLOB_NONE;
-	const struct slob_map *m = slob_map_of_(k, sb, page);
-	enum slob_where_ w = slob_where_(k, sb, page, (const char *)obj - SLOB_HDR, obj, &u);
-	if (w != SLOB_AT_BLOCK_) {
-		slob_bad_pointer_(k, NULL, page, obj, w, fn);
-		return SLOB_NONE;
-	}
-	if (!map_test_(m, SLOB_MAP_KMALLOC, u)) {
-		slab_err_(k, NULL, page, NULL, "Invalid object pointer 0x%llx (%s): a kmem_cache object, not kmalloc()ed",
-			  (unsigned long long)(uintptr_t)obj, fn);
-		return SLOB_NONE;
-	}
-	return u;
-}
-
-/*
- * A kmalloc block's own checks: the header (a write before the object)
- * and, with Z, the red zone after the request. Each finding is reported
- * and repaired; returns validate's count. *size gets the request (the
- * block's room when the header had to be rewritten).
- */
-long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
-			 unsigned u, size_t *size)
-{
-	unsigned flags = sb->kmalloc_flags, units = map_extent_(m, u);
-	size_t rz = slob_kmalloc_rz_(flags), room = (size_t)units * SLOB_UNIT - SLOB_HDR;
-	char *block = slob_base_(k, page) + (size_t)u * SLOB_UNIT;
-	long e = 0;
-
-	*size = slob_kmalloc_size_(block, units, rz);
-	if (!*size) {
-		uint32_t hdr[2] = { (uint32_t)(room - rz), SLOB_TAG_KMALLOC };
-		slab_object_err_(k, NULL, page, block + SLOB_HDR, "kmalloc size header overwritten",
-				 "Restoring the header from the block size");
-		memcpy(block, hdr, SLOB_HDR);
-		*size = room - rz;
-		e += 2;
-	}
-	if (rz && !slab_check_bytes_(k, NULL, "Right Redzone", block + SLOB_HDR, block + SLOB_HDR + *size,
-				     KMM_SLUB_RED_ACTIVE, room - *size))
-		e += 2;
-	return e;
-}
-
-static void slob_kfree_(struct kmm *k, struct kmm_page *page, void *obj)
-{
-	struct slob_system *sb = slob_sys_(k);
-	struct kmm_page *release = NULL;
-	size_t size;
-
-	slob_kmalloc_flags_(k, sb);
-	slob_lock_(k, sb);
-	unsigned u = slob_kmalloc_block_(k, sb, page, obj, "kfree");
-	if (u != SLOB_NONE) {
-		struct slob_map *m = slob_map_of_(k, sb, page);
-		slob_kmalloc_check_(k, sb, page, m, u, &size);
-		release = slob_free_block_(k, sb, NULL, page, m, u, SLOB_HDR + size + slob_kmalloc_rz_(sb->kmalloc_flags));
-		sb->kmalloc_live--;
-	}
-	slob_unlock_(k, sb);
-	slob_page_release_(k, release);
-}
-
-/* __ksize(): the request rounded to units (with Z, the request itself: the
- * bytes after it are red zone). */
-static size_t slob_ksize_(struct kmm *k, struct kmm_page *page, const void *obj)
-{
-	struct slob_system *sb = slob_sys_(k);
-	size_t size = 0;
-
-	slob_kmalloc_flags_(k, sb);
-	slob_lock_(k, sb);
-	unsigned u = slob_kmalloc_block_(k, sb, page, obj, "ksize");
-	if (u != SLOB_NONE) {
-		slob_kmalloc_check_(k, sb, page, slob_map_of_(k, sb, page), u, &size);
-		if (!(sb->kmalloc_flags & KMM_SLAB_RED_ZONE))
-			size = (size_t)SLOB_UNITS(size) * SLOB_UNIT;
-	}
-	slob_unlock_(k, sb);
-	return size;
 }
 
 /* ---- kmem_cache ------------------------------------------------------------------------ */
@@ -855,7 +739,7 @@ static unsigned slob_cache_block_(struct kmm *k, struct slob_system *sb, struct 
 	unsigned u = SLOB_NONE;
 	enum slob_where_ w = slob_where_(k, sb, page, block, obj, &u);
 
-	if (w != SLOB_AT_BLOCK_) {
+	if (w != SLOB_AT_BLOCK_ || !m) { /* (AT_BLOCK implies a map) */
 		slob_bad_pointer_(k, s, page, obj, w, fn);
 		return SLOB_NONE;
 	}
@@ -909,9 +793,9 @@ static void slob_cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page
 		return;
 	}
 	slob_lock_(k, sb);
+	struct slob_map *m = slob_map_of_(k, sb, slab);
 	unsigned u = slob_cache_block_(k, sb, s, slab, obj, "kmem_cache_free");
-	if (u != SLOB_NONE) {
-		struct slob_map *m = slob_map_of_(k, sb, slab);
+	if (u != SLOB_NONE && m) { /* (m is there when u is) */
 		sc->live--;
 		if (s->flags & KMM_SLAB_TYPESAFE_BY_RCU) {
 			/* call_rcu(kmem_rcu_free): untouched until the grace period. */
@@ -920,7 +804,7 @@ static void slob_cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page
 			sb->nr_pending++;
 		} else {
 			bool was_full = !slab->slab.list;
-			release = slob_free_block_(k, sb, s, slab, m, u, sc->bytes);
+			release = slob_free_block_(k, sb, s, slab, m, u, sc->units, sc->bytes);
 			if (release || was_full) {
 				sc->free_slow++;
 				sc->pages_freed += release != NULL;
@@ -951,7 +835,8 @@ static void slob_rcu_barrier_(struct kmm *k)
 			m->pending--;
 			sb->nr_pending--;
 			/* The page's map goes with its last block: stop there. */
-			if (slob_free_block_(k, sb, NULL, page, m, u, (size_t)map_extent_(m, u) * SLOB_UNIT)) {
+			unsigned units = map_extent_(m, u);
+			if (slob_free_block_(k, sb, NULL, page, m, u, units, (size_t)units * SLOB_UNIT)) {
 				list_add_tail(&page->lru, &freed);
 				break;
 			}
@@ -984,7 +869,7 @@ static bool slob_owns_object_(struct kmm *k, struct kmm_cache *s, struct kmm_pag
 		const struct slob_cache *sc = s->backend;
 		const char *block = (const char *)ptr - s->l.red_left_pad - sc->prefix;
 		const struct slob_map *m = slob_map_of_(k, sb, page);
-		if (slob_where_(k, sb, page, block, ptr, &u) == SLOB_AT_BLOCK_ && !map_test_(m, SLOB_MAP_KMALLOC, u) &&
+		if (m && slob_where_(k, sb, page, block, ptr, &u) == SLOB_AT_BLOCK_ && !map_test_(m, SLOB_MAP_KMALLOC, u) &&
 		    map_extent_(m, u) == sc->units) {
 			uint32_t tag[2];
 			memcpy(tag, block, sizeof(tag));
@@ -1027,14 +912,15 @@ static int slob_init_(struct kmm *k)
 	if (!sb)
 		return -ENOMEM;
 	sb->total_pages = k->total_pages;
-	sb->map = k->plat->meta_alloc(k->plat->ctx, (size_t)k->total_pages * sizeof(*sb->map));
-	if (!sb->map) {
+	sb->node = k->plat->meta_alloc(k->plat->ctx, (size_t)k->total_pages * sizeof(*sb->node)); /* zeroed */
+	if (!sb->node) {
 		k->plat->meta_free(k->plat->ctx, sb, sizeof(*sb));
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < NR_SLOB_LISTS_; i++)
 		INIT_LIST_HEAD(&sb->lists[i]);
 	INIT_LIST_HEAD(&sb->pages);
+	INIT_LIST_HEAD(&sb->spares);
 	if (k->cfg.threaded)
 		k->plat->lock_init(k->plat->ctx, &sb->lock);
 	k->slab->backend = sb;
@@ -1053,9 +939,12 @@ static void slob_fini_(struct kmm *k)
 		list_del(&m->link);
 		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
 	}
-	if (sb->spare)
-		k->plat->meta_free(k->plat->ctx, sb->spare, sizeof(*sb->spare));
-	k->plat->meta_free(k->plat->ctx, sb->map, (size_t)sb->total_pages * sizeof(*sb->map));
+	while (!list_empty(&sb->spares)) {
+		struct slob_map *m = list_entry(sb->spares.next, struct slob_map, link);
+		list_del(&m->link);
+		k->plat->meta_free(k->plat->ctx, m, sizeof(*m));
+	}
+	k->plat->meta_free(k->plat->ctx, sb->node, (size_t)sb->total_pages * sizeof(*sb->node));
 	if (k->cfg.threaded)
 		k->plat->lock_destroy(k->plat->ctx, &sb->lock);
 	k->plat->meta_free(k->plat->ctx, sb, sizeof(*sb));

@@ -13,10 +13,82 @@
  * occupancy says. It only reads: the in-band list is followed while it
  * decodes (a corrupted header makes the check report, never loop or crash);
  * validate is what repairs.
+ *
+ * Also here: the soundness test of a page's in-band free list against its
+ * map and the repair that rewrites the list from the map, which the
+ * first-fit walk and free (with the debug checks on) and validate use.
  */
 #include <string.h>
 
 #include "slob_internal.h"
+
+/* ---- keeping the free list sound ---------------------------------------------------- */
+
+/*
+ * Is page's in-band free list what the map says? full: compare every
+ * header with the map; else only that the list decodes, stays in the page
+ * and sums to slab.extra (what keeps the walks safe).
+ */
+bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full)
+{
+	const char *base = slob_base_(k, page);
+	unsigned u = slob_freelist_unit_(k, page), total = 0, size, next;
+
+	if (u == SLOB_NONE)
+		return page->slab.extra == 0 && (!full || map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0) == SLOB_PAGE_UNITS);
+	if ((const char *)page->slab.freelist < base || ((const char *)page->slab.freelist - base) % SLOB_UNIT)
+		return false;
+	if (full && u != map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0))
+		return false;
+	for (;;) {
+		if (!slob_decode_(base, u, &size, &next))
+			return false;
+		if (full && (!map_test_(m, SLOB_MAP_START, u) || map_test_(m, SLOB_MAP_ALLOC, u) || map_extent_(m, u) != size ||
+			     map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size) != next))
+			return false;
+		total += size;
+		if (next == SLOB_PAGE_UNITS)
+			break;
+		u = next;
+	}
+	return total == page->slab.extra;
+}
+
+/* Write the free list again from the map (the map is host memory no user
+ * reaches; the headers are in the arena). */
+static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
+{
+	char *base = slob_base_(k, page);
+	unsigned first = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0), free = 0, largest = 0;
+
+	for (unsigned u = first; u < SLOB_PAGE_UNITS;) {
+		unsigned size = map_extent_(m, u), next = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + size);
+		set_slob_(base, u, size, next);
+		free += size;
+		if (size > largest)
+			largest = size;
+		u = next;
+	}
+	slob_set_freelist_(k, page, first);
+	page->slab.extra = (uint16_t)free;
+	page->slab.inuse = (uint16_t)(SLOB_PAGE_UNITS - free);
+	if (free && !page->slab.list)
+		slob_list_add_(k, sb, page, m, slob_list_id_((size_t)largest * SLOB_UNIT), largest);
+	else if (!free && page->slab.list)
+		slob_list_del_(sb, page, m);
+	else if (free)
+		slob_fit_set_room_(m->node, largest);
+}
+
+/* Report a corrupt free list and rebuild it; the errors validate counts. */
+long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
+		  struct slob_map *m)
+{
+	slab_err_(k, s, page, "Free list rebuilt from the block map",
+		  "Freechain corrupt: SLOB page pfn:0x%x free block headers overwritten", (unsigned)page_to_pfn_(k, page));
+	slob_rebuild_(k, sb, page, m);
+	return 2;
+}
 
 char *slob_slab_first_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab)
 {
@@ -106,7 +178,7 @@ static long slob_validate_page_(struct kmm *k, struct slob_system *sb, struct km
 				e += 2;
 		} else if (map_test_(m, SLOB_MAP_KMALLOC, u)) {
 			size_t size;
-			e += slob_kmalloc_check_(k, sb, page, m, u, &size);
+			e += slob_kmalloc_check_(k, sb, page, u, units, &size);
 		} else if (sc && sc->prefix && units == sc->units) {
 			uint32_t tag[2];
 			memcpy(tag, block, sizeof(tag));
@@ -149,6 +221,7 @@ long slob_validate_(struct kmm *k, struct kmm_cache *s)
 	} while (0)
 
 /* One heap page against its map and its struct page (read-only). */
+KMM_NO_COVERAGE
 static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct slob_map *m,
 			     uint64_t *kmalloc_blocks)
 {
@@ -164,7 +237,7 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 			       page->flags, page->private_);
 	if (page->slab.cache)
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x names cache %s", pfn, kmm_cache_name(page->slab.cache));
-	if (pfn >= sb->total_pages || sb->map[pfn] != m)
+	if (pfn >= sb->total_pages || sb->node[pfn].map != m || m->node != &sb->node[pfn])
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x is not where its block map says", pfn);
 	if (page->slab.objects != SLOB_PAGE_UNITS || page->slab.inuse + page->slab.extra != SLOB_PAGE_UNITS)
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x objects %u inuse %u free %u: not %u units", pfn,
@@ -177,7 +250,9 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 		if (map_word_(m, SLOB_MAP_ALLOC, SLOB_MAP_START, w) || map_word_(m, SLOB_MAP_KMALLOC, SLOB_MAP_ALLOC, w) ||
 		    map_word_(m, SLOB_MAP_RCU, SLOB_MAP_ALLOC, w) ||
 		    (m->g[w].set[SLOB_MAP_RCU] & m->g[w].set[SLOB_MAP_KMALLOC]) ||
-		    (!(m->dirty >> w & 1) && (m->g[w].set[SLOB_MAP_START] | m->g[w].set[SLOB_MAP_ALLOC]))) {
+		    (!(m->dirty >> w & 1) && (m->g[w].set[SLOB_MAP_START] | m->g[w].set[SLOB_MAP_ALLOC])) ||
+		    (m->words >> w & 1) != (m->g[w].set[SLOB_MAP_START] != 0) ||
+		    (m->words >> (32 + w) & 1) != (map_word_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, w) != 0)) {
 			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: block map word %u inconsistent", pfn, w);
 			break;
 		}
@@ -236,13 +311,14 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: on list %u with %u units free", pfn, page->slab.list,
 			       page->slab.extra);
 	/* The fit index's bound: a page it skips must not fit. */
-	if (page->slab.list && (m->fit_room < largest || m->fit_room > page->slab.extra))
+	if (page->slab.list && (m->node->fit_room < largest || m->node->fit_room > SLOB_PAGE_UNITS))
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: fit bound %u units, largest free block %u, %u free", pfn,
-			       m->fit_room, largest, page->slab.extra);
+			       m->node->fit_room, largest, page->slab.extra);
 	return bad;
 }
 
 /* The heap: every page, the three lists, the totals. Lock held. */
+KMM_NO_COVERAGE
 static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
 {
 	struct list_head *pos;
@@ -284,6 +360,7 @@ static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_c
 
 /* The cache's own part: its one-object slabs and, for debug caches whose
  * blocks carry the owner tag, its live count. */
+KMM_NO_COVERAGE
 static long slob_check_cache_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s)
 {
 	struct slob_cache *sc = s->backend;
@@ -323,6 +400,7 @@ static long slob_check_cache_(struct kmm *k, struct slob_system *sb, struct kmm_
 	return bad;
 }
 
+KMM_NO_COVERAGE
 long slob_check_(struct kmm *k, struct kmm_cache *s)
 {
 	struct slob_system *sb = slob_sys_(k);
@@ -333,6 +411,7 @@ long slob_check_(struct kmm *k, struct kmm_cache *s)
 	return bad;
 }
 
+KMM_NO_COVERAGE
 long slob_check_shared_(struct kmm *k)
 {
 	struct slob_system *sb = slob_sys_(k);

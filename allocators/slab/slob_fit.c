@@ -11,7 +11,8 @@
  * next page in list order that might serve the request, skipping only
  * pages that certainly cannot.
  *
- * What. Each list's pages, through their maps (struct slob_map), form a
+ * What. Each list's pages, through their nodes (struct slob_node, one per
+ * page frame in one array, apart from the 1 KiB block maps), form a
  * treap: a binary tree whose in-order is the list's cyclic order read from
  * some page on (which page is free to drift: list rotation, the next-fit
  * trick, moves only the list head and leaves the cyclic order, and so the
@@ -27,10 +28,13 @@
  *
  * The bound. fit_room is exact when a page joins a list (its only block,
  * or the rebuilt list's largest), can only grow at a free (a merged block
- * larger than it raises it), is clamped to slab.extra after an allocation
- * (blocks only shrink then), and is made exact by every walk of the page
- * that fails (which visits every free block). So largest <= fit_room <=
- * slab.extra holds throughout; the check walk verifies it against the
+ * larger than it raises it), is left alone by an allocation (blocks only
+ * shrink then: lowering it would walk up the tree on every allocation),
+ * is lowered to slab.extra when a search skips the page for too few free
+ * units, and is made exact by every walk of the page that fails (which
+ * visits every free block). So largest <= fit_room holds throughout, and
+ * a page is offered to a search in vain at most once before its bound is
+ * tight again; the check walk verifies the bound against the
  * block map, and the tree's links, heap order, subtree maxima and its
  * in-order against the list.
  *
@@ -42,10 +46,10 @@
  */
 #include "slob_internal.h"
 
-static inline uint16_t fit_max_of_(const struct slob_map *n) { return n ? n->fit_max : 0; }
+static inline uint16_t fit_max_of_(const struct slob_node *n) { return n ? n->fit_max : 0; }
 
 /* fit_max from the node's own room and its children's maxima. */
-static inline void fit_pull_(struct slob_map *n)
+static inline void fit_pull_(struct slob_node *n)
 {
 	uint16_t a = fit_max_of_(n->fit_left), b = fit_max_of_(n->fit_right), m = n->fit_room;
 	if (a > m)
@@ -56,7 +60,7 @@ static inline void fit_pull_(struct slob_map *n)
 }
 
 /* Recompute fit_max from n up, stopping where it no longer changes. */
-static void fit_pull_up_(struct slob_map *n)
+static void fit_pull_up_(struct slob_node *n)
 {
 	for (; n; n = n->fit_parent) {
 		uint16_t old = n->fit_max;
@@ -67,9 +71,9 @@ static void fit_pull_up_(struct slob_map *n)
 }
 
 /* Rotate x above its parent, keeping the in-order. */
-static void fit_rotate_up_(struct slob_map **root, struct slob_map *x)
+static void fit_rotate_up_(struct slob_node **root, struct slob_node *x)
 {
-	struct slob_map *p = x->fit_parent, *g = p->fit_parent;
+	struct slob_node *p = x->fit_parent, *g = p->fit_parent;
 	if (p->fit_left == x) {
 		p->fit_left = x->fit_right;
 		if (x->fit_right)
@@ -93,10 +97,10 @@ static void fit_rotate_up_(struct slob_map **root, struct slob_map *x)
 	fit_pull_(x);
 }
 
-void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_map *m, struct slob_map *first,
+void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_node *m, struct slob_node *first,
 		      unsigned room)
 {
-	struct slob_map **root = &sb->fit[id];
+	struct slob_node **root = &sb->fit[id];
 
 	m->fit_left = m->fit_right = NULL;
 	m->fit_room = m->fit_max = (uint16_t)room;
@@ -107,7 +111,7 @@ void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_map *m, s
 	}
 	/* Just before first in order: its left child, or the rightmost node
 	 * of its left subtree. */
-	struct slob_map *n = first->fit_left;
+	struct slob_node *n = first->fit_left;
 	if (!n) {
 		first->fit_left = m;
 		m->fit_parent = first;
@@ -123,19 +127,19 @@ void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_map *m, s
 		fit_rotate_up_(root, m);
 }
 
-void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_map *m)
+void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_node *m)
 {
-	struct slob_map **root = &sb->fit[id];
+	struct slob_node **root = &sb->fit[id];
 
 	/* Down to a leaf, the child of higher priority rising each time. */
 	while (m->fit_left || m->fit_right) {
-		struct slob_map *c = !m->fit_left		    ? m->fit_right
+		struct slob_node *c = !m->fit_left		    ? m->fit_right
 				     : !m->fit_right		    ? m->fit_left
 				     : m->fit_left->fit_prio > m->fit_right->fit_prio ? m->fit_left
 										      : m->fit_right;
 		fit_rotate_up_(root, c);
 	}
-	struct slob_map *p = m->fit_parent;
+	struct slob_node *p = m->fit_parent;
 	if (!p)
 		*root = NULL;
 	else if (p->fit_left == m)
@@ -146,7 +150,7 @@ void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_map *m)
 	fit_pull_up_(p);
 }
 
-void slob_fit_set_room_(struct slob_map *m, unsigned room)
+void slob_fit_set_room_(struct slob_node *m, unsigned room)
 {
 	if (m->fit_room == room)
 		return;
@@ -163,7 +167,7 @@ void slob_fit_set_room_(struct slob_map *m, unsigned room)
 }
 
 /* The leftmost node of n's subtree with fit_room >= units; n->fit_max >= units. */
-static struct slob_map *fit_leftmost_(struct slob_map *n, unsigned units)
+static struct slob_node *fit_leftmost_(struct slob_node *n, unsigned units)
 {
 	for (;;) {
 		if (n->fit_left && n->fit_left->fit_max >= units)
@@ -175,13 +179,13 @@ static struct slob_map *fit_leftmost_(struct slob_map *n, unsigned units)
 	}
 }
 
-struct slob_map *slob_fit_next_(struct slob_map *m, unsigned units, bool inclusive)
+struct slob_node *slob_fit_next_(struct slob_node *m, unsigned units, bool inclusive)
 {
 	if (inclusive && m->fit_room >= units)
 		return m;
 	if (m->fit_right && m->fit_right->fit_max >= units)
 		return fit_leftmost_(m->fit_right, units);
-	for (struct slob_map *p = m->fit_parent; p; m = p, p = p->fit_parent) {
+	for (struct slob_node *p = m->fit_parent; p; m = p, p = p->fit_parent) {
 		if (p->fit_left != m)
 			continue;
 		if (p->fit_room >= units)
@@ -192,9 +196,9 @@ struct slob_map *slob_fit_next_(struct slob_map *m, unsigned units, bool inclusi
 	return NULL;
 }
 
-struct slob_map *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned units)
+struct slob_node *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned units)
 {
-	struct slob_map *root = sb->fit[id];
+	struct slob_node *root = sb->fit[id];
 	return root && root->fit_max >= units ? fit_leftmost_(root, units) : NULL;
 }
 
@@ -207,7 +211,7 @@ struct slob_map *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned u
 	} while (0)
 
 /* The in-order successor of n, or NULL. */
-static struct slob_map *fit_succ_(struct slob_map *n)
+static struct slob_node *fit_succ_(struct slob_node *n)
 {
 	if (n->fit_right) {
 		n = n->fit_right;
@@ -229,7 +233,7 @@ static struct slob_map *fit_succ_(struct slob_map *n)
 long slob_fit_check_(struct kmm *k, struct slob_system *sb, unsigned id, struct kmm_cache *s)
 {
 	struct list_head *head = &sb->lists[id], *pos;
-	struct slob_map *root = sb->fit[id];
+	struct slob_node *root = sb->fit[id];
 	uint64_t len = 0, nodes = 0;
 	long bad = 0;
 
@@ -246,29 +250,33 @@ long slob_fit_check_(struct kmm *k, struct slob_system *sb, unsigned id, struct 
 	if (root->fit_parent)
 		FIT_VIOLATION(k, s, bad, "slob: list %u: the fit index root has a parent", id);
 	/* Each node, in order from the leftmost. */
-	struct slob_map *n = root, *start = NULL;
+	struct slob_node *n = root, *start = NULL;
 	while (n->fit_left && nodes++ <= len)
 		n = n->fit_left;
-	struct slob_map *first = slob_map_of_(k, sb, list_entry(head->next, struct kmm_page, lru));
+	struct slob_node *first = &sb->node[page_to_pfn_(k, list_entry(head->next, struct kmm_page, lru))];
 	for (nodes = 0; n && nodes <= len; n = fit_succ_(n), nodes++) {
 		uint16_t want = n->fit_room;
+		if (!n->map) { /* a page frame that is no SLOB page */
+			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node %llu has no map", id,
+				      (unsigned long long)(n - sb->node));
+			return bad;
+		}
 		if (n->fit_left && (n->fit_left->fit_parent != n || n->fit_left->fit_prio > n->fit_prio))
 			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node pfn:0x%x: bad left link", id,
-				      (unsigned)page_to_pfn_(k, n->page));
+				      (unsigned)page_to_pfn_(k, n->map->page));
 		if (n->fit_right && (n->fit_right->fit_parent != n || n->fit_right->fit_prio > n->fit_prio))
 			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node pfn:0x%x: bad right link", id,
-				      (unsigned)page_to_pfn_(k, n->page));
+				      (unsigned)page_to_pfn_(k, n->map->page));
 		if (fit_max_of_(n->fit_left) > want)
 			want = n->fit_left->fit_max;
 		if (fit_max_of_(n->fit_right) > want)
 			want = n->fit_right->fit_max;
 		if (n->fit_max != want)
 			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node pfn:0x%x: subtree max %u, not %u", id,
-				      (unsigned)page_to_pfn_(k, n->page), n->fit_max, want);
-		if (n->page->slab.list != id || n->fit_room > n->page->slab.extra)
-			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node pfn:0x%x: on list %u, room %u > %u free",
-				      id, (unsigned)page_to_pfn_(k, n->page), n->page->slab.list, n->fit_room,
-				      n->page->slab.extra);
+				      (unsigned)page_to_pfn_(k, n->map->page), n->fit_max, want);
+		if (n->map->page->slab.list != id || n->fit_room > SLOB_PAGE_UNITS)
+			FIT_VIOLATION(k, s, bad, "slob: list %u: fit index node pfn:0x%x: on list %u, room %u",
+				      id, (unsigned)page_to_pfn_(k, n->map->page), n->map->page->slab.list, n->fit_room);
 		if (n == first)
 			start = n;
 	}
@@ -281,9 +289,9 @@ long slob_fit_check_(struct kmm *k, struct slob_system *sb, unsigned id, struct 
 	n = start;
 	list_for_each(pos, head) {
 		struct kmm_page *page = list_entry(pos, struct kmm_page, lru);
-		if (n->page != page) {
+		if (n->map->page != page) {
 			FIT_VIOLATION(k, s, bad, "slob: list %u: pfn:0x%x is next on the list, pfn:0x%x in the fit index",
-				      id, (unsigned)page_to_pfn_(k, page), (unsigned)page_to_pfn_(k, n->page));
+				      id, (unsigned)page_to_pfn_(k, page), (unsigned)page_to_pfn_(k, n->map->page));
 			break;
 		}
 		if (!(n = fit_succ_(n)))

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to SLOB (slob.c, the allocator; slob_check.c, its walks;
- * slob_fit.c, the fit index): the kernel's slob_t encoding, the block map
- * kept beside every heap page, and the per-system and per-cache state.
+ * Private to SLOB (slob.c, the allocator; slob_kmalloc.c, its kmalloc;
+ * slob_check.c, its walks; slob_fit.c, the fit index): the kernel's
+ * slob_t encoding, the block map kept beside every heap page, and the
+ * per-system and per-cache state.
  * Nothing else in libkmm includes this header (tests/test_slob.c does, to
  * compare with the kernel's walk and to break the index on purpose); the
  * rest of libkmm sees SLOB only through kmm_slob_ops. slob.c's essay
@@ -114,38 +115,51 @@ struct slob_map_group {
  * the page's in-band free list, never two adjacent; their units sum to
  * page->slab.extra, the allocated ones' to page->slab.inuse; pending ==
  * |rcu|; a group holding any bit has its bit in dirty (so a map is
- * cleared group by group, not whole).
+ * cleared group by group, not whole); bit w of words is set iff word w
+ * of start is not empty, bit 32 + w iff word w of start less alloc is
+ * not (the summaries that make every scan for the next or
+ * previous block start, or free block start, a few word operations
+ * instead of a walk over up to 32 groups).
  *
- * The fit_* fields are the page's node in the fit index of the list it is
- * on (slob_fit.c; unused while the page is on no list). fit_room bounds
- * the page's largest free block from above (largest <= fit_room <=
- * slab.extra), so a page with fit_room < n cannot serve n units; fit_max
- * is the largest fit_room in the node's subtree.
+ * node is the page's entry in sb->node (below), which holds its place in
+ * the fit index.
  */
 struct slob_map {
 	struct list_head link;            /* sb->pages, in the order pages joined */
 	struct kmm_page *page;
+	struct slob_node *node;           /* sb->node[pfn] of page */
 	uint32_t pending;                 /* blocks waiting for a grace period */
-	uint32_t fit_prio;                /* treap priority: a hash of the pfn */
-	struct slob_map *fit_parent, *fit_left, *fit_right;
-	uint16_t fit_room, fit_max;
 	uint32_t dirty;                   /* groups that may hold a bit */
+	uint64_t words;                   /* summaries: words of start (low half), of start \ alloc, not empty */
 	struct slob_map_group g[SLOB_MAP_WORDS];
 };
-_Static_assert(SLOB_MAP_WORDS <= 32, "dirty has a bit per group");
+_Static_assert(SLOB_MAP_WORDS <= 32, "dirty and the summaries have a bit per group");
 
 static inline bool map_test_(const struct slob_map *m, unsigned set, unsigned i)
 {
 	return (m->g[i >> 6].set[set] >> (i & 63)) & 1;
 }
+/* Word w's bits of the summaries, after a change to its start or alloc. */
+static inline void map_summarise_(struct slob_map *m, unsigned w)
+{
+	/* One word read and written (two halves written apart would
+	 * stall the next update's read). */
+	uint64_t start = m->g[w].set[SLOB_MAP_START], alloc = m->g[w].set[SLOB_MAP_ALLOC];
+	uint64_t bits = (uint64_t)(start != 0) << w | (uint64_t)((start & ~alloc) != 0) << (32 + w);
+	m->words = (m->words & ~(0x100000001ull << w)) | bits;
+}
 static inline void map_set_(struct slob_map *m, unsigned set, unsigned i)
 {
 	m->g[i >> 6].set[set] |= 1ull << (i & 63);
 	m->dirty |= 1u << (i >> 6);
+	if (set == SLOB_MAP_START || set == SLOB_MAP_ALLOC)
+		map_summarise_(m, i >> 6);
 }
 static inline void map_clear_(struct slob_map *m, unsigned set, unsigned i)
 {
 	m->g[i >> 6].set[set] &= ~(1ull << (i & 63));
+	if (set == SLOB_MAP_START || set == SLOB_MAP_ALLOC)
+		map_summarise_(m, i >> 6);
 }
 /* Word w of set a less set b (SLOB_MAP_NONE: nothing taken away). */
 static inline uint64_t map_word_(const struct slob_map *m, unsigned a, unsigned b, unsigned w)
@@ -153,30 +167,53 @@ static inline uint64_t map_word_(const struct slob_map *m, unsigned a, unsigned 
 	return m->g[w].set[a] & (b < SLOB_MAP_NONE ? ~m->g[w].set[b] : ~0ull);
 }
 
+/* The words of set a less set b that may hold a unit: a summary for the
+ * two scans the heap makes, every word for the others. */
+static inline uint64_t map_words_(const struct slob_map *m, unsigned a, unsigned b)
+{
+	if (a == SLOB_MAP_START && b == SLOB_MAP_NONE)
+		return (uint32_t)m->words;
+	if (a == SLOB_MAP_START && b == SLOB_MAP_ALLOC)
+		return m->words >> 32;
+	return (SLOB_MAP_WORDS < 64 ? 1ull << SLOB_MAP_WORDS : 0) - 1;
+}
+
 /* First unit at or after i in set a and not in set b, or SLOB_PAGE_UNITS. */
 static inline unsigned map_next_(const struct slob_map *m, unsigned a, unsigned b, unsigned i)
 {
-	while (i < SLOB_PAGE_UNITS) {
-		unsigned w = i >> 6;
-		uint64_t x = map_word_(m, a, b, w) & (~0ull << (i & 63));
+	if (i >= SLOB_PAGE_UNITS)
+		return SLOB_PAGE_UNITS;
+	unsigned w = i >> 6;
+	uint64_t x = map_word_(m, a, b, w) & (~0ull << (i & 63));
+	if (x)
+		return (w << 6) + (unsigned)__builtin_ctzll(x);
+	/* The next word that holds one (words past the page are never set). */
+	uint64_t words = map_words_(m, a, b) & (~1ull << w);
+	while (words) {
+		w = (unsigned)__builtin_ctzll(words);
+		x = map_word_(m, a, b, w);
 		if (x)
 			return (w << 6) + (unsigned)__builtin_ctzll(x);
-		i = (w + 1) << 6;
+		words &= words - 1;
 	}
 	return SLOB_PAGE_UNITS;
 }
 /* Last unit at or before i in set a and not in set b, or -1. */
 static inline int map_prev_(const struct slob_map *m, unsigned a, unsigned b, unsigned i)
 {
-	int w = (int)(i >> 6);
-	uint64_t x = map_word_(m, a, b, (unsigned)w) & (~0ull >> (63 - (i & 63)));
-	for (;;) {
+	unsigned w = i >> 6;
+	uint64_t x = map_word_(m, a, b, w) & (~0ull >> (63 - (i & 63)));
+	if (x)
+		return (int)(w * 64 + 63 - (unsigned)__builtin_clzll(x));
+	uint64_t words = map_words_(m, a, b) & ((1ull << w) - 1);
+	while (words) {
+		w = 63 - (unsigned)__builtin_clzll(words);
+		x = map_word_(m, a, b, w);
 		if (x)
-			return w * 64 + 63 - __builtin_clzll(x);
-		if (--w < 0)
-			return -1;
-		x = map_word_(m, a, b, (unsigned)w);
+			return (int)(w * 64 + 63 - (unsigned)__builtin_clzll(x));
+		words &= ~(1ull << w);
 	}
+	return -1;
 }
 /* Units of the block starting at u. */
 static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
@@ -187,19 +224,39 @@ static inline unsigned map_extent_(const struct slob_map *m, unsigned u)
 /* ---- per-system and per-cache state ----------------------------------------------- */
 
 /*
+ * One per page frame (sb->node[pfn], 40 bytes): map is the page's block
+ * map when it is a SLOB page, else NULL; the fit_* fields are its node in
+ * the fit index of the list it is on (slob_fit.c; unused while the page
+ * is on no list). fit_room bounds the page's largest free block from
+ * above (largest <= fit_room), so a page with fit_room < n
+ * cannot serve n units; fit_max is the largest fit_room in the node's
+ * subtree. Kept apart from the maps (1 KiB each) in one array, so the
+ * tree's walks read compact memory and kfree's lookup of the map brings
+ * the page's fit fields with it.
+ */
+struct slob_node {
+	struct slob_map *map;
+	struct slob_node *fit_parent, *fit_left, *fit_right;
+	uint32_t fit_prio;                /* treap priority: a hash of the pfn */
+	uint16_t fit_room, fit_max;
+};
+
+/*
  * The heap (ss->backend). Invariants: a page is on lists[i] iff its
- * slab.list == i != 0 iff its slab.extra > 0 iff its map is in fit[i];
+ * slab.list == i != 0 iff its slab.extra > 0 iff its node is in fit[i];
  * the in-order of fit[i] is the cyclic order of lists[i] starting at some
- * page; every SLOB page has a map in pages and map[pfn]; nr_pages counts
+ * page; every SLOB page has a map in pages and node[pfn].map; nr_pages counts
  * them; nr_pending and kmalloc_live are the sums of the maps' rcu and
- * kmalloc bits; spare, when set, is a map of no page with all bits clear.
+ * kmalloc bits; every map on spares belongs to no page and holds bits
+ * only in its dirty groups, cleared when it is taken for a new page
+ * (there are never more maps than SLOB pages held at the peak).
  */
 struct slob_system {
 	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
-	struct slob_map *fit[NR_SLOB_LISTS_];   /* each list's fit index: the root (slob_fit.c) */
-	struct slob_map *spare;  /* the map of the last page given back, kept for the next one */
+	struct slob_node *fit[NR_SLOB_LISTS_];  /* each list's fit index: the root (slob_fit.c) */
+	struct list_head spares; /* maps of pages given back, kept for new pages (by link) */
 	struct list_head pages;  /* every SLOB page's map */
-	struct slob_map **map;   /* [total_pages]: the map of a SLOB page, else NULL */
+	struct slob_node *node;  /* [total_pages] */
 	kmm_pfn_t total_pages;
 	uint64_t nr_pages;       /* SLOB pages held */
 	uint64_t nr_pending;     /* blocks waiting for RCU */
@@ -255,7 +312,7 @@ static inline char *slob_base_(struct kmm *k, const struct kmm_page *page)
 static inline struct slob_map *slob_map_of_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page)
 {
 	kmm_pfn_t pfn = page_to_pfn_(k, page);
-	return pfn < sb->total_pages ? sb->map[pfn] : NULL;
+	return pfn < sb->total_pages ? sb->node[pfn].map : NULL;
 }
 static inline unsigned slob_list_id_(size_t bytes)
 {
@@ -288,15 +345,15 @@ static inline uint32_t slob_fit_prio_(kmm_pfn_t pfn)
 }
 /* m (room: its fit_room) joins fit[id] just before first (NULL: the tree is
  * empty), i.e. at the head of the cyclic order, as list_add() puts it. */
-void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_map *m, struct slob_map *first,
+void slob_fit_insert_(struct slob_system *sb, unsigned id, struct slob_node *m, struct slob_node *first,
 		      unsigned room);
-void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_map *m);
+void slob_fit_remove_(struct slob_system *sb, unsigned id, struct slob_node *m);
 /* A new bound for m's largest free block. */
-void slob_fit_set_room_(struct slob_map *m, unsigned room);
-/* The first map at (inclusive) or after m in order whose fit_room >= units. */
-struct slob_map *slob_fit_next_(struct slob_map *m, unsigned units, bool inclusive);
-/* The first map of fit[id] in order whose fit_room >= units. */
-struct slob_map *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned units);
+void slob_fit_set_room_(struct slob_node *m, unsigned room);
+/* The first node at (inclusive) or after m in order whose fit_room >= units. */
+struct slob_node *slob_fit_next_(struct slob_node *m, unsigned units, bool inclusive);
+/* The first node of fit[id] in order whose fit_room >= units. */
+struct slob_node *slob_fit_first_(struct slob_system *sb, unsigned id, unsigned units);
 /* Check fit[id] against lists[id] (slob_check.c's heap walk). Lock held. */
 long slob_fit_check_(struct kmm *k, struct slob_system *sb, unsigned id, struct kmm_cache *s);
 
@@ -306,14 +363,15 @@ static inline void slob_list_add_(struct kmm *k, struct slob_system *sb, struct 
 				  unsigned id, unsigned room)
 {
 	struct list_head *head = &sb->lists[id];
-	struct slob_map *first = list_empty(head) ? NULL : slob_map_of_(k, sb, list_entry(head->next, struct kmm_page, lru));
-	slob_fit_insert_(sb, id, m, first, room);
+	struct slob_node *first =
+		list_empty(head) ? NULL : &sb->node[page_to_pfn_(k, list_entry(head->next, struct kmm_page, lru))];
+	slob_fit_insert_(sb, id, m->node, first, room);
 	list_add(&page->lru, head);
 	page->slab.list = (uint8_t)id;
 }
 static inline void slob_list_del_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
-	slob_fit_remove_(sb, page->slab.list, m);
+	slob_fit_remove_(sb, page->slab.list, m->node);
 	list_del(&page->lru);
 	page->slab.list = SLOB_LIST_NONE_;
 }
@@ -343,19 +401,71 @@ static inline size_t slob_kmalloc_size_(const char *block, unsigned units, size_
 	return hdr[0];
 }
 
-/* ---- slob.c, for slob_check.c ---------------------------------------------------------- */
+/* What one heap allocation asks for, and what to write into the block. */
+struct slob_req {
+	size_t bytes;            /* block bytes before rounding to units */
+	unsigned align;          /* 0, or a power of two */
+	unsigned align_offset;   /* block + align_offset is what must be aligned */
+	kmm_gfp_t gfp;
+	int node;                /* < 0: any */
+	struct kmm_cache *s;     /* reports (NULL: kmalloc) */
+	struct slob_cache *sc;   /* statistics and the live count (NULL: kmalloc) */
+	uint32_t hdr[2];         /* written into the first SLOB_HDR bytes when hdr[1] != 0 */
+	size_t rz_from;          /* != 0: [rz_from, block end) becomes RED_ACTIVE */
+};
+
+/* Where a pointer falls in the heap (slob_where_). */
+enum slob_where_ {
+	SLOB_AT_BLOCK_,  /* the start of an allocated block */
+	SLOB_IN_FREE_,   /* inside free space, or a block waiting for RCU: freed already */
+	SLOB_INTERIOR_,  /* inside an allocated block, not at its start */
+	SLOB_NOT_HEAP_,  /* not in a SLOB page of this heap */
+};
+
+/* ---- slob.c, for slob_kmalloc.c and slob_check.c --------------------------------------- */
+
+/* slob_alloc(): a block for rq from the heap, growing it when nothing fits. */
+char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq);
+/* slob_free(): block b (units long, allocated per the map) goes back; size
+ * picks the list. Returns the page when it became wholly free (detached:
+ * release it with slob_page_release_() once unlocked). Lock held. */
+struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
+				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size);
+void slob_page_release_(struct kmm *k, struct kmm_page *page);
+/* Where block start p (of object obj) of page falls (lock held); *unit:
+ * the block's unit when SLOB_AT_BLOCK_. */
+enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page, const char *p,
+			     const char *obj, unsigned *unit);
+/* The kernel's report for a pointer that is no allocated block. */
+void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *obj,
+		       enum slob_where_ where, const char *fn);
+
+/* ---- slob_kmalloc.c: kmalloc, kfree, ksize (ops) ---------------------------------------- */
+
+void *slob_kmalloc_(struct kmm *k, size_t size, kmm_gfp_t gfp, int node);
+void slob_kfree_(struct kmm *k, struct kmm_page *page, void *obj);
+size_t slob_ksize_(struct kmm *k, struct kmm_page *page, const void *obj);
+
+/* ---- slob.c and slob_check.c, for each other --------------------------------------------- */
 
 /* kmalloc's debug flags (slab_debug= for "kmalloc"), known after the first ask. */
-unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb);
+unsigned slob_kmalloc_flags_slow_(struct kmm *k, struct slob_system *sb);
+static inline unsigned slob_kmalloc_flags_(struct kmm *k, struct slob_system *sb)
+{
+	if (kmm_likely(__atomic_load_n(&sb->kmalloc_known, __ATOMIC_ACQUIRE)))
+		return sb->kmalloc_flags;
+	return slob_kmalloc_flags_slow_(k, sb);
+}
 /* Is page's in-band free list what its map says (full: header by header)? */
 bool slob_list_sound_(struct kmm *k, const struct kmm_page *page, const struct slob_map *m, bool full);
 /* Report a corrupt free list and rebuild it from the map: validate's 2 errors. */
 long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, struct kmm_page *page,
 		  struct slob_map *m);
-/* A kmalloc block's header and (Z) red zone checked and repaired: the
- * errors; *size gets its request. Lock held. */
-long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, struct slob_map *m,
-			 unsigned u, size_t *size);
+/* The kmalloc block at unit u (units long, per the map): its header and
+ * (Z) red zone checked and repaired: the errors; *size gets its request.
+ * Lock held. */
+long slob_kmalloc_check_(struct kmm *k, struct slob_system *sb, struct kmm_page *page, unsigned u, unsigned units,
+			 size_t *size);
 
 /* ---- slob_check.c: the walks ----------------------------------------------------------- */
 

@@ -41,6 +41,7 @@ static void unlock_all_(struct kmm *k, struct slub_cache *sc)
 }
 
 /* Objects on the chain from head while its links stay valid, at most max. */
+KMM_NO_COVERAGE
 static unsigned chain_len_(const struct kmm *k, const struct slub_cache *sc, const struct kmm_page *slab,
 			   const void *head, unsigned max)
 {
@@ -53,6 +54,7 @@ static unsigned chain_len_(const struct kmm *k, const struct slub_cache *sc, con
 
 /* Walk one freelist of slab, marking objects in map; violations reported.
  * Returns the number of entries (up to the first bad one). */
+KMM_NO_COVERAGE
 static unsigned walk_freelist_(struct kmm *k, struct kmm_cache *s, const struct slub_cache *sc,
 			       const struct kmm_page *slab, const void *head, uint64_t *map, const char *which,
 			       long *bad)
@@ -84,6 +86,7 @@ static unsigned walk_freelist_(struct kmm *k, struct kmm_cache *s, const struct 
  * One slab found at `where` (node nid, or owned by CPU cpu >= 0): page
  * state, place, counters and freelists. Returns the violations.
  */
+KMM_NO_COVERAGE
 static long check_slab_(struct kmm *k, struct kmm_cache *s, const struct slub_cache *sc, const struct kmm_page *slab,
 			enum slub_list where, unsigned nid, const struct kmem_cache_cpu *c)
 {
@@ -150,6 +153,7 @@ static long check_slab_(struct kmm *k, struct kmm_cache *s, const struct slub_ca
 }
 
 /* A list of slabs linked by page->lru: check each, count them. */
+KMM_NO_COVERAGE
 static long check_list_(struct kmm *k, struct kmm_cache *s, const struct slub_cache *sc, const struct list_head *head,
 			enum slub_list where, int nid, unsigned long *count, uint64_t *slabs, uint64_t *objs)
 {
@@ -169,6 +173,7 @@ static long check_list_(struct kmm *k, struct kmm_cache *s, const struct slub_ca
 	return bad;
 }
 
+KMM_NO_COVERAGE
 long slub_check_(struct kmm *k, struct kmm_cache *s)
 {
 	struct slub_cache *sc = slub_(s);
@@ -303,6 +308,7 @@ int slub_for_each_slab_(struct kmm *k, struct kmm_cache *s, slab_walk_fn fn, voi
 	return 0;
 }
 
+KMM_NO_COVERAGE
 static bool on_chain_(const struct kmm *k, const struct slub_cache *sc, const struct kmm_page *slab, const void *head,
 		      const void *obj)
 {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private structures of the SLUB backend, shared by slub.c (the allocation
- * and free paths, cache lifetime) and slub_check.c (the walks: check,
- * for_each_slab, object_is_free, info). Nothing here is seen by any other
- * file of allocators/slab: they reach SLUB only through kmm_slub_ops.
+ * and free paths), slub_cache.c (new slabs, deactivation, cache lifetime) and
+ * slub_check.c (the walks: check, for_each_slab, object_is_free, info).
+ * The other files of allocators/slab reach SLUB through kmm_slub_ops,
+ * except for the inline single-threaded fast paths below, which
+ * kmalloc.c and slab_common.c call directly (ss->slub_local).
  *
  * Which slab is where. Every slab of a cache is in exactly one place:
  *
@@ -35,6 +37,7 @@
 #ifndef KMM_SLUB_INTERNAL_H
 #define KMM_SLUB_INTERNAL_H
 
+#include "../page/assert.h"
 #include "slab_internal.h"
 
 /* The kernel's enum stat_item (CONFIG_SLUB_STATS), the events we have. */
@@ -87,8 +90,28 @@ struct slub_oo {
  * freelist belongs to slab and is counted in slab->inuse; lo, span and
  * node describe slab (lo = its first object, span = (objects - 1) * size,
  * so the last object starts at lo + span); nr_partial is the length of
- * partial. The first 56 bytes are what the fast paths touch; 256 bytes in
- * all, so a CPU's entry is found with a shift (its lock lives apart, in
+ * partial.
+ *
+ * Lazy linking (the bump region): a new slab of a cache without debug
+ * flags or ctor comes to its CPU unlinked. Its objects not handed out yet
+ * are bump_next and the bump_left objects that follow it in the slab's
+ * order (the permutation from bump_pos when bump_random, else address
+ * order); none of them has a link written. When bump_next != NULL it is
+ * the last object of the freelist chain -- reached by following links from
+ * freelist, its own link never read -- so freelist is exactly the chain
+ * the kernel's eager linking would have (objects freed since, then the
+ * slab's untouched order), and the naive double-free test against its
+ * head means what it means there (and freelist is never NULL while a
+ * region is left: the fast pop tests obj != bump_next alone). Popping
+ * bump_next takes the next one
+ * (cpu_bump_take_); cpu_bump_link_ writes the links of the whole region,
+ * making the chain an ordinary one, before anything else reads it
+ * (deactivation, flush, the walks of slub_check.c). bump_next == NULL: no
+ * region.
+ *
+ * The first 56 bytes are what the fast paths touch (one cache line with
+ * the struct 64-byte aligned); 512 bytes in all, so
+ * a CPU's entry is found with a shift (its lock lives apart, in
  * slub_cache.cpu_lock[]).
  */
 struct kmem_cache_cpu {
@@ -98,12 +121,16 @@ struct kmem_cache_cpu {
 			struct kmm_page *slab;   /* the active (frozen) slab, or NULL */
 			uintptr_t lo;            /* first object of slab */
 			uintptr_t span;          /* last object - first object */
+			void *bump_next;         /* the bump region's next object, or NULL */
+			uint64_t stat[NR_SLUB_STAT_ITEMS]; /* [0], [1]: the fast paths' counters */
 			int node;                /* slab's node, -1 without a slab */
 			unsigned nr_partial;     /* slabs on partial */
-			uint64_t stat[NR_SLUB_STAT_ITEMS]; /* [0], [1]: the fast paths' counters */
+			unsigned bump_pos;       /* random: the permutation entry after bump_next */
+			unsigned bump_left;      /* objects after bump_next in the region */
+			bool bump_random;        /* the region follows sc->random_seq */
 			struct list_head partial; /* CPU partial slabs (page->lru), newest first */
 		};
-		unsigned char size_[256];
+		unsigned char size_[512];
 	};
 };
 
@@ -157,8 +184,10 @@ struct slub_cache {
 	struct kmem_cache_cpu cpu[]; /* [nr_cpus] */
 };
 
-_Static_assert(sizeof(struct kmem_cache_cpu) == 256, "a power of two: the fast paths index with a shift");
-_Static_assert(offsetof(struct kmem_cache_cpu, partial) + sizeof(struct list_head) <= 256,
+_Static_assert(sizeof(struct kmem_cache_cpu) == 512, "a power of two: the fast paths index with a shift");
+_Static_assert(offsetof(struct kmem_cache_cpu, stat) + 2 * sizeof(uint64_t) <= 64,
+	       "the fast paths' fields and counters in the first 64 bytes");
+_Static_assert(offsetof(struct kmem_cache_cpu, partial) + sizeof(struct list_head) <= 512,
 	       "kmem_cache_cpu fields fit its 256 bytes");
 
 /* ---- small helpers shared by the SLUB files ------------------------------ */
@@ -237,6 +266,61 @@ static inline bool slub_valid_ptr_(const struct slub_cache *sc, const char *base
 	return !p || slub_object_ptr_(sc, base, slab, p);
 }
 
+/* next_freelist_entry(): the permutation entry at *pos, skipping slots a
+ * smaller (fallback-order) slab does not have (limit: objects * size). */
+static inline char *next_freelist_entry_(const struct slub_cache *sc, unsigned *pos, char *start,
+					 unsigned long limit)
+{
+	unsigned idx;
+	do {
+		idx = sc->random_seq[*pos];
+		if (++*pos >= sc->random_seq_len)
+			*pos = 0;
+	} while (idx >= limit);
+	return start + idx;
+}
+
+/* A new slab made for a CPU, not linked (new_slab_bump_): its first object
+ * in the slab's order, the objects after it, and where the order goes on. */
+struct slub_bump {
+	char *first;
+	unsigned pos;
+	unsigned left;
+	bool random;
+};
+
+/* The bump region's object after cur (c's active slab), one left fewer. */
+static inline char *cpu_bump_after_(const struct slub_cache *sc, struct kmem_cache_cpu *c, char *cur)
+{
+	c->bump_left--;
+	if (c->bump_random)
+		return next_freelist_entry_(sc, &c->bump_pos, (char *)c->lo, (unsigned long)c->span + sc->size);
+	return cur + sc->size;
+}
+/* Hand out bump_next, which heads the CPU freelist: the next object of the
+ * region (or none) heads it now. */
+static inline void cpu_bump_take_(const struct slub_cache *sc, struct kmem_cache_cpu *c)
+{
+	char *next = c->bump_left ? cpu_bump_after_(sc, c, (char *)c->bump_next) : NULL;
+	c->bump_next = next;
+	c->freelist = next;
+}
+/* Write the links of the whole region (the chain ends where the kernel's
+ * eager linking would have ended it); no region after. */
+static inline void cpu_bump_link_(const struct slub_cache *sc, struct kmem_cache_cpu *c)
+{
+	char *cur = c->bump_next;
+	if (!cur)
+		return;
+	while (c->bump_left) {
+		char *next = cpu_bump_after_(sc, c, cur);
+		slub_set_fp_(sc, cur, next);
+		cur = next;
+	}
+	slub_set_fp_(sc, cur, NULL);
+	c->bump_next = NULL;
+}
+
 /* Locks: no-ops single-threaded. */
 static inline void slub_cpu_lock_(struct kmm *k, struct slub_cache *sc, struct kmem_cache_cpu *c)
 {
@@ -258,6 +342,223 @@ static inline void slub_node_unlock_(struct kmm *k, struct kmem_cache_node *n)
 	if (kmm_unlikely(k->cfg.threaded))
 		k->plat->unlock(k->plat->ctx, &n->list_lock);
 }
+
+/* ---- CPU slab helpers of slub.c and slub_cache.c ------------------------- */
+
+/* A link that leads outside its slab: report, and cut the chain there (the
+ * objects behind it stay counted in use: leaked, never handed out). */
+static inline void freechain_corrupt_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, const void *obj)
+{
+	slab_object_err_(k, s, slab, obj, "Freechain corrupt", "Isolate corrupted freechain");
+}
+
+/* The active slab of c, or none; lo/span/node follow it. Any bump region
+ * is gone (linked or handed out) by now. */
+static inline void cpu_set_slab_(struct kmm *k, struct slub_cache *sc, struct kmem_cache_cpu *c, struct kmm_page *slab)
+{
+	KMM_ASSERT(k, c->bump_next == NULL);
+	c->slab = slab;
+	if (slab) {
+		c->lo = (uintptr_t)slub_slab_base_(k, slab) + sc->red_left_pad;
+		c->span = (uintptr_t)(slab->slab.objects - 1u) * sc->size;
+		c->node = slab->node;
+	} else {
+		c->lo = 0;
+		c->span = 0;
+		c->node = -1;
+	}
+}
+
+/* c's freelist, whole and linked, taken off c with its slab (c->lock
+ * held): what deactivate_slab() gets. */
+static inline void *cpu_take_all_(struct kmm *k, struct slub_cache *sc, struct kmem_cache_cpu *c)
+{
+	cpu_bump_link_(sc, c);
+	void *freelist = c->freelist;
+	c->freelist = NULL;
+	cpu_set_slab_(k, sc, c, NULL);
+	return freelist;
+}
+
+/* ---- statistics, list and random helpers of the SLUB files ------------- */
+
+static inline void stat_cpu_(struct kmm *k, struct kmem_cache_cpu *c, enum slub_stat_item si, unsigned n)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		__atomic_fetch_add(&c->stat[si], n, __ATOMIC_RELAXED);
+	else
+		c->stat[si] += n;
+}
+/* Count on the current CPU, as the kernel's this_cpu_inc. */
+static inline void stat_(struct kmm *k, struct slub_cache *sc, enum slub_stat_item si)
+{
+	stat_cpu_(k, &sc->cpu[current_cpu_(k)], si, 1);
+}
+
+/* get_random_u32_below(): multiply-shift, from the cache's stream (under
+ * node 0's list_lock in threaded mode: the stream is the cache's, and
+ * callers hold no node lock). */
+static inline unsigned rand_below_(struct kmm *k, struct slub_cache *sc, unsigned n)
+{
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->lock(k->plat->ctx, &sc->node[0].list_lock);
+	uint64_t r = slab_random_(&sc->rng);
+	if (kmm_unlikely(k->cfg.threaded))
+		k->plat->unlock(k->plat->ctx, &sc->node[0].list_lock);
+	return (unsigned)(((r >> 32) * n) >> 32);
+}
+
+static inline void list_splice_head_(struct list_head *list, struct list_head *head)
+{
+	if (list_empty(list))
+		return;
+	struct list_head *first = list->next, *last = list->prev, *at = head->next;
+	first->prev = head;
+	head->next = first;
+	last->next = at;
+	at->prev = last;
+	INIT_LIST_HEAD(list);
+}
+
+/* node lists (n->list_lock held) */
+static inline void add_partial_(struct kmem_cache_node *n, struct kmm_page *slab, bool tail)
+{
+	n->nr_partial++;
+	if (tail)
+		list_add_tail(&slab->lru, &n->partial);
+	else
+		list_add(&slab->lru, &n->partial);
+	slab->slab.list = SLUB_LIST_NODE_PARTIAL;
+}
+static inline void remove_partial_(struct kmem_cache_node *n, struct kmm_page *slab)
+{
+	list_del(&slab->lru);
+	n->nr_partial--;
+	slab->slab.list = SLUB_LIST_NONE;
+}
+static inline void add_full_(struct kmem_cache_node *n, struct kmm_page *slab)
+{
+	list_add(&slab->lru, &n->full);
+	n->nr_full++;
+	slab->slab.list = SLUB_LIST_FULL;
+}
+static inline void remove_full_(struct kmem_cache_node *n, struct kmm_page *slab)
+{
+	list_del(&slab->lru);
+	n->nr_full--;
+	slab->slab.list = SLUB_LIST_NONE;
+}
+static inline void inc_slabs_node_(struct kmem_cache_node *n, unsigned objects)
+{
+	n->nr_slabs++;
+	n->total_objects += objects;
+}
+static inline void dec_slabs_node_(struct kmem_cache_node *n, unsigned objects)
+{
+	n->nr_slabs--;
+	n->total_objects -= objects;
+}
+
+/* ---- the single-threaded fast paths -------------------------------------
+ *
+ * The kernel's slab_alloc_node() / slab_free() fast paths, inline: slub.c's
+ * ops->alloc_fast / free_fast wrap them, and kmalloc.c (kmm_kmalloc,
+ * kmm_kfree) and slab_common.c (kmm_cache_alloc, kmm_cache_free) call them
+ * directly on a single-threaded SLUB system (ss->slub_local), so that
+ * kmalloc(size) is a table load and the CPU freelist pop with no indirect
+ * call, as the kernel's kmalloc inlines slab_alloc_node(). Callers
+ * guarantee: not threaded, no debug flags on s, node -1, no gfp bit the
+ * general path must see. Everything else is slub.c's (noinline, below).
+ */
+
+/* Everything but the single-threaded CPU-freelist pop. */
+void *slub_alloc_slow_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
+/* The pop whose next link is NULL or leaves the slab (reported). */
+void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
+/* A free that is not a push onto the CPU freelist (__slab_free()). */
+void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
+
+/*
+ * Pop the current CPU's freelist: three loads to find it, the link load and
+ * decode (xor, bswap), one bounds compare (NULL included: it wraps above
+ * span), two stores. The bump region's object (never linked) is the slow
+ * path's.
+ */
+static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	struct slub_cache *sc = slub_(s);
+	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
+	void *obj = c->freelist;
+	/* one compare for both: freelist is NULL only without a bump region,
+	 * and then bump_next is NULL too */
+	if (kmm_likely(obj != c->bump_next)) {
+		void *next = slub_get_fp_(sc, obj);
+		if (kmm_unlikely((uintptr_t)next - c->lo > c->span))
+			return slub_alloc_last_(k, s, c, obj, next); /* NULL, or corrupt */
+		c->freelist = next;
+		c->stat[ALLOC_FASTPATH]++;
+		return obj;
+	}
+	return slub_alloc_slow_(k, s, gfp, -1);
+}
+
+/*
+ * The fast path (slab_free()): an object of the current CPU's active slab
+ * is pushed onto the CPU freelist. The object must lie at or below the
+ * slab's last object (so its link is inside the slab) and must not already
+ * head the list (the hardened kernel's naive double-free test); anything
+ * else takes the slow path, which checks fully.
+ */
+static inline bool slub_free_push_(struct slub_cache *sc, struct kmem_cache_cpu *c, struct kmm_page *slab,
+				   void *obj)
+{
+	void *head = c->freelist;
+	if (kmm_likely(slab == c->slab && obj != head && (uintptr_t)obj - c->lo <= c->span)) {
+		slub_set_fp_(sc, obj, head);
+		c->freelist = obj;
+		c->stat[FREE_FASTPATH]++;
+		return true;
+	}
+	return false;
+}
+
+
+/* slab_free() of one object of slab (its head page), single-threaded. */
+static inline void slub_free_local_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+{
+	struct slub_cache *sc = slub_(s);
+	if (kmm_likely(slub_free_push_(sc, &sc->cpu[k->cur_cpu], slab, obj)))
+		return;
+	slub_free_remote_(k, s, slab, obj);
+}
+
+/* ---- slub_cache.c: new slabs and the cache's lifetime --------------------- */
+
+struct kmm_page *new_slab_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, kmm_gfp_t gfp, int node);
+/* new_slab() for a CPU: a cache without debug flags or ctor gets the slab
+ * unlinked (slab.freelist NULL) and *bump filled, for the CPU's bump
+ * region; any other gets it linked, bump->first NULL. */
+struct kmm_page *new_slab_bump_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, kmm_gfp_t gfp, int node,
+				struct slub_bump *bump);
+void discard_slabs_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct list_head *discard);
+void slab_out_of_memory_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, kmm_gfp_t gfp, int node);
+int slub_cache_open_(struct kmm *k, struct kmm_cache *s);
+unsigned long slub_cache_shutdown_(struct kmm *k, struct kmm_cache *s);
+void slub_cache_release_(struct kmm *k, struct kmm_cache *s);
+int slub_shrink_(struct kmm *k, struct kmm_cache *s);
+int slub_init_(struct kmm *k);
+void slub_fini_(struct kmm *k);
+
+/* ---- slub_cache.c, for slub.c ---------------------------------------------- */
+
+/* flush_all(): every CPU's active slab deactivated, its partial list
+ * emptied to the node lists; empty slabs freed. */
+void flush_all_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc);
+/* __put_partials(), put_cpu_partial(), deactivate_slab(): see slub_cache.c. */
+void put_partials_(struct kmm *k, struct slub_cache *sc, struct list_head *slabs, struct list_head *discard);
+void put_cpu_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab);
+void deactivate_slab_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab,
+		      void *freelist, struct list_head *discard);
 
 /* ---- slub_check.c: the walks behind kmm_slub_ops -------------------------- */
 
