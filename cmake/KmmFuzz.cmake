@@ -78,6 +78,16 @@ foreach(name IN LISTS KMM_FUZZ_TARGETS)
 			COMMAND $<TARGET_FILE:replay_${t}> --random ${n} --seed 1)
 	endif()
 
+	# Inputs that fail only after another input ran in the same process
+	# (state carried across runs, as under a fuzzer): the files of
+	# tests/regressions/sequence/<target>/ replayed in name order, one process.
+	file(GLOB seq "${_src}/tests/regressions/sequence/${name}/*")
+	if(seq AND TARGET replay_${t})
+		list(SORT seq)
+		kmm_add_test(NAME replay_${t}_sequence LABELS regression MEMCHECK
+			COMMAND $<TARGET_FILE:replay_${t}> ${seq})
+	endif()
+
 	if(TARGET ${name} AND KMM_FUZZ_ENGINE STREQUAL "libfuzzer")
 		# The real libFuzzer binary, corpus mode, no mutation: every input once.
 		kmm_add_input_test(NAME libfuzzer_${t}_corpus LABELS corpus libfuzzer

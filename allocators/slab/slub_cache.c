@@ -185,7 +185,11 @@ static struct kmm_page *allocate_slab_(struct kmm *k, struct kmm_cache *s, struc
 	INIT_LIST_HEAD(&slab->lru);
 
 	char *base = slub_slab_base_(k, slab);
-	if (bump && !sc->debug && !s->ctor) {
+	/* A free pointer outside the object (TYPESAFE_BY_RCU) keeps its last
+	 * link while the object is allocated, and validate checks it there:
+	 * such slabs are linked now, so no allocated object holds a stale word. */
+	bool fp_inside = sc->offset + sizeof(void *) <= s->l.object_size || sc->offset < s->l.inuse;
+	if (bump && !sc->debug && !s->ctor && fp_inside) {
 		/* Linked lazily by the CPU that takes it (slub_internal.h,
 		 * struct slub_bump): the same order, the same random draw. */
 		char *start = base + sc->red_left_pad;
