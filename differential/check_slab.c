@@ -35,12 +35,7 @@
  * and their edges and per-byte pattern loops are features libFuzzer books
  * on every execution; see KMM_NO_COVERAGE in allocators/page/internal.h).
  * The library calls made from here keep their own coverage. */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(coverage_sanitizer)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
-#define EXEC_SLAB_NO_COVERAGE 1
-#endif
-#endif
+EXEC_NO_COVERAGE_BEGIN
 
 #define FULL_PATTERN_MAX 512u /* objects up to this are patterned whole */
 #define EDGE_BYTES 64u
@@ -595,6 +590,4 @@ int exec_slab_teardown(struct exec *x)
 	return 0;
 }
 
-#ifdef EXEC_SLAB_NO_COVERAGE
-#pragma clang attribute pop
-#endif
+EXEC_NO_COVERAGE_END

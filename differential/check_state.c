@@ -19,12 +19,7 @@
  * (a check's branches are a pass, or a fail that ends the run, so they guide
  * nothing, and their edges cost every execution; see KMM_NO_COVERAGE in
  * allocators/page/internal.h). */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(coverage_sanitizer)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
-#define EXEC_NO_COVERAGE 1
-#endif
-#endif
+EXEC_NO_COVERAGE_BEGIN
 
 static int zone_info_(struct exec *x, unsigned nid, enum kmm_zone_type zone, struct kmm_zone_info *zi)
 {
@@ -408,6 +403,4 @@ int exec_teardown_checks(struct exec *x)
 	return exec_check_reports(x, 0, false);
 }
 
-#ifdef EXEC_NO_COVERAGE
-#pragma clang attribute pop
-#endif
+EXEC_NO_COVERAGE_END

@@ -145,4 +145,23 @@ int exec_pattern_verify(struct exec *x, uint32_t handle, const char *when);
 int exec_check_zeroed(struct exec *x, uint32_t handle);
 void exec_pattern_prefetch(const struct exec *x, const struct exec_handle *h); /* a hint */
 
+/* A file whose functions only judge the target against the model (or move
+ * memory between runs) sits between EXEC_NO_COVERAGE_BEGIN and
+ * EXEC_NO_COVERAGE_END: no sanitizer-coverage instrumentation there under
+ * clang's fuzzer builds. A check's branches are a pass, or a fail that ends
+ * the run, so they guide nothing, and their edges cost every execution (see
+ * KMM_NO_COVERAGE in allocators/page/internal.h). */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(coverage_sanitizer)
+#define EXEC_NO_COVERAGE_BEGIN \
+	_Pragma("clang attribute push(__attribute__((no_sanitize(\"coverage\"))), apply_to = function)")
+#define EXEC_NO_COVERAGE_END _Pragma("clang attribute pop")
+#endif
+#endif
+#ifndef EXEC_NO_COVERAGE_BEGIN
+#define EXEC_NO_COVERAGE_BEGIN
+#define EXEC_NO_COVERAGE_END
+#endif
+
+
 #endif

@@ -62,12 +62,7 @@
  * fuzzer builds, so a fuzzer never sees coverage that changes from one run
  * of the same input to the next (see KMM_NO_COVERAGE in
  * allocators/page/internal.h). */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(coverage_sanitizer)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
-#define EXEC_NO_COVERAGE 1
-#endif
-#endif
+EXEC_NO_COVERAGE_BEGIN
 
 #define REUSE_ARENA_MAX ((size_t)256 << 20) /* bytes of arena kept mapped */
 #define REUSE_ARENA_MIN ((size_t)64 << 20)  /* map at least this (virtual, NORESERVE) */
@@ -302,6 +297,4 @@ const struct kmm_platform *exec_platform_reuse(struct kmm_platform *storage)
 	return storage;
 }
 
-#ifdef EXEC_NO_COVERAGE
-#pragma clang attribute pop
-#endif
+EXEC_NO_COVERAGE_END

@@ -37,12 +37,7 @@
  * (a check's branches are a pass, or a fail that ends the run, so they guide
  * nothing, and their edges cost every execution; see KMM_NO_COVERAGE in
  * allocators/page/internal.h). */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(coverage_sanitizer)
-#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
-#define EXEC_NO_COVERAGE 1
-#endif
-#endif
+EXEC_NO_COVERAGE_BEGIN
 
 #define PATTERN_MAX_SAMPLES 16u
 #define WORDS_PER_PAGE (KMM_PAGE_SIZE / sizeof(uint64_t))
@@ -219,6 +214,4 @@ int exec_check_zeroed(struct exec *x, uint32_t handle)
 	return 0;
 }
 
-#ifdef EXEC_NO_COVERAGE
-#pragma clang attribute pop
-#endif
+EXEC_NO_COVERAGE_END
