@@ -83,6 +83,7 @@ struct random_plan {
 	uint32_t *order;
 	void **ptr;
 	uint64_t requested;
+	unsigned n;      /* entries in size and order */
 };
 
 static void plan_init_(struct random_plan *p, unsigned n)
@@ -96,6 +97,7 @@ static void plan_init_(struct random_plan *p, unsigned n)
 		exit(2);
 	}
 	p->requested = 0;
+	p->n = n;
 	for (unsigned i = 0; i < n; i++) {
 		p->size[i] = 8 + bench_rng_below(&r, 1024 - 8 + 1);
 		p->requested += p->size[i];
@@ -156,8 +158,10 @@ static double random_kmm_(struct kmm *k, struct random_plan *p, unsigned n, uint
 	if (peak_pages)
 		*peak_pages = kmm_slab_pages(k);
 	uint64_t t2 = bench_now_ns();
-	for (unsigned i = 0; i < n; i++)
-		kmm_kfree(k, p->ptr[p->order[i]]);
+	/* A run of n < p->n objects frees its own in the plan's order. */
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->order[i] < n)
+			kmm_kfree(k, p->ptr[p->order[i]]);
 	return (double)((t1 - t0) + (bench_now_ns() - t2)) / n;
 }
 
@@ -169,8 +173,9 @@ static double random_peer_(const struct bench_peer *pe, struct random_plan *p, u
 		if (p->ptr[i])
 			*(volatile char *)p->ptr[i] = 1;
 	}
-	for (unsigned i = 0; i < n; i++)
-		pe->free_fn(p->ptr[p->order[i]]);
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->order[i] < n)
+			pe->free_fn(p->ptr[p->order[i]]);
 	return (double)(bench_now_ns() - t0) / n;
 }
 
