@@ -44,6 +44,7 @@ enum fault {
 	F_LIB_CHECK_REPORT,  /* a CHECK-kind report from inside an op */
 	F_OUTSIDE,           /* page_to_pfn says the block is past the arena */
 	F_RESERVED_PAGE,     /* an order-0 alloc returns a reserved (unmanaged) page */
+	F_CORRUPT_TAIL,      /* the second alloc flips a byte of the first block's last word */
 };
 
 static enum fault fault;
@@ -112,6 +113,8 @@ static struct kmm_page *f_alloc_common(struct kmm *k, int nid, kmm_gfp_t gfp, un
 			       : kmm_alloc_pages_node(k, nid, gfp | KMM___GFP_MEMALLOC, order);
 	if (page && fault == F_CORRUPT && alloc_calls == 2 && last_page)
 		((unsigned char *)kmm_page_address(k, last_page))[3] ^= 0x40;
+	if (page && fault == F_CORRUPT_TAIL && alloc_calls == 2 && last_page)
+		((unsigned char *)kmm_page_address(k, last_page))[((size_t)KMM_PAGE_SIZE << last_order) - 3] ^= 0x40;
 	if (page) {
 		last_page = page;
 		last_order = order;
@@ -460,6 +463,19 @@ TEST(content_corrupted)
 	expect_caught(F_CORRUPT, "content");
 }
 
+/* Only the tail sample (the last word of the block's last page, where an
+ * underrun from the block above lands) covers the flipped byte. */
+TEST(content_tail_corrupted)
+{
+	uint32_t h1;
+
+	prog_init(1, 4096, false);
+	h1 = op_alloc(2, KMM_GFP_KERNEL, -1);
+	op_alloc(0, KMM_GFP_KERNEL, -1);
+	op_handle(KMM_OP_VERIFY, h1);
+	expect_caught(F_CORRUPT_TAIL, "content");
+}
+
 TEST(zeroing_not_done)
 {
 	prog_init(1, 4096, false);
@@ -635,6 +651,7 @@ int main(void)
 	RUN(counters_miscounted);
 	RUN(nr_free_wrong);
 	RUN(content_corrupted);
+	RUN(content_tail_corrupted);
 	RUN(zeroing_not_done);
 	RUN(misuse_unreported);
 	RUN(spurious_bad_page_report);
