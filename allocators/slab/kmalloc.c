@@ -303,7 +303,7 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 		else
 			s = NULL;
 		if (kmm_likely(s != NULL)) /* (the tables are empty on threaded systems) */
-			return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp) : ss->alloc(k, s, gfp, -1);
+			return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp, -1) : ss->alloc(k, s, gfp, -1);
 	}
 	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
 }

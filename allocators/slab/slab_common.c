@@ -554,7 +554,7 @@ void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 	/* The fast path: no debug hook (and no tick), nothing to zero or fix. */
 	if (kmm_likely(s != NULL && ss != NULL &&
 		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))))
-		return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp) : ss->alloc(k, s, gfp, -1);
+		return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp, -1) : ss->alloc(k, s, gfp, -1);
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
 }
 

@@ -470,19 +470,8 @@ void *__attribute__((noinline)) slub_alloc_last_(struct kmm *k, struct kmm_cache
 
 static void *slub_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
-	struct slub_cache *sc = slub_(s);
-	if (kmm_likely(!k->cfg.threaded)) {
-		struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
-		void *obj = c->freelist;
-		if (kmm_likely(obj != c->bump_next && (node < 0 || c->node == node))) { /* not NULL either */
-			void *next = slub_get_fp_(sc, obj);
-			if (kmm_unlikely((uintptr_t)next - c->lo > c->span))
-				return slub_alloc_last_(k, s, c, obj, next); /* NULL, or corrupt */
-			c->freelist = next;
-			c->stat[ALLOC_FASTPATH]++;
-			return obj;
-		}
-	}
+	if (kmm_likely(!k->cfg.threaded))
+		return slub_alloc_local_(k, s, gfp, node);
 	return slub_alloc_slow_(k, s, gfp, node);
 }
 
@@ -492,7 +481,7 @@ static void *slub_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int n
 static void *slub_alloc_fast(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
 	(void)node;
-	return slub_alloc_local_(k, s, gfp);
+	return slub_alloc_local_(k, s, gfp, -1);
 }
 
 /* ---- free ------------------------------------------------------------------------------ */

@@ -482,16 +482,17 @@ void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab
  * Pop the current CPU's freelist: three loads to find it, the link load and
  * decode (xor, bswap), one bounds compare (NULL included: it wraps above
  * span), two stores. The bump region's object (never linked) is the slow
- * path's.
+ * path's, and so is a CPU slab of another node than the one asked for (node
+ * -1: any; a constant -1 folds the test away).
  */
-static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
+static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
 	struct slub_cache *sc = slub_(s);
 	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
 	void *obj = c->freelist;
 	/* one compare for both: freelist is NULL only without a bump region,
 	 * and then bump_next is NULL too */
-	if (kmm_likely(obj != c->bump_next)) {
+	if (kmm_likely(obj != c->bump_next && (node < 0 || c->node == node))) {
 		void *next = slub_get_fp_(sc, obj);
 		if (kmm_unlikely((uintptr_t)next - c->lo > c->span))
 			return slub_alloc_last_(k, s, c, obj, next); /* NULL, or corrupt */
@@ -499,7 +500,7 @@ static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gf
 		c->stat[ALLOC_FASTPATH]++;
 		return obj;
 	}
-	return slub_alloc_slow_(k, s, gfp, -1);
+	return slub_alloc_slow_(k, s, gfp, node);
 }
 
 /*
