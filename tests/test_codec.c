@@ -24,59 +24,8 @@
 #include "test.h"
 #include "test_util.h"
 
-#if defined(KMM_VALGRIND) && KMM_VALGRIND
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
-#else
-#define UNDER_VALGRIND 0
-#endif
-
-static const char *source_dir = ".";
-
-/* Iteration counts for the randomized tests; memcheck runs 1/20 of them. */
-static unsigned iters(unsigned n)
-{
-	return UNDER_VALGRIND ? n / 20 : n;
-}
-
-/* ---- helpers ---------------------------------------------------------------------- */
-
-static uint64_t rng_state = 0x6b6d6d2d636f6465ull;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static struct kmm_program *prog_a, *prog_b;
-
-/* Parse text that must be valid; prints the error otherwise. */
-static int parse_ok(const char *text, struct kmm_program *p)
-{
-	char err[256];
-	int rc = kmm_program_parse(text, strlen(text), p, err, sizeof(err));
-
-	if (rc)
-		fprintf(stderr, "unexpected parse error: %s\n---\n%s---\n", err, text);
-	return rc;
-}
-
-/* Parse text that must fail with exactly `want`. */
-static int parse_err_is(const char *text, const char *want)
-{
-	char err[256] = "";
-	int rc = kmm_program_parse(text, strlen(text), prog_a, err, sizeof(err));
-
-	if (rc != -EINVAL || strcmp(err, want) != 0) {
-		fprintf(stderr, "text:\n%s\nwant error: %s\ngot (%d):   %s\n", text, want, rc, err);
-		return 0;
-	}
-	return 1;
-}
-
+#define TEST_CODEC_RNG_SEED 0x6b6d6d2d636f6465ull
+#include "test_codec_util.h"
 
 /* ---- binary: decode of random bytes ---------------------------------------------------- */
 

@@ -29,57 +29,13 @@
 #include "test.h"
 #include "test_util.h"
 
-#if defined(KMM_VALGRIND) && KMM_VALGRIND
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND (RUNNING_ON_VALGRIND != 0)
-#else
-#define UNDER_VALGRIND 0
-#endif
-
-static const char *source_dir = ".";
-static struct kmm_program *prog_a, *prog_b;
+#define TEST_CODEC_RNG_SEED 0x736c61622d636f64ull
+#include "test_codec_util.h"
 
 static const enum kmm_program_kind slab_kinds[4] = { KMM_PROGRAM_SLUB, KMM_PROGRAM_SLAB, KMM_PROGRAM_SLOB,
 						     KMM_PROGRAM_KMALLOC_DIFF };
 static const unsigned kind_backend[4] = { KMM_PROGRAM_SLAB_SLUB, KMM_PROGRAM_SLAB_SLAB, KMM_PROGRAM_SLAB_SLOB,
 					  KMM_PROGRAM_SLAB_ALL };
-
-static unsigned iters(unsigned n)
-{
-	return UNDER_VALGRIND ? n / 20 : n;
-}
-
-static uint64_t rng_state = 0x736c61622d636f64ull;
-
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static int parse_ok(const char *text, struct kmm_program *p)
-{
-	char err[256];
-	int rc = kmm_program_parse(text, strlen(text), p, err, sizeof(err));
-
-	if (rc)
-		fprintf(stderr, "unexpected parse error: %s\n---\n%s---\n", err, text);
-	return rc;
-}
-
-static int parse_err_is(const char *text, const char *want)
-{
-	char err[256] = "";
-	int rc = kmm_program_parse(text, strlen(text), prog_a, err, sizeof(err));
-
-	if (rc != -EINVAL || strcmp(err, want) != 0) {
-		fprintf(stderr, "text:\n%s\nwant error: %s\ngot (%d):   %s\n", text, want, rc, err);
-		return 0;
-	}
-	return 1;
-}
 
 static bool is_page_op(const struct kmm_op *op)
 {
@@ -904,7 +860,6 @@ TEST(equality_and_config_cover_the_slab_fields)
 }
 
 /* ---- seeds ---------------------------------------------------------------------------------------- */
-
 
 TEST(slab_seeds_parse_round_trip_and_cover_their_target)
 {
