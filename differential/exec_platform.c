@@ -86,6 +86,10 @@ struct reuse_block {
 static _Thread_local struct reuse_block reuse_arena;
 static _Thread_local struct reuse_block reuse_model;
 static _Thread_local struct reuse_block reuse_meta[REUSE_META_SLOTS];
+/* Slots at and past reuse_meta_used have never held a block (a new block
+ * takes the first such slot unless an emptied one comes first), so
+ * searches stop there instead of scanning all REUSE_META_SLOTS. */
+static _Thread_local unsigned reuse_meta_used;
 static _Thread_local struct reuse_block reuse_scratch[REUSE_SCRATCH_SLOTS];
 
 /*
@@ -164,7 +168,7 @@ static void *reuse_meta_alloc(void *ctx, size_t bytes)
 
 	if (bytes < REUSE_META_MIN)
 		return kmm_platform_hosted()->meta_alloc(ctx, bytes);
-	for (unsigned i = 0; i < REUSE_META_SLOTS; i++) {
+	for (unsigned i = 0; i < reuse_meta_used; i++) {
 		struct reuse_block *b = &reuse_meta[i];
 
 		if (!b->p && !empty)
@@ -172,6 +176,8 @@ static void *reuse_meta_alloc(void *ctx, size_t bytes)
 		if (b->p && !b->busy && b->cap >= bytes && (!best || b->cap < best->cap))
 			best = b;
 	}
+	if (!empty && reuse_meta_used < REUSE_META_SLOTS)
+		empty = &reuse_meta[reuse_meta_used];
 	/* A block far bigger than asked is left for the request it was made
 	 * for (the struct page array, struct kmm) while a slot is free. */
 	if (best && best->cap / 4 > bytes + 4096 && empty)
@@ -187,6 +193,8 @@ static void *reuse_meta_alloc(void *ctx, size_t bytes)
 				empty = &reuse_meta[i];
 	if (!empty)
 		return kmm_platform_hosted()->meta_alloc(ctx, bytes);
+	if (empty == &reuse_meta[reuse_meta_used])
+		reuse_meta_used++;
 	free(empty->p);
 	empty->p = calloc(1, bytes);
 	empty->cap = empty->p ? bytes : 0;
@@ -196,7 +204,7 @@ static void *reuse_meta_alloc(void *ctx, size_t bytes)
 
 static void reuse_meta_free(void *ctx, void *p, size_t bytes)
 {
-	for (unsigned i = 0; p && i < REUSE_META_SLOTS; i++) {
+	for (unsigned i = 0; p && i < reuse_meta_used; i++) {
 		if (reuse_meta[i].p == p && reuse_meta[i].busy) {
 			reuse_meta[i].busy = false;
 			return;

@@ -66,6 +66,12 @@
 
 #include "exec_internal.h"
 
+/* The run loop, set-up, teardown and mismatch reports: their branches follow
+ * the program's shape and the checks' verdicts, which the decoder's and
+ * libkmm's own edges already report, so no sanitizer-coverage
+ * instrumentation under clang's fuzzer builds (see exec_internal.h). */
+EXEC_NO_COVERAGE_BEGIN
+
 #define DEFAULT_CHECK_EVERY 64u
 #define BIG_PROGRAM_FULL_EVERY 4096u
 #define RAW_PREFETCH_AHEAD 8u
@@ -487,3 +493,5 @@ int kmm_exec_run_raw(const struct kmm_program *p)
 		return -EINVAL;
 	return run_raw_(&p->hdr, p->ops, p->nr_ops, p->nr_handles, true);
 }
+
+EXEC_NO_COVERAGE_END

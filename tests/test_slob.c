@@ -97,6 +97,7 @@ TEST(first_fit_takes_lowest_fitting_block)
 	for (int i = 0; i < 6; i++)
 		if (i != 1 && i != 3)
 			kmm_kfree(k, a[i]);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	kmm_destroy(k);
 }
@@ -186,6 +187,8 @@ TEST(free_page_goes_back_to_the_page_allocator)
 	REQUIRE(k);
 	void *first = kmm_kmalloc(k, 16, KMM_GFP_KERNEL); /* the slab system exists now */
 	kmm_kfree(k, first);
+	CHECK_EQ(kmm_slab_pages(k), 1); /* kept as the spare */
+	kmm_slab_shrink_all(k);
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	uint64_t free0 = free_pages(k);
 	void *p[100];
@@ -199,6 +202,10 @@ TEST(free_page_goes_back_to_the_page_allocator)
 	CHECK_EQ(kmm_slab_check(k), 0);
 	for (int i = 1; i < 100; i += 2)
 		kmm_kfree(k, p[i]);
+	/* Every page went back but one, kept as the spare until a shrink. */
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	CHECK_EQ(free_pages(k), free0 - 1);
+	kmm_slab_shrink_all(k);
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	CHECK_EQ(free_pages(k), free0);
 	kmm_drain_all_pages(k);
@@ -268,6 +275,7 @@ TEST(page_sized_kmalloc_goes_to_pages)
 	CHECK_EQ(kmm_slab_pages(k), 1 + 1 + 1 + 2);
 	CHECK_EQ(kmm_slab_check(k), 0);
 	kmm_kfree(k, p), kmm_kfree(k, in), kmm_kfree(k, out), kmm_kfree(k, two);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	kmm_destroy(k);
 }
@@ -302,6 +310,7 @@ TEST(next_fit_rotation)
 		if (i != 10)
 			kmm_kfree(k, b[i]);
 	}
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	CHECK_EQ(slab_reports, 0);
 	kmm_destroy(k);
@@ -476,6 +485,7 @@ TEST(check_finds_a_broken_tiling)
 	pg->slab.extra--;
 	CHECK_EQ(kmm_slab_check(k), 0);
 	kmm_kfree(k, a), kmm_kfree(k, again), kmm_kfree(k, c);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	kmm_destroy(k);
 }
@@ -530,6 +540,7 @@ TEST(random_mix_stays_sound)
 			else
 				kmm_cache_free(k, live[i].kind == 1 ? c1 : c2, live[i].p);
 		}
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	CHECK_EQ(slab_reports, 0);
 	CHECK_EQ(kmm_cache_destroy(k, c1), 0);
@@ -598,10 +609,14 @@ TEST(fit_index_keeps_the_kernels_first_fit)
 		size_t n = r % 4 == 0 ? (size_t)8 << (r >> 2) % 8 : r % 4 == 1 ? few[(r >> 2) % 8] : 8 + (r >> 2) % 1017;
 		char *want = kernel_walk_kmalloc(k, n);
 		uint64_t pages = slob_sys_(k)->nr_pages;
+		struct kmm_page *spare = slob_sys_(k)->spare;
 		live[i] = kmm_kmalloc(k, n, KMM_GFP_KERNEL);
 		REQUIRE(live[i]);
-		/* No page fits: a new one, else exactly the walk's block. */
-		if (want ? live[i] != want : slob_sys_(k)->nr_pages != pages + 1)
+		/* No page fits: a new one (or the spare, which stands for
+		 * it), else exactly the walk's block. */
+		if (want ? live[i] != want
+			 : !(slob_sys_(k)->nr_pages == pages + 1 ||
+			     (spare && head_of(k, live[i]) == spare && slob_sys_(k)->nr_pages == pages)))
 			mismatches++;
 		want ? reused++ : fresh++;
 		if (step % 1000 == 0)
@@ -614,6 +629,7 @@ TEST(fit_index_keeps_the_kernels_first_fit)
 	CHECK_EQ(kmm_slab_check(k), 0);
 	for (unsigned i = 0; i < N; i++)
 		kmm_kfree(k, live[i]);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	CHECK_EQ(slab_reports, 0);
 	kmm_destroy(k);
@@ -660,11 +676,262 @@ TEST(check_finds_a_broken_fit_index)
 	for (int i = 0; i < 12; i++)
 		if (i % 4)
 			kmm_kfree(k, p[i]);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	kmm_destroy(k);
 }
 
+/* ---- the spare page --------------------------------------------------------- */
+
+/* A page that becomes wholly free is kept as the heap's one spare (the
+ * next page the heap needs) instead of going back at once; a second one
+ * goes back; shrinking, destroying a cache, and an allocation the page
+ * allocator must serve itself give the spare back. */
+TEST(spare_page_kept_reused_and_given_back)
+{
+	struct kmm *k = mk(NULL);
+	REQUIRE(k);
+	void *first = kmm_kmalloc(k, 16, KMM_GFP_KERNEL); /* the slab system exists now */
+	REQUIRE(first);
+	struct kmm_page *pg = head_of(k, first);
+	kmm_kfree(k, first);
+	struct slob_system *sb = slob_sys_(k);
+	CHECK(sb->spare == pg);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	CHECK_EQ(pg->slab.list, 0);
+	CHECK_EQ(pg->slab.extra, KMM_PAGE_SIZE / 2);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	uint64_t free1 = free_pages(k);
+	/* LIFO: the spare serves the next page the heap needs, as the page
+	 * allocator would have, at the same offsets. */
+	for (int i = 0; i < 3; i++) {
+		char *q = kmm_kmalloc(k, 64, KMM_GFP_KERNEL);
+		REQUIRE(q);
+		CHECK(head_of(k, q) == pg);
+		CHECK_EQ(page_off(q), 64); /* aligned to 64 after its header */
+		CHECK(sb->spare == NULL);
+		CHECK_EQ(kmm_ksize(k, q), 64);
+		CHECK_EQ(kmm_slab_check(k), 0);
+		kmm_kfree(k, q);
+		CHECK(sb->spare == pg);
+		CHECK_EQ(kmm_slab_check(k), 0);
+	}
+	CHECK_EQ(free_pages(k), free1);
+	/* Two pages' worth, freed: one page stays, the other goes back. */
+	void *p[40];
+	for (int i = 0; i < 40; i++)
+		REQUIRE((p[i] = kmm_kmalloc(k, 300, KMM_GFP_KERNEL)));
+	CHECK(kmm_slab_pages(k) >= 3);
+	for (int i = 0; i < 40; i++)
+		kmm_kfree(k, p[i]);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	CHECK(sb->spare != NULL);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* kmm_slab_shrink_all gives it back, even with no cache at all. */
+	kmm_slab_shrink_all(k);
+	CHECK(sb->spare == NULL);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	CHECK_EQ(free_pages(k), free1 + 1);
+	kmm_drain_all_pages(k);
+	CHECK(kmm_page_fully_coalesced(k));
+	/* A cache's shrink and destroy give it back too. */
+	struct kmm_cache *c = kmm_cache_create(k, "spare", 48, 0, 0, NULL);
+	REQUIRE(c);
+	void *o = kmm_cache_alloc(k, c, KMM_GFP_KERNEL);
+	REQUIRE(o);
+	kmm_cache_free(k, c, o);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	kmm_cache_shrink(k, c);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	o = kmm_cache_alloc(k, c, KMM_GFP_KERNEL);
+	REQUIRE(o);
+	kmm_cache_free(k, c, o);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	CHECK_EQ(kmm_cache_destroy(k, c), 0);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	/* A large kmalloc: the spare goes back before the page allocator
+	 * is asked, so it sees all the memory it would without SLOB's. */
+	void *s = kmm_kmalloc(k, 16, KMM_GFP_KERNEL);
+	kmm_kfree(k, s);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	void *big = kmm_kmalloc(k, KMM_PAGE_SIZE - 4, KMM_GFP_KERNEL); /* SLOB's, to the page allocator */
+	REQUIRE(big);
+	CHECK(sb->spare == NULL);
+	CHECK_EQ(kmm_slab_pages(k), 1);
+	CHECK(head_of(k, big)->flags & PG_large_kmalloc);
+	kmm_kfree(k, big);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	kmm_drain_all_pages(k);
+	CHECK(kmm_page_fully_coalesced(k));
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_SLAB), 0);
+	kmm_destroy(k);
+}
+
+/* A spare the spare may not serve (a DMA request, a NORMAL spare) goes
+ * back, and the request gets a page of its zone. */
+TEST(spare_of_the_wrong_zone_goes_back)
+{
+	struct kmm_config c;
+	kmm_config_init(&c, 1, 4096);
+	c.slab_backend = KMM_SLAB_BACKEND_SLOB;
+	struct kmm *k = kmm_create(&c);
+	REQUIRE(k);
+	void *n = kmm_kmalloc(k, 100, KMM_GFP_KERNEL);
+	REQUIRE(n);
+	struct kmm_page *pn = head_of(k, n);
+	kmm_kfree(k, n);
+	REQUIRE(slob_sys_(k)->spare == pn);
+	if (pn->zone > KMM_ZONE_DMA) {
+		void *d = kmm_kmalloc(k, 100, KMM_GFP_KERNEL | KMM___GFP_DMA);
+		REQUIRE(d);
+		CHECK_EQ(head_of(k, d)->zone, KMM_ZONE_DMA);
+		CHECK(slob_sys_(k)->spare == NULL);
+		CHECK_EQ(kmm_slab_pages(k), 1);
+		kmm_kfree(k, d);
+	}
+	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_slab_shrink_all(k);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	kmm_destroy(k);
+}
+
+/* The check walk proves the spare is one free block of the whole page,
+ * off the lists: a broken header, counter or map is found; validate
+ * repairs the header and the page stays the spare. */
+TEST(check_finds_a_corrupted_spare)
+{
+	struct kmm *k = mk(NULL);
+	REQUIRE(k);
+	char *p = kmm_kmalloc(k, 64, KMM_GFP_KERNEL);
+	REQUIRE(p);
+	struct kmm_page *pg = head_of(k, p);
+	char *base = p - page_off(p);
+	kmm_kfree(k, p);
+	struct slob_system *sb = slob_sys_(k);
+	REQUIRE(sb->spare == pg);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* A stray write over the header at the page start: two blocks now. */
+	int16_t saved, bad = 100;
+	memcpy(&saved, base, sizeof(saved));
+	memcpy(base, &bad, sizeof(bad));
+	check_reports = 0;
+	CHECK(kmm_slab_check(k) > 0);
+	CHECK(check_reports > 0);
+	CHECK_EQ(kmm_cache_validate(k, NULL), 2);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	CHECK(sb->spare == pg);
+	CHECK_EQ(pg->slab.list, 0);
+	/* The counters. */
+	pg->slab.extra--;
+	pg->slab.inuse++;
+	CHECK(kmm_slab_check(k) > 0);
+	pg->slab.extra++;
+	pg->slab.inuse--;
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* The map: a second block start, the page no longer one block. */
+	struct slob_map *m = slob_map_of_(k, sb, pg);
+	REQUIRE(m);
+	if (!m) /* (for the compiler) */
+		return;
+	uint64_t w = m->g[0].set[SLOB_MAP_START];
+	m->g[0].set[SLOB_MAP_START] |= 1ull << 40;
+	CHECK(kmm_slab_check(k) > 0);
+	m->g[0].set[SLOB_MAP_START] = w;
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* On a list, the spare is no spare. */
+	pg->slab.list = 1;
+	CHECK(kmm_slab_check(k) > 0);
+	pg->slab.list = 0;
+	/* A spare that is not a heap page. */
+	sb->spare = NULL;
+	CHECK(kmm_slab_check(k) > 0); /* a wholly free page kept, not the spare */
+	sb->spare = pg;
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* A double free into the spare is reported and survived. */
+	unsigned before = slab_reports;
+	kmm_kfree(k, p);
+	CHECK_EQ(slab_reports, before + 1);
+	CHECK(sb->spare == pg);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_slab_shrink_all(k);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	kmm_destroy(k);
+}
+
+/* With P, the spare's free space stays poisoned: a write after free into
+ * it is found when the spare is carved again. */
+TEST(write_after_free_into_the_spare_found)
+{
+	struct kmm *k = mk("FZP");
+	REQUIRE(k);
+	char *a = kmm_kmalloc(k, 100, KMM_GFP_KERNEL);
+	REQUIRE(a);
+	kmm_kfree(k, a);
+	REQUIRE(slob_sys_(k)->spare == head_of(k, a));
+	CHECK_EQ(kmm_cache_validate(k, NULL), 0);
+	a[60] = 0x34; /* write after free */
+	unsigned before = slab_reports;
+	char *a2 = kmm_kmalloc(k, 100, KMM_GFP_KERNEL);
+	CHECK(a2 == a);
+	CHECK_EQ(slab_reports, before + 1);
+	CHECK(strstr(last_report, "Poison overwritten") != NULL);
+	kmm_kfree(k, a2);
+	CHECK_EQ(kmm_cache_validate(k, NULL), 0);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_destroy(k);
+}
+
 /* ---- misuse ------------------------------------------------------------------ */
+
+/* kmalloc's fast path remembers the block it carved from the spare until
+ * anything else touches the heap; its kfree trusts that memo for the map
+ * but still reads the header: an overwritten header is reported and
+ * repaired as on the general path, and the check proves the memo. */
+TEST(kmalloc_memo_checked_and_header_still_read)
+{
+	struct kmm *k = mk(NULL);
+	REQUIRE(k);
+	kmm_kfree(k, kmm_kmalloc(k, 64, KMM_GFP_KERNEL)); /* the spare exists */
+	struct slob_system *sb = slob_sys_(k);
+	REQUIRE(sb->spare != NULL);
+	char *p = kmm_kmalloc(k, 64, KMM_GFP_KERNEL);
+	REQUIRE(p);
+	CHECK(sb->solo == p - SLOB_HDR);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* A memo that lies is found. */
+	sb->solo_units++;
+	CHECK(kmm_slab_check(k) > 0);
+	sb->solo_units--;
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* Another allocation touches the heap: the memo is gone. */
+	char *q = kmm_kmalloc(k, 64, KMM_GFP_KERNEL);
+	REQUIRE(q);
+	CHECK(sb->solo == NULL);
+	kmm_kfree(k, q);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_kfree(k, p);
+	CHECK(sb->spare != NULL);
+	/* The header overwritten under the memo: reported, repaired, freed. */
+	p = kmm_kmalloc(k, 64, KMM_GFP_KERNEL);
+	REQUIRE(p);
+	REQUIRE(sb->solo == p - SLOB_HDR);
+	uint32_t bad = 5000;
+	memcpy(p - SLOB_HDR, &bad, sizeof(bad));
+	unsigned before = slab_reports;
+	kmm_kfree(k, p);
+	CHECK_EQ(slab_reports, before + 1);
+	CHECK(strstr(last_report, "kmalloc size header overwritten") != NULL);
+	CHECK(sb->spare == head_of(k, p));
+	CHECK_EQ(kmm_slab_check(k), 0);
+	/* And a double free after the fast kfree. */
+	before = slab_reports;
+	kmm_kfree(k, p);
+	CHECK_EQ(slab_reports, before + 1);
+	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_slab_shrink_all(k);
+	CHECK_EQ(kmm_slab_pages(k), 0);
+	kmm_destroy(k);
+}
 
 TEST(double_and_interior_kfree_reported_and_survived)
 {
@@ -689,6 +956,7 @@ TEST(double_and_interior_kfree_reported_and_survived)
 	CHECK(c == a); /* a's block was freed once, and only once */
 	kmm_kfree(k, b);
 	kmm_kfree(k, c);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	kmm_destroy(k);
 }
@@ -907,6 +1175,7 @@ TEST(threads_share_one_heap)
 		CHECK_EQ(w[i].failed, 0);
 	}
 	CHECK_EQ(kmm_slab_check(k), 0);
+	kmm_slab_shrink_all(k); /* the spare page back */
 	CHECK_EQ(kmm_slab_pages(k), 0);
 	CHECK_EQ(kmm_cache_destroy(k, cache), 0);
 	CHECK_EQ(slab_reports, 0);
@@ -933,6 +1202,11 @@ int main(void)
 	RUN(random_mix_stays_sound);
 	RUN(fit_index_keeps_the_kernels_first_fit);
 	RUN(check_finds_a_broken_fit_index);
+	RUN(spare_page_kept_reused_and_given_back);
+	RUN(spare_of_the_wrong_zone_goes_back);
+	RUN(check_finds_a_corrupted_spare);
+	RUN(write_after_free_into_the_spare_found);
+	RUN(kmalloc_memo_checked_and_header_still_read);
 	RUN(double_and_interior_kfree_reported_and_survived);
 	RUN(cache_misuse_reported_and_survived);
 	RUN(debug_wrong_cache_of_the_same_size);

@@ -25,6 +25,13 @@
  * System: pages allocated by the walk == PGALLOC - PGFREE; the fast path's
  * per-CPU table names the zones the general path would pick first; the
  * fast free's pageblock table agrees with the pageblock types and zones.
+ *
+ * Speed: a check runs at every full check of every fuzz input, so the page
+ * walk takes whole runs at once (a block's inner pages in one branch-free
+ * pass, a run of hole or reserved pages in one scan) and the index loops
+ * run without sanitizer tests (CHECK_NOSAN_ below); every page is still
+ * looked at, and tests/test_check_walk.c corrupts pages inside each kind
+ * of run to show it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +43,25 @@
 
 /* Every function here only verifies: see KMM_NO_COVERAGE (internal.h). */
 KMM_NO_COVERAGE_BEGIN
+
+/*
+ * CHECK_NOSAN_: a function that only indexes tables whose bounds come from
+ * the zone layout (the struct page array over a zone's span, the pageblock
+ * and fast path tables, the zone's own arrays), and whose every index is
+ * bounded before use (a block's order is checked before its pages are),
+ * runs without the sanitizers' per-access shadow and pointer-overflow
+ * tests: they were most of a check's cost under ASan + UBSan and say
+ * nothing about the allocator's state. The list walk, which follows
+ * pointers read from memory that may be corrupted, keeps them.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define CHECK_NOSAN_ __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef CHECK_NOSAN_
+#define CHECK_NOSAN_
+#endif
 
 struct check_ctx {
 	struct kmm *k;
@@ -92,9 +118,10 @@ static bool mergeable_buddy_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, 
 	return mt == bmt || (migratetype_is_mergeable_(mt) && migratetype_is_mergeable_(bmt));
 }
 
-/* Walk one list; returns the pages on it. */
-static uint64_t check_list_(struct check_ctx *c, struct list_head *head, unsigned order, int mt, bool pcp,
-			    unsigned cpu, uint64_t *blocks_out)
+/* Walk one non-empty list; returns the pages on it. */
+static __attribute__((noinline)) uint64_t check_list_walk_(struct check_ctx *c, struct list_head *head,
+							   unsigned order, int mt, bool pcp, unsigned cpu,
+							   uint64_t *blocks_out)
 {
 	struct kmm_zone *z = c->z;
 	uint64_t pages = 0, blocks = 0, limit = (uint64_t)z->spanned_pages + 1;
@@ -153,8 +180,62 @@ static uint64_t check_list_(struct check_ctx *c, struct list_head *head, unsigne
 	return pages;
 }
 
+/* Walk one list; returns the pages on it. Most lists are empty: those
+ * cost a load here instead of a call that sets up the walk's frame. */
+static inline uint64_t check_list_(struct check_ctx *c, struct list_head *head, unsigned order, int mt, bool pcp,
+				   unsigned cpu, uint64_t *blocks_out)
+{
+	if (head->next == head) {
+		*blocks_out = 0;
+		return 0;
+	}
+	return check_list_walk_(c, head, order, mt, pcp, cpu, blocks_out);
+}
+
+/*
+ * The inner pages of a block, [1, n) from its first page: blank (flags 0)
+ * for a plain block, PG_tail naming head for a compound one. Returns the
+ * index of the first page that is not, or n.
+ *
+ * This loop visits every page of every free and allocated block, so it is
+ * most of a check's time. The first pass ORs the differences of every page
+ * with no branch; only a block that has a bad page is walked again to name
+ * it.
+ */
+CHECK_NOSAN_ static uint32_t inner_pages_bad_(const struct kmm_page *first, uint32_t n, bool compound,
+					      kmm_pfn_t head)
+{
+	uint32_t diff = 0;
+
+	if (compound) {
+		for (uint32_t i = 1; i < n; i++)
+			diff |= (first[i].flags ^ PG_tail) | (first[i].compound_head ^ head);
+	} else {
+		for (uint32_t i = 1; i < n; i++)
+			diff |= first[i].flags;
+	}
+	if (!diff)
+		return n;
+	for (uint32_t i = 1; i < n; i++)
+		if (compound ? first[i].flags != PG_tail || first[i].compound_head != head : first[i].flags != 0)
+			return i;
+	return n;
+}
+
+/* How many pages from first on (at most n, at least 1) have its flags, node and zone. */
+CHECK_NOSAN_ static uint32_t same_pages_(const struct kmm_page *first, uint32_t n)
+{
+	uint32_t i = 1;
+
+	while (i < n && first[i].flags == first->flags && first[i].node == first->node &&
+	       first[i].zone == first->zone)
+		i++;
+	return i;
+}
+
 /* Tile the zone's PFNs into blocks; counts what each kind holds. */
-static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *pcp_out, uint64_t *alloc_out)
+CHECK_NOSAN_ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *pcp_out,
+					  uint64_t *alloc_out)
 {
 	struct kmm *k = c->k;
 	struct kmm_zone *z = c->z;
@@ -171,14 +252,21 @@ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *
 		if (in_hole != !!(p->flags & PG_hole))
 			violation_(c, "pfn 0x%x: hole flag %s but the layout says %s", pfn,
 				   (p->flags & PG_hole) ? "set" : "clear", in_hole ? "hole" : "present");
-		if (p->flags == PG_hole) {
-			nhole++;
-			pfn++;
-			continue;
-		}
-		if (p->flags == PG_reserved) {
-			nres++;
-			pfn++;
+		if (p->flags == PG_hole || p->flags == PG_reserved) {
+			/* Every following page with the same flags, node and zone
+			 * on the same side of the hole's edges passes the same
+			 * tests: count the run at once. */
+			uint32_t run = 1;
+			if (p->node == z->node && p->zone == z->idx && in_hole == !!(p->flags & PG_hole)) {
+				kmm_pfn_t lim = end;
+				if (in_hole)
+					lim = z->start_pfn + zc->hole_start + zc->hole_pages;
+				else if (zc->hole_pages && off < zc->hole_start)
+					lim = z->start_pfn + zc->hole_start;
+				run = same_pages_(p, lim - pfn);
+			}
+			*(p->flags == PG_hole ? &nhole : &nres) += run;
+			pfn += run;
 			continue;
 		}
 		unsigned order = p->private_;
@@ -205,16 +293,10 @@ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *
 			pfn++;
 			continue;
 		}
-		bool compound = p->flags & PG_head;
-		for (uint32_t i = 1; i < (1u << order); i++) {
-			const struct kmm_page *t = &k->pages[pfn + i];
-			bool ok = compound ? (t->flags == PG_tail && t->compound_head == pfn) : t->flags == 0;
-			if (!ok) {
-				violation_(c, "%s block pfn 0x%x order %u: page 0x%x has flags 0x%x (overlap?)", kind,
-					   pfn, order, pfn + i, t->flags);
-				break;
-			}
-		}
+		uint32_t bad = inner_pages_bad_(p, 1u << order, p->flags & PG_head, pfn);
+		if (bad < (1u << order))
+			violation_(c, "%s block pfn 0x%x order %u: page 0x%x has flags 0x%x (overlap?)", kind, pfn,
+				   order, pfn + bad, k->pages[pfn + bad].flags);
 		*counter += 1u << order;
 		pfn += 1u << order;
 	}
@@ -227,7 +309,7 @@ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *
 	*alloc_out = nalloc;
 }
 
-static uint64_t zone_check_(struct check_ctx *c)
+CHECK_NOSAN_ static uint64_t zone_check_(struct check_ctx *c)
 {
 	struct kmm *k = c->k;
 	struct kmm_zone *z = c->z;
@@ -312,6 +394,27 @@ static uint64_t zone_check_(struct check_ctx *c)
  * zonelist that gfp_zone() allows, its pcp, its mark, and gfp_migratetype();
  * and fast_ok against the policy and threading mode.
  */
+/* The first gfp value from bits on whose entry in cpu's row of the fast
+ * table is not the preferred zone's (pref: the CPU's node's preferred zone
+ * per highest zone; NULL: none, the entry must be fast_none), or
+ * FAST_GFP_MASK + 1. */
+CHECK_NOSAN_ static kmm_gfp_t fast_row_bad_(const struct kmm *k, unsigned cpu, struct kmm_zone *const *pref,
+					    const enum kmm_zone_type *hzs, const int *mts, kmm_gfp_t bits)
+{
+	for (; bits <= FAST_GFP_MASK; bits++) {
+		const struct fast_alloc *fa = &k->fast[cpu][bits];
+		enum kmm_zone_type hz = hzs[bits];
+		int mt = mts[bits];
+		struct kmm_zone *z = hz < KMM_NR_ZONES && pref ? pref[hz] : NULL;
+		bool good = z ? fa->zone == z && fa->pcp == &z->pcp[cpu] && fa->lists == &z->pcp[cpu].lists[mt] &&
+				fa->highest_zoneidx == hz && fa->migratetype == mt
+			      : fa->zone == &k->fast_none;
+		if (!good)
+			return bits;
+	}
+	return bits;
+}
+
 static void check_fast_table_(struct check_ctx *c)
 {
 	struct kmm *k = c->k;
@@ -330,24 +433,35 @@ static void check_fast_table_(struct check_ctx *c)
 			violation_(c, "fast path pcp tag %u is not (%u, cpu %u)", mt, mt, k->cur_cpu);
 	if (k->fast_none.free_pages != 0)
 		violation_(c, "fast_none has %llu free pages", (unsigned long long)k->fast_none.free_pages);
-	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
-		for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
-			const struct fast_alloc *fa = &k->fast[cpu][bits];
-			enum kmm_zone_type hz = kmm_gfp_zone(bits);
-			int mt = kmm_gfp_migratetype(bits);
-			struct kmm_zone *z = NULL;
-			if (hz < KMM_NR_ZONES && ok)
-				for (const struct zoneref *zr = k->nodes[k->cfg.cpu_node[cpu]].zonelist_fallback;
-				     zr->zone && !z; zr++)
-					if (zr->zone_idx <= hz)
-						z = zr->zone;
-			bool good = z ? fa->zone == z && fa->pcp == &z->pcp[cpu] && fa->lists == &z->pcp[cpu].lists[mt] &&
-					fa->highest_zoneidx == hz && fa->migratetype == mt
-				      : fa->zone == &k->fast_none;
-			if (!good)
-				violation_(c, "fast path table of cpu %u, gfp bits 0x%x: not the preferred zone's entry",
-					   cpu, bits);
+	/* What the entries depend on, worked out once rather than per CPU:
+	 * gfp_zone() and gfp_migratetype() of each value, and each node's
+	 * preferred zone for each highest zone (the first zone of its
+	 * zonelist that is allowed). */
+	enum kmm_zone_type hzs[FAST_GFP_MASK + 1];
+	int mts[FAST_GFP_MASK + 1];
+	struct kmm_zone *pref[KMM_MAX_NODES][KMM_NR_ZONES];
+	for (kmm_gfp_t bits = 0; bits <= FAST_GFP_MASK; bits++) {
+		hzs[bits] = kmm_gfp_zone(bits);
+		mts[bits] = kmm_gfp_migratetype(bits);
+	}
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned hz = 0; hz < KMM_NR_ZONES; hz++) {
+			pref[n][hz] = NULL;
+			for (const struct zoneref *zr = k->nodes[n].zonelist_fallback; ok && zr->zone; zr++) {
+				if (zr->zone_idx <= hz) {
+					pref[n][hz] = zr->zone;
+					break;
+				}
+			}
 		}
+	}
+	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+		unsigned nid = k->cfg.cpu_node[cpu];
+		struct kmm_zone *const *row = nid < k->nr_nodes ? pref[nid] : NULL;
+		for (kmm_gfp_t bits = fast_row_bad_(k, cpu, row, hzs, mts, 0); bits <= FAST_GFP_MASK;
+		     bits = fast_row_bad_(k, cpu, row, hzs, mts, bits + 1))
+			violation_(c, "fast path table of cpu %u, gfp bits 0x%x: not the preferred zone's entry", cpu,
+				   bits);
 	}
 }
 
@@ -367,6 +481,21 @@ long kmm_zone_check(struct kmm *k, int nid, enum kmm_zone_type zone)
 	zone_check_(&c);
 	zone_unlock_(c.z);
 	return c.violations;
+}
+
+/* The first pageblock from pfn on (stepping by pageblocks, below end) whose
+ * fast free entry does not name the zone's pcp lists and the pageblock's
+ * type; end if none. */
+CHECK_NOSAN_ static kmm_pfn_t pageblock_pcp_bad_(const struct kmm *k, const struct kmm_zone *zone, kmm_pfn_t pfn,
+						 kmm_pfn_t end)
+{
+	for (; pfn < end; pfn += 1u << k->pageblock_order) {
+		uintptr_t e = k->pageblock_pcp[pfn >> k->pageblock_order];
+		if ((e & ~PAGEBLOCK_PCP_TYPE_MASK) != (uintptr_t)zone->pcp ||
+		    (e & PAGEBLOCK_PCP_TYPE_MASK) != k->pageblock_mt[pfn >> k->pageblock_order])
+			return pfn;
+	}
+	return end;
 }
 
 long kmm_page_check(struct kmm *k)
@@ -390,7 +519,8 @@ long kmm_page_check(struct kmm *k)
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			const struct kmm_zone *zone = &k->nodes[n].zones[zt];
 			kmm_pfn_t end = zone->start_pfn + zone->spanned_pages;
-			for (kmm_pfn_t pfn = zone->start_pfn; pfn < end; pfn += 1u << k->pageblock_order) {
+			for (kmm_pfn_t pfn = pageblock_pcp_bad_(k, zone, zone->start_pfn, end); pfn < end;
+			     pfn = pageblock_pcp_bad_(k, zone, pfn + (1u << k->pageblock_order), end)) {
 				uintptr_t e = k->pageblock_pcp[pfn >> k->pageblock_order];
 				if ((e & ~PAGEBLOCK_PCP_TYPE_MASK) != (uintptr_t)zone->pcp)
 					violation_(&c, "pageblock at pfn 0x%x: fast free table names another zone's pcp lists",

@@ -76,14 +76,20 @@ static inline void del_from_free_list_(struct kmm_zone *z, struct kmm_page *p, u
 /* The halves of expand(): a block of order high at page split down to
  * order low, the upper halves onto the lists of type mt; the caller
  * settles free_pages. */
-static inline void expand_areas_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
+/* The same from the area of order high (z->free_area[high]): the areas
+ * below it are walked by pointer. */
+static inline void expand_down_(struct free_area *area, struct kmm_page *page, unsigned low, unsigned high, int mt)
 {
-	uint32_t size = 1u << high;
 	while (high > low) {
 		high--;
-		size >>= 1;
-		area_add_(&z->free_area[high], page + size, high, mt, false);
+		area--;
+		area_add_(area, page + (1u << high), high, mt, false);
 	}
+}
+
+static inline void expand_areas_(struct kmm_zone *z, struct kmm_page *page, unsigned low, unsigned high, int mt)
+{
+	expand_down_(&z->free_area[high], page, low, high, mt);
 }
 
 /* expand(): split a block of order high at page down to order low; the
@@ -156,37 +162,71 @@ void free_one_page_high_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int 
  * pageblock's type; free blocks are kept on their pageblock's list, see
  * buddy.c, checked by kmm_page_check()): its struct page need not be read,
  * only cleared. Cost per level: the buddy test (flags and order in one
- * load), an unlink and the clearing. The block's own pages
- * must be plain (flags 0).
+ * load, against a state word that climbs with the level: two flag tests
+ * would be two data-dependent branches, which measured slower), an unlink
+ * and the clearing. The block's own pages must be plain (flags 0). This
+ * body skips the block's asserts: free_one_page_inl_ below has them; the
+ * buddy path's free (page_free.c) takes this one only when asserts are off.
  */
-static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
-								     unsigned order, int mt)
+static inline __attribute__((always_inline)) void free_one_page_body_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
+									  unsigned order, int mt)
 {
 	struct kmm *k = z->sys;
 	struct kmm_page *const pages = k->pages;
-	const unsigned pageblock_order = k->pageblock_order;
 	/* The buddy shares pfn's MAX_ORDER block, which starts inside the
 	 * zone (zones start on MAX_ORDER boundaries); only the zone's end can
 	 * cut it off. */
 	const kmm_pfn_t zone_end = z->start_pfn + z->spanned_pages;
 	struct free_area *area = &z->free_area[order];
+	const uint32_t pageblock_bit = 1u << k->pageblock_order;
+	/* The level is carried three ways, each as the loop needs it: area,
+	 * bit = 1 << order and the buddy state word (page_is_buddy_()). */
+	uint32_t bit = 1u << order;
+	uint64_t buddy_state = page_state_word_(PG_buddy, order);
+	const uint64_t level = page_state_word_(PG_buddy, 1) - page_state_word_(PG_buddy, 0); /* one order up */
 
-	KMM_ASSERT(k, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
-			      zone_spans_pfn_(z, pfn + (1u << order) - 1) && get_pageblock_migratetype_(z, pfn) == mt);
-	z->free_pages += 1u << order;
-	for (; order < pageblock_order; order++, area++) {
-		kmm_pfn_t buddy_pfn = pfn ^ (1u << order);
-		if (buddy_pfn >= zone_end || !page_is_buddy_(&pages[buddy_pfn], order))
+	z->free_pages += bit;
+	for (; bit < pageblock_bit; area++, bit <<= 1, buddy_state += level) {
+		kmm_pfn_t buddy_pfn = pfn ^ bit;
+		if (buddy_pfn >= zone_end || page_state_(&pages[buddy_pfn]) != buddy_state)
 			goto add;
 		area_del_(area, &pages[buddy_pfn], mt);
-		pfn &= buddy_pfn;
+		pfn &= ~bit;
 	}
+	order = (unsigned)__builtin_ctz(bit);
 	if (order < KMM_MAX_ORDER) {
 		free_one_page_high_(z, pfn, order, mt);
 		return;
 	}
 add:
-	area_add_(area, &pages[pfn], order, mt, buddy_merge_likely_(z, pages, pfn, order));
+	/* buddy_merge_likely(): the pair pfn would make, against its buddy
+	 * one order up (in the same MAX_ORDER block: only the zone's end
+	 * can cut it off). */
+	{
+		kmm_pfn_t higher_buddy = (pfn & ~bit) ^ (bit << 1);
+		bool tail = bit < (1u << (KMM_MAX_ORDER - 1)) && higher_buddy < zone_end &&
+			    page_state_(&pages[higher_buddy]) == buddy_state + level;
+		/* area_add_() for the level the loop stopped at */
+		struct kmm_page *p = &pages[pfn];
+		memcpy(&p->flags, &buddy_state, sizeof(buddy_state));
+		p->migratetype = (uint8_t)mt;
+		if (tail)
+			list_add_tail(&p->lru, &area->free_list[mt]);
+		else
+			list_add_hot(&p->lru, &area->free_list[mt]);
+		area->nr_free++;
+		area->nr_free_mt[mt]++;
+	}
+}
+
+/* The block's own checks (debug level 1), then the merge. */
+static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
+								     unsigned order, int mt)
+{
+	KMM_ASSERT(z->sys, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
+				   zone_spans_pfn_(z, pfn + (1u << order) - 1) &&
+				   get_pageblock_migratetype_(z, pfn) == mt);
+	free_one_page_body_inl_(z, pfn, order, mt);
 }
 
 /*

@@ -13,6 +13,12 @@
  * names the zone, one compare against a precomputed mark, one list pop, the
  * page's state written and the counters bumped; everything else is one
  * unlikely branch away, in the general path, which gives the same answer.
+ * When the CPU's pcp lists can hold nothing (batch <= 1, e.g. pcp high =
+ * batch = 1), an allocation of a pcp order that finds its list empty goes
+ * straight to the buddy lists (alloc_pages_buddy_: __rmqueue_smallest and
+ * expand with the page prepared in between), as the kernel's rmqueue()
+ * does when the pcp has no room; the free side is free_direct_ in
+ * page_free.c.
  *
  * Slow path, in the kernel's order (gfp_to_alloc_flags):
  *   - watermark MIN; __GFP_HIGH may take min down by half (ALLOC_MIN_RESERVE),
@@ -380,31 +386,106 @@ alloc_pages_refill_inl_(struct kmm *k, const struct fast_alloc *fa, kmm_gfp_t gf
 	return page;
 }
 
-/* The refill of the order-0 fast path, out of line so that the warm case
- * keeps few registers and no frame. */
+/*
+ * The buddy path: the pcp lists of this zone hold nothing (batch <= 1, as
+ * pcp high = batch = 1 leaves them), so a refill would take one block off
+ * the buddy lists only to hand it out; take it straight (the kernel's
+ * rmqueue() goes to the buddy lists directly when the pcp has no room).
+ * Finding a block of the order or more on the request's own lists also
+ * settles the block half of the watermark test (they are usable lists);
+ * finding none leaves the fallback to the general path. Its own function
+ * with no call but tail calls; a tracked block (Valgrind, ASan,
+ * tracepoints) takes the refill's way, which has the tracking event.
+ */
+__attribute__((cold, noinline)) static struct kmm_page *alloc_pages_buddy_tracked_(struct kmm *k,
+										    const struct fast_alloc *fa,
+										    kmm_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_refill_inl_(k, fa, gfp, order);
+}
+
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_inl_(struct kmm *k,
+										     const struct fast_alloc *fa,
+										     kmm_gfp_t gfp, unsigned order)
+{
+	const size_t mt = fa->migratetype;
+	struct free_area *area = &fa->zone->free_area[order];
+	const uint32_t want = 1u << order;
+	uint32_t bit = want; /* 1 << the order of area */
+
+	/* __rmqueue_smallest(): the smallest order with a block of type mt */
+	while (!area->nr_free_mt[mt]) {
+		bit <<= 1;
+		if (bit > (1u << KMM_MAX_ORDER))
+			return alloc_pages_general_(k, gfp, order);
+		area++;
+	}
+	struct kmm_page *page = list_entry(area->free_list[mt].next, struct kmm_page, lru);
+	area_del_(area, page, (int)mt);
+	fa->zone->free_pages -= want;
+	/* The page is prepared before the split, so that the split loop is
+	 * the last thing done (fewer values live in it). */
+	fast_prep_(fa->pcp, page, gfp, order, (int)mt);
+	if (bit > want) {
+		/* expand(): the upper halves back, one order down at a time */
+		uint64_t buddy_state = page_state_word_(PG_buddy, (unsigned)__builtin_ctz(bit));
+		const uint64_t level = page_state_word_(PG_buddy, 1) - page_state_word_(PG_buddy, 0);
+		do {
+			bit >>= 1;
+			area--;
+			buddy_state -= level;
+			struct kmm_page *half = page + bit;
+			memcpy(&half->flags, &buddy_state, sizeof(buddy_state));
+			half->migratetype = (uint8_t)mt;
+			list_add_hot(&half->lru, &area->free_list[mt]);
+			area->nr_free++;
+			area->nr_free_mt[mt]++;
+		} while (bit > want);
+	}
+	return page;
+}
+
+/* One copy for order 0 (its level arithmetic folds away), one for the
+ * other orders. Both take the refill's arguments in the refill's
+ * registers, so the warm pop's path moves none around for them. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_buddy0_(struct kmm *k, const struct fast_alloc *fa,
+								       kmm_gfp_t gfp, unsigned order)
+{
+	(void)order; /* 0 */
+	return alloc_pages_buddy_inl_(k, fa, gfp, 0);
+}
+
+__attribute__((noinline)) static struct kmm_page *alloc_pages_buddy_any_(struct kmm *k, const struct fast_alloc *fa,
+									  kmm_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_buddy_inl_(k, fa, gfp, order);
+}
+
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_(struct kmm *k,
+										 const struct fast_alloc *fa,
+										 kmm_gfp_t gfp, unsigned order)
+{
+	if (__builtin_constant_p(order) && order == 0)
+		return alloc_pages_buddy0_(k, fa, gfp, 0);
+	return alloc_pages_buddy_any_(k, fa, gfp, order);
+}
+
+/* The refill of the fast path, out of line so that the warm case keeps
+ * few registers and no frame. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
 								       kmm_gfp_t gfp, unsigned order)
 {
 	return alloc_pages_refill_inl_(k, fa, gfp, order);
 }
 
-/* The fast path for one order (a constant after inlining in the order-0
- * path). inline_refill: refill in place rather than by a call (the path
- * of orders above 0, which has a frame anyway). */
-static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(struct kmm *k, kmm_gfp_t gfp,
-										unsigned order, bool inline_refill)
+/* The pop from a warm pcp list (the order-0 path inlines it). */
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_pop_inl_(struct kmm *k,
+										   const struct fast_alloc *fa,
+										   kmm_gfp_t gfp, unsigned order)
 {
-	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
-	if (kmm_unlikely(!fa))
-		return alloc_pages_general_(k, gfp, order);
 	const int mt = fa->migratetype;
 	struct per_cpu_pages *pcp = fa->pcp;
 	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
-	if (kmm_unlikely(list_empty(list))) {
-		if (inline_refill)
-			return alloc_pages_refill_inl_(k, fa, gfp, order);
-		return alloc_pages_refill_(k, fa, gfp, order);
-	}
 	if (order && !zone_has_free_block_(fa->zone, order, ALLOC_WMARK_LOW))
 		return alloc_pages_general_(k, gfp, order);
 	struct kmm_page *page = list_entry(list->next, struct kmm_page, lru);
@@ -416,13 +497,44 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	return page;
 }
 
+/* The same for orders above 0, out of line: the order path then needs no
+ * frame on its way to the buddy path. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_pop_(struct kmm *k, const struct fast_alloc *fa,
+								    kmm_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_pop_inl_(k, fa, gfp, order);
+}
+
+/* The fast path for one order (a constant after inlining in the order-0
+ * path). inline_pop: pop a warm list in place rather than by a call (the
+ * order-0 path). Every case but the order-0 pop leaves by a tail call. */
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(struct kmm *k, kmm_gfp_t gfp,
+										unsigned order, bool inline_pop)
+{
+	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
+	if (kmm_unlikely(!fa))
+		return alloc_pages_general_(k, gfp, order);
+	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
+	if (kmm_unlikely(list_empty(list))) {
+		if (fa->pcp->batch <= 1) {
+			if (kmm_unlikely(kmm_tracking(k)))
+				return alloc_pages_buddy_tracked_(k, fa, gfp, order);
+			return alloc_pages_buddy_(k, fa, gfp, order);
+		}
+		return alloc_pages_refill_(k, fa, gfp, order);
+	}
+	if (inline_pop)
+		return alloc_pages_pop_inl_(k, fa, gfp, order);
+	return alloc_pages_pop_(k, fa, gfp, order);
+}
+
 /* Orders above 0 and excluded gfp bits: their own function, so that the
  * order-0 path keeps few registers and no frame. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm *k, kmm_gfp_t gfp,
 								      unsigned order)
 {
 	if (order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))
-		return alloc_pages_fast_(k, gfp, order, true);
+		return alloc_pages_fast_(k, gfp, order, false);
 	return alloc_pages_general_(k, gfp, order);
 }
 
@@ -430,7 +542,7 @@ struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
 {
 	/* Without k->fast_ok, k->fast is empty and fast_zone_() says no. */
 	if (kmm_likely(!((gfp & FAST_GFP_EXCLUDED) | order)))
-		return alloc_pages_fast_(k, gfp, 0, false);
+		return alloc_pages_fast_(k, gfp, 0, true);
 	return alloc_pages_order_(k, gfp, order);
 }
 

@@ -275,14 +275,15 @@ static inline __attribute__((always_inline)) void fast_pcp_push_(struct kmm *k, 
  * ASan: fast_high is 0), or the list trimmed (free_pcppages_bulk, the list
  * just freed to first). When the CPU held nothing of this zone before, the
  * trim gives back exactly this block, so it goes straight to the buddy
- * lists (with pcp high = batch = 1, every free).
+ * lists (with pcp high = batch = 1, every free: the buddy path).
+ *
+ * free_direct_checked_ is that with the tracking event and the asserts of
+ * __free_one_page (debug level 1 and up); the others take it when either is
+ * on, so that they make no call but tail calls.
  */
-/* The CPU's pcp holds nothing and a push would reach high (pcp high =
- * batch = 1 keeps it so): the trim would give back exactly this block,
- * so it goes straight to the buddy lists. Its own small function, so the
- * merge loop does not carry the push and bulk-trim registers. */
-__attribute__((noinline)) static void free_direct_(struct kmm *k, struct kmm_page *page, struct per_cpu_pages *pcp,
-						   kmm_pfn_t pfn, unsigned order, unsigned mt)
+__attribute__((cold, noinline)) static void free_direct_checked_(struct kmm *k, struct kmm_page *page,
+								  struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+								  unsigned mt)
 {
 	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	page_set_state_(page, 0, 0);
@@ -290,6 +291,46 @@ __attribute__((noinline)) static void free_direct_(struct kmm *k, struct kmm_pag
 	page->alloc_gfp = 0;
 	pcp->fast_free += 1u << order;
 	free_one_page_inl_(pcp->zone, pfn, order, (int)mt);
+}
+
+static inline __attribute__((always_inline)) void free_direct_inl_(struct kmm *k, struct kmm_page *page,
+								  struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+								  unsigned mt)
+{
+	if (kmm_unlikely(kmm_tracking(k) || k->cfg.debug_level)) {
+		free_direct_checked_(k, page, pcp, pfn, order, mt);
+		return;
+	}
+	page_set_state_(page, 0, 0);
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	pcp->fast_free += 1u << order;
+	free_one_page_body_inl_(pcp->zone, pfn, order, (int)mt);
+}
+
+/* One copy for order 0 (its level arithmetic folds away), one for the
+ * other orders. */
+__attribute__((noinline)) static void free_direct0_(struct kmm *k, struct kmm_page *page, struct per_cpu_pages *pcp,
+						    kmm_pfn_t pfn, unsigned mt)
+{
+	free_direct_inl_(k, page, pcp, pfn, 0, mt);
+}
+
+__attribute__((noinline)) static void free_direct_any_(struct kmm *k, struct kmm_page *page,
+							struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+							unsigned mt)
+{
+	free_direct_inl_(k, page, pcp, pfn, order, mt);
+}
+
+static inline __attribute__((always_inline)) void free_direct_(struct kmm *k, struct kmm_page *page,
+							      struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
+							      unsigned mt)
+{
+	if (__builtin_constant_p(order) && order == 0)
+		free_direct0_(k, page, pcp, pfn, mt);
+	else
+		free_direct_any_(k, page, pcp, pfn, order, mt);
 }
 
 static inline __attribute__((always_inline)) void free_fast_trim_inl_(struct kmm *k, struct kmm_page *page,
@@ -306,8 +347,8 @@ static inline __attribute__((always_inline)) void free_fast_trim_inl_(struct kmm
 		free_pcppages_bulk_(pcp->zone, pcp, pcp->batch, order * KMM_MIGRATE_PCPTYPES + mt);
 }
 
-/* The trim of the order-0 fast free, out of line so that the common push
- * keeps no frame. */
+/* The trim of the fast free, out of line so that the common push keeps no
+ * frame. */
 __attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_page *page,
 						       struct per_cpu_pages *pcp, kmm_pfn_t pfn, unsigned order,
 						       unsigned mt)
@@ -324,11 +365,12 @@ __attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_
  * misuse included, goes the general way and is classified there, and the
  * rare work leaves by tail calls, so the fast path needs no stack frame.
  * pfn < k->fast_free_pfns (0 unless k->fast_ok) is checked by the caller;
- * order is a constant after inlining in the order-0 path. inline_trim: the
- * trim in place rather than by a call (the path of orders above 0).
+ * order is a constant after inlining in the order-0 path. The trim is a
+ * call in both paths, so that neither needs a frame on its way to the
+ * buddy path (free_direct_).
  */
 static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
-								  kmm_pfn_t pfn, unsigned order, bool inline_trim)
+								  kmm_pfn_t pfn, unsigned order)
 {
 	if (kmm_unlikely(page_state_(page) != page_state_word_(PG_allocated, order))) {
 		free_pages_slow_(k, page, order);
@@ -346,10 +388,7 @@ static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k
 			free_direct_(k, page, pcp, pfn, order, mt); /* a tail call */
 			return;
 		}
-		if (inline_trim)
-			free_fast_trim_inl_(k, page, pcp, pfn, order, mt);
-		else
-			free_fast_trim_(k, page, pcp, pfn, order, mt);
+		free_fast_trim_(k, page, pcp, pfn, order, mt);
 		return;
 	}
 	fast_pcp_push_(k, pcp, page, order, mt);
@@ -361,7 +400,7 @@ __attribute__((noinline)) static void free_pages_order_(struct kmm *k, struct km
 							 unsigned order)
 {
 	if (order <= KMM_PCP_MAX_ORDER)
-		free_pages_fast_(k, page, pfn, order, true);
+		free_pages_fast_(k, page, pfn, order);
 	else
 		free_pages_slow_(k, page, order);
 }
@@ -372,7 +411,7 @@ void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 
 	if (kmm_likely(pfn < k->fast_free_pfns)) {
 		if (kmm_likely(order == 0))
-			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0, false);
+			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0);
 		else
 			free_pages_order_(k, page, (kmm_pfn_t)pfn, order);
 		return;

@@ -719,6 +719,8 @@ void kmm_slab_shrink_all(struct kmm *k)
 	list_for_each(pos, &ss->caches)
 		ss->ops->shrink(k, list_entry(pos, struct kmm_cache, list));
 	slab_unlock_(k, ss);
+	if (ss->ops->shrink_shared) /* SLOB: the heap, even with no cache */
+		ss->ops->shrink_shared(k);
 }
 
 void kmm_cache_reap(struct kmm *k)

@@ -190,6 +190,9 @@ struct kmm_slab_ops {
 	/* Flush per-CPU state and free empty slabs beyond what the backend
 	 * keeps by policy (kmem_cache_shrink frees them all). 0. */
 	int (*shrink)(struct kmm *k, struct kmm_cache *s);
+	/* Optional, SLOB: give back the free memory no one cache owns (the
+	 * heap's spare page); kmm_slab_shrink_all() calls it once. */
+	void (*shrink_shared)(struct kmm *k);
 	/* Optional: periodic reaping (SLAB's cache_reap). */
 	void (*reap)(struct kmm *k, struct kmm_cache *s);
 

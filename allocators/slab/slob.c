@@ -29,7 +29,8 @@
  * page fits, a new page joins the list. slob_free() puts a block back in
  * address order, merging it with a free neighbour on either side, moves a
  * page that was full onto the list of the freed size, and gives a page
- * that became wholly free straight back to the page allocator.
+ * that became wholly free straight back to the page allocator (here: all
+ * but one, the spare, see (9)).
  *
  * kmalloc. A request of size < PAGE_SIZE - 8 takes size + 8 bytes from the
  * heap, aligned so that the object after the 8-byte header is 8-aligned
@@ -103,14 +104,46 @@
  * so finding the next or previous block (or free block) start, and so a
  * block's extent, is a few word operations instead of a scan of up to 32
  * groups. (6) The maps of pages given back are kept for new pages and
- * cleared when taken, so a kmalloc/kfree pair that makes and frees a page
- * each time (the page still goes straight back), or a heap that shrinks
- * and grows again, pays no metadata allocation. (7) A new page's first
+ * cleared when taken, so a heap that shrinks and grows again pays no
+ * metadata allocation. (7) A new page's first
  * block is placed directly (slob_fresh_fit_: the state set_slob() and
  * slob_page_alloc() would leave, headers included) when no debug check or
  * poison asks for the walk. (8) kfree asks whether a pointer is an
  * allocated kmalloc block once, in one map group (slob_kmalloc_unit_); the
  * full search (slob_where_) runs only to word a report.
+ *
+ * The spare page (9), like SLUB's min_partial. The kernel's SLOB gives a
+ * page back the moment its last block is freed, so a kmalloc/kfree pair
+ * alone in its page costs a page allocation and a page free each time.
+ * Here the first page to become wholly free is kept (sb->spare): off
+ * every list, in the state set_slob() of the whole page leaves (one free
+ * block, the page), and it stands in for the page allocator the next time
+ * slob_alloc() finds no page that fits: the lists are walked first, as
+ * before, so no first-fit decision changes, only which page a new page
+ * is. A second page that becomes free goes back at once. The spare goes
+ * back on kmem_cache_shrink() of any cache, kmm_slab_shrink_all() (the
+ * heap's shrink_shared, also with no cache at all), kmem_cache_destroy(),
+ * before SLOB asks the page allocator for anything itself (a one-object
+ * slab, a large kmalloc SLOB hands on, or a new heap page the spare
+ * cannot be: another node or a zone the gfp may not use), and a grace
+ * period frees no block into a new spare; so everything freed and shrunk
+ * still means no slab page held. (Allocations that never pass through
+ * SLOB, page allocations and kmallocs above KMALLOC_MAX_CACHE_SIZE, do not
+ * see it: the page allocator has no shrinker to call. One page at most.) It is a heap page in every walk: the check proves it one
+ * free block of the whole page on no list (and no other wholly free page
+ * kept), validate checks its poison, kmm_slab_pages() counts it (no
+ * cache's slabinfo line does, as for every heap page). A stray kfree into
+ * it is "Object already free", as in any free block of the heap.
+ *
+ * Fast paths (10), single-threaded, with no debug check or poison
+ * (slob_kmalloc.c): a kmalloc that finds its list empty and the spare
+ * usable carves the spare in one step (the state slob_fresh_fit_ would
+ * write; the carve's shape is kept for the last size), and remembers the
+ * block (sb->solo) until anything else touches the heap; the kfree of
+ * that block, its header intact, makes the page the spare again without
+ * asking the map (which the memo stands for, and the check proves); the
+ * kfree of any page's last block does the same through the map. Every
+ * other case takes the general path.
  *
  * Statistics for slabinfo: a SLOB page holds blocks of every cache, so a
  * cache has no slabs of its own. kmm_cache_info reports active_objs ==
@@ -288,9 +321,12 @@ static void slob_rotate_to_front_(struct list_head *pos, struct list_head *head)
 	list_add_tail(head, pos);
 }
 
+/* Where a block was carved from (the statistics). */
+enum slob_carved_from_ { SLOB_CARVED_PARTIAL_, SLOB_CARVED_SPARE_, SLOB_CARVED_NEW_ };
+
 /* A block was carved: mark it, write its header and red zone, count it. */
 static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, struct slob_map *m, unsigned b,
-			  bool fresh, char *base)
+			  enum slob_carved_from_ from, char *base)
 {
 	char *block = base + (size_t)b * SLOB_UNIT;
 	size_t bytes = (size_t)SLOB_UNITS(rq->bytes) * SLOB_UNIT;
@@ -300,9 +336,9 @@ static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, str
 		memset(block + rq->rz_from, KMM_SLUB_RED_ACTIVE, bytes - rq->rz_from);
 	if (rq->sc) {
 		rq->sc->live++;
-		if (fresh) {
+		if (from != SLOB_CARVED_PARTIAL_) { /* a page not on the lists */
 			rq->sc->alloc_slow++;
-			rq->sc->pages_new++;
+			rq->sc->pages_new += from == SLOB_CARVED_NEW_;
 		} else {
 			rq->sc->alloc_fast++;
 		}
@@ -311,21 +347,6 @@ static char *slob_carved_(struct slob_system *sb, const struct slob_req *rq, str
 		sb->kmalloc_live++;
 	}
 	return block;
-}
-
-/* Clear a map taken for a new page: the groups its last page dirtied
- * (few), one whole word at a time. */
-static void slob_map_reset_(struct slob_map *m)
-{
-	for (uint32_t d = m->dirty; d; d &= d - 1) {
-		struct slob_map_group *g = &m->g[__builtin_ctz(d)];
-		g->set[SLOB_MAP_START] = 0;
-		g->set[SLOB_MAP_ALLOC] = 0;
-		g->set[SLOB_MAP_KMALLOC] = 0;
-		g->set[SLOB_MAP_RCU] = 0;
-	}
-	m->dirty = 0;
-	m->words = 0;
 }
 
 /*
@@ -381,18 +402,69 @@ static unsigned slob_fresh_fit_(struct kmm *k, struct slob_system *sb, const str
 	return b;
 }
 
-/* A new page for the heap: the page allocator's, its map (the spare one
- * when there is one), on the list. */
+static void slob_page_detach_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m);
+
+/* May the spare serve rq? What slob_try_page_ asks of a partial page. */
+static inline bool slob_spare_suits_(const struct kmm_page *page, const struct slob_req *rq,
+				     enum kmm_zone_type highest)
+{
+	return (rq->node < 0 || page->node == rq->node) && page->zone <= highest;
+}
+
+/* The spare page (taken off sb->spare, lock held) serves rq as a new page
+ * would: its state is a fresh page's after set_slob() of the whole page.
+ * Unlocks. */
+static char *slob_spare_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq,
+			       struct kmm_page *page)
+{
+	struct slob_map *m = slob_map_of_(k, sb, page);
+	char *base = slob_base_(k, page);
+	unsigned b;
+	bool removed;
+
+	if (kmm_unlikely(!m)) { /* (a heap page has a map: said for the compiler) */
+		slob_unlock_(k, sb);
+		return NULL;
+	}
+	/* The spare's map is clear but for unit 0's start, which is all
+	 * slob_fresh_fit_ needs (it writes every word it uses whole). */
+	b = slob_fresh_fit_(k, sb, rq, page, m, base); /* (refuses before writing anything) */
+	if (b == SLOB_NONE) { /* the walk, which checks the free list and the poison */
+		slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), SLOB_PAGE_UNITS);
+		b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
+	}
+	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, SLOB_CARVED_SPARE_, base);
+	slob_unlock_(k, sb);
+	return block; /* NULL only if the caller's fit test lied; the page stays in the heap */
+}
+
+/* A new page for the heap: the spare when it suits, else the page
+ * allocator's, with a map (a kept one when there is one), on the list. */
 static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq)
 {
-	struct kmm_page *page = slab_alloc_pages_(k, NULL, rq->gfp & ~KMM___GFP_ZERO, rq->node, 0);
-	if (!page)
-		return NULL;
-	char *base = slob_base_(k, page);
+	struct kmm_page *page;
+	struct slob_map *m = NULL;
 	bool removed;
 
 	slob_lock_(k, sb);
-	struct slob_map *m = NULL;
+	page = sb->spare;
+	if (page) {
+		sb->spare = NULL;
+		if (slob_spare_suits_(page, rq, kmm_gfp_zone(rq->gfp)))
+			return slob_spare_alloc_(k, sb, rq, page);
+		/* Of no use here: back first, so the page allocator has it. */
+		slob_page_detach_(sb, page, slob_map_of_(k, sb, page));
+		slob_unlock_(k, sb);
+		slob_page_release_(k, page);
+	} else {
+		slob_unlock_(k, sb);
+	}
+	page = slab_alloc_pages_(k, NULL, rq->gfp & ~KMM___GFP_ZERO, rq->node, 0);
+	if (!page)
+		return NULL;
+	char *base = slob_base_(k, page);
+
+	slob_lock_(k, sb);
 	if (!list_empty(&sb->spares)) {
 		m = list_entry(sb->spares.next, struct slob_map, link);
 		list_del(&m->link);
@@ -426,7 +498,7 @@ static char *slob_new_page_alloc_(struct kmm *k, struct slob_system *sb, const s
 		slob_list_add_(k, sb, page, m, slob_list_id_(rq->bytes), SLOB_PAGE_UNITS);
 		b = slob_page_alloc_(k, sb, rq, page, m, SLOB_UNITS(rq->bytes), &removed);
 	}
-	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, true, base);
+	char *block = b == SLOB_NONE ? NULL : slob_carved_(sb, rq, m, b, SLOB_CARVED_NEW_, base);
 	slob_unlock_(k, sb);
 	return block; /* NULL only if the caller's fit test lied; the page stays in the heap */
 }
@@ -459,7 +531,7 @@ static char *slob_try_page_(struct kmm *k, struct slob_system *sb, const struct 
 	 * that just filled up is on no list to rotate. */
 	if (!removed && slob_list->next != &sp->lru)
 		slob_rotate_to_front_(&sp->lru, slob_list);
-	return slob_carved_(sb, rq, m, b, false, slob_base_(k, sp));
+	return slob_carved_(sb, rq, m, b, SLOB_CARVED_PARTIAL_, slob_base_(k, sp));
 }
 
 /*
@@ -477,6 +549,7 @@ char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *
 	char *block = NULL;
 
 	slob_lock_(k, sb);
+	sb->solo = NULL; /* the heap changes */
 	if (sb->checks) {
 		for (pos = slob_list->next, n = pos->next; pos != slob_list && !block; pos = n, n = pos->next)
 			block = slob_try_page_(k, sb, rq, slob_list, list_entry(pos, struct kmm_page, lru), units,
@@ -489,6 +562,13 @@ char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *
 			block = slob_try_page_(k, sb, rq, slob_list, f->map->page, units, highest);
 		for (f = slob_fit_first_(sb, id, units); f && f != head && !block; f = slob_fit_next_(f, units, false))
 			block = slob_try_page_(k, sb, rq, slob_list, f->map->page, units, highest);
+	}
+	if (!block && sb->spare && slob_spare_suits_(sb->spare, rq, highest)) {
+		/* What slob_new_page_alloc_ would do, without dropping the
+		 * lock in between. */
+		struct kmm_page *page = sb->spare;
+		sb->spare = NULL;
+		return slob_spare_alloc_(k, sb, rq, page);
 	}
 	slob_unlock_(k, sb);
 	if (!block)
@@ -524,6 +604,33 @@ void slob_page_release_(struct kmm *k, struct kmm_page *page)
 		slab_free_pages_(k, NULL, page, 0);
 }
 
+/* slob_make_spare_'s poison: the freed block and the headers that end up
+ * inside the spare's one block. The other free blocks keep their bytes,
+ * so a write after free into them is still found when the spare is
+ * carved or validated. */
+void slob_spare_poison_(struct kmm *k, struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units)
+{
+	char *base = slob_base_(k, page);
+	for (unsigned u = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, 0); u < SLOB_PAGE_UNITS;
+	     u = map_next_(m, SLOB_MAP_START, SLOB_MAP_ALLOC, u + 1))
+		memset(base + (size_t)u * SLOB_UNIT, KMM_POISON_FREE, (size_t)slob_hdr_units_(map_extent_(m, u)) * SLOB_UNIT);
+	memset(base + (size_t)b * SLOB_UNIT, KMM_POISON_FREE, (size_t)units * SLOB_UNIT);
+}
+
+void slob_spare_drop_(struct kmm *k, struct slob_system *sb)
+{
+	struct kmm_page *page;
+
+	slob_lock_(k, sb);
+	page = sb->spare;
+	if (page) {
+		sb->spare = NULL;
+		slob_page_detach_(sb, page, slob_map_of_(k, sb, page));
+	}
+	slob_unlock_(k, sb);
+	slob_page_release_(k, page);
+}
+
 /*
  * slob_free(): block b of page (allocated per the map, units long; size is
  * the byte size that picks a list) goes back in address order, merged with
@@ -531,13 +638,19 @@ void slob_page_release_(struct kmm *k, struct kmm_page *page)
  * the caller releases it after unlocking), else NULL. Caller holds the lock.
  */
 struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
-				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size)
+				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size,
+				  bool may_keep)
 {
 	char *base = slob_base_(k, page);
 
+	sb->solo = NULL; /* the heap changes */
 	if (sb->checks && !slob_list_sound_(k, page, m, true))
 		slob_repair_(k, sb, s, page, m);
 	if (page->slab.extra + units == SLOB_PAGE_UNITS) {
+		if (may_keep && !sb->spare) {
+			slob_make_spare_(k, sb, page, m, b, units);
+			return NULL;
+		}
 		/* Go straight to the page allocator (the map is cleared
 		 * when it is used again). */
 		slob_page_detach_(sb, page, m);
@@ -680,6 +793,7 @@ static unsigned long slob_cache_shutdown_(struct kmm *k, struct kmm_cache *s)
 	uint64_t live;
 	if (s->flags & KMM_SLAB_TYPESAFE_BY_RCU)
 		slob_rcu_barrier_(k);
+	slob_spare_drop_(k, sb); /* destroy shrinks first */
 	slob_lock_(k, sb);
 	live = sc->live;
 	slob_unlock_(k, sb);
@@ -695,6 +809,9 @@ static void *slob_cache_alloc_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp
 	char *block;
 
 	if (kmm_unlikely(sc->big)) {
+		/* The spare goes back first: the page allocator then sees
+		 * all the memory it would see had SLOB kept no page. */
+		slob_spare_drop_(k, sb);
 		struct kmm_page *page = slab_alloc_pages_(k, s, gfp & ~KMM___GFP_ZERO, node, sc->order);
 		if (!page)
 			return NULL;
@@ -804,7 +921,7 @@ static void slob_cache_free_(struct kmm *k, struct kmm_cache *s, struct kmm_page
 			sb->nr_pending++;
 		} else {
 			bool was_full = !slab->slab.list;
-			release = slob_free_block_(k, sb, s, slab, m, u, sc->units, sc->bytes);
+			release = slob_free_block_(k, sb, s, slab, m, u, sc->units, sc->bytes, true);
 			if (release || was_full) {
 				sc->free_slow++;
 				sc->pages_freed += release != NULL;
@@ -836,7 +953,9 @@ static void slob_rcu_barrier_(struct kmm *k)
 			sb->nr_pending--;
 			/* The page's map goes with its last block: stop there. */
 			unsigned units = map_extent_(m, u);
-			if (slob_free_block_(k, sb, NULL, page, m, u, units, (size_t)units * SLOB_UNIT)) {
+			/* (No spare kept: a grace period after the shrink
+			 * must leave no page behind.) */
+			if (slob_free_block_(k, sb, NULL, page, m, u, units, (size_t)units * SLOB_UNIT, false)) {
 				list_add_tail(&page->lru, &freed);
 				break;
 			}
@@ -898,10 +1017,17 @@ static bool slob_object_is_free_(struct kmm *k, struct kmm_cache *s, struct kmm_
 	slob_unlock_(k, sb);
 	return is_free;
 }
+/* kmem_cache_shrink(): the heap is every cache's, so any cache's shrink
+ * gives the spare back (the only free page the heap keeps). */
 static int slob_shrink_(struct kmm *k, struct kmm_cache *s)
 {
-	(void)k, (void)s; /* whole free pages are given back at once */
+	(void)s;
+	slob_spare_drop_(k, slob_sys_(k));
 	return 0;
+}
+static void slob_shrink_shared_(struct kmm *k)
+{
+	slob_spare_drop_(k, slob_sys_(k));
 }
 
 /* ---- the system ------------------------------------------------------------------------ */
@@ -921,6 +1047,7 @@ static int slob_init_(struct kmm *k)
 		INIT_LIST_HEAD(&sb->lists[i]);
 	INIT_LIST_HEAD(&sb->pages);
 	INIT_LIST_HEAD(&sb->spares);
+	sb->shape.size = SIZE_MAX; /* no size's shape worked out yet */
 	if (k->cfg.threaded)
 		k->plat->lock_init(k->plat->ctx, &sb->lock);
 	k->slab->backend = sb;
@@ -961,6 +1088,7 @@ const struct kmm_slab_ops kmm_slob_ops = {
 	.alloc = slob_cache_alloc_,
 	.free = slob_cache_free_,
 	.shrink = slob_shrink_,
+	.shrink_shared = slob_shrink_shared_,
 	.check = slob_check_,
 	.check_shared = slob_check_shared_,
 	.for_each_slab = slob_for_each_slab_,

@@ -72,7 +72,7 @@ static void slob_rebuild_(struct kmm *k, struct slob_system *sb, struct kmm_page
 	slob_set_freelist_(k, page, first);
 	page->slab.extra = (uint16_t)free;
 	page->slab.inuse = (uint16_t)(SLOB_PAGE_UNITS - free);
-	if (free && !page->slab.list)
+	if (free && !page->slab.list && page != sb->spare) /* (the spare stays off the lists) */
 		slob_list_add_(k, sb, page, m, slob_list_id_((size_t)largest * SLOB_UNIT), largest);
 	else if (!free && page->slab.list)
 		slob_list_del_(sb, page, m);
@@ -86,6 +86,7 @@ long slob_repair_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s, st
 {
 	slab_err_(k, s, page, "Free list rebuilt from the block map",
 		  "Freechain corrupt: SLOB page pfn:0x%x free block headers overwritten", (unsigned)page_to_pfn_(k, page));
+	sb->solo = NULL; /* the heap changes */
 	slob_rebuild_(k, sb, page, m);
 	return 2;
 }
@@ -307,9 +308,19 @@ static long slob_check_page_(struct kmm *k, struct slob_system *sb, struct kmm_c
 	if (listed != nfree || listed_units != free_units)
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: free list has %u blocks / %u units, the map %u / %u", pfn,
 			       listed, listed_units, nfree, free_units);
-	if (!page->slab.list != !page->slab.extra || page->slab.list >= NR_SLOB_LISTS_)
+	if (page == sb->spare) {
+		/* The spare: one free block, the whole page, on no list. */
+		if (page->slab.list || page->slab.extra != SLOB_PAGE_UNITS || nfree != 1 || largest != SLOB_PAGE_UNITS ||
+		    map_next_(m, SLOB_MAP_START, SLOB_MAP_NONE, 1) != SLOB_PAGE_UNITS || m->pending)
+			SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: the spare page is not one free block of the whole page "
+				       "(list %u, %u units free in %u blocks, the largest %u)", pfn, page->slab.list,
+				       page->slab.extra, nfree, largest);
+	} else if (!page->slab.list != !page->slab.extra || page->slab.list >= NR_SLOB_LISTS_) {
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: on list %u with %u units free", pfn, page->slab.list,
 			       page->slab.extra);
+	} else if (page->slab.extra == SLOB_PAGE_UNITS) {
+		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: wholly free but kept, and not the spare", pfn);
+	}
 	/* The fit index's bound: a page it skips must not fit. */
 	if (page->slab.list && (m->node->fit_room < largest || m->node->fit_room > SLOB_PAGE_UNITS))
 		SLOB_VIOLATION(k, s, bad, "slob: pfn:0x%x: fit bound %u units, largest free block %u, %u free", pfn,
@@ -323,13 +334,15 @@ static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_c
 {
 	struct list_head *pos;
 	uint64_t pages = 0, partial = 0, listed = 0, pending = 0, kmalloc_blocks = 0;
+	bool spare_seen = false;
 	long bad = 0;
 
 	list_for_each(pos, &sb->pages) {
 		struct slob_map *m = list_entry(pos, struct slob_map, link);
 		bad += slob_check_page_(k, sb, s, m, &kmalloc_blocks);
 		pages++;
-		partial += m->page->slab.extra != 0;
+		spare_seen |= m->page == sb->spare;
+		partial += m->page->slab.extra != 0 && m->page != sb->spare;
 		pending += m->pending;
 		if (pages > sb->total_pages)
 			break;
@@ -346,6 +359,21 @@ static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_c
 		}
 		bad += slob_fit_check_(k, sb, id, s);
 	}
+	if (sb->solo) { /* kmalloc's memo: what it says of its block must hold */
+		struct kmm_page *page = slab_virt_to_head_(k, sb->solo);
+		const struct slob_map *m = page ? slob_map_of_(k, sb, page) : NULL;
+		unsigned u = m ? (unsigned)((size_t)(sb->solo - slob_base_(k, page)) / SLOB_UNIT) : 0;
+		const struct slob_node *n = m ? m->node : NULL;
+		if (!m || m != sb->solo_map || page == sb->spare || !map_test_(m, SLOB_MAP_START, u) ||
+		    !map_test_(m, SLOB_MAP_KMALLOC, u) || map_test_(m, SLOB_MAP_RCU, u) ||
+		    map_extent_(m, u) != sb->solo_units || page->slab.inuse != sb->solo_units ||
+		    (page->slab.list && (n->fit_parent || n->fit_left || n->fit_right)))
+			SLOB_VIOLATION(k, s, bad, "slob: kmalloc's last block %p (%u units) is not its page's only "
+				       "block, alone on its list", (void *)sb->solo, sb->solo_units);
+	}
+	if (sb->spare && !spare_seen)
+		SLOB_VIOLATION(k, s, bad, "slob: the spare page pfn:0x%x is not a heap page",
+			       (unsigned)page_to_pfn_(k, sb->spare));
 	if (pages != sb->nr_pages || listed != partial || pending != sb->nr_pending ||
 	    kmalloc_blocks != sb->kmalloc_live)
 		SLOB_VIOLATION(k, s, bad,

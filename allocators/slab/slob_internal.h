@@ -241,9 +241,24 @@ struct slob_node {
 	uint16_t fit_room, fit_max;
 };
 
+/* How kmalloc(size)'s fast path carves the spare (slob_kmalloc.c): the
+ * block at unit b, units long, the head [0, b) and the tail [rest, end)
+ * free; the map words it sets; room, the largest free block (0: the
+ * block fills the page); first, the first free block (SLOB_NONE: none).
+ * size SIZE_MAX: nothing worked out yet. */
+struct slob_shape {
+	size_t size;
+	uint64_t bbit, rbit, words;
+	uint16_t units, b, rest, tail, room, first;
+	uint8_t id, wb, wr;
+};
+
 /*
  * The heap (ss->backend). Invariants: a page is on lists[i] iff its
- * slab.list == i != 0 iff its slab.extra > 0 iff its node is in fit[i];
+ * slab.list == i != 0 iff its slab.extra > 0 iff its node is in fit[i],
+ * except spare: a heap page (map in pages) on no list whose one free
+ * block, at unit 0, is the whole page (extra == SLOB_PAGE_UNITS, inuse 0,
+ * map start == {0}, alloc empty, nothing pending);
  * the in-order of fit[i] is the cyclic order of lists[i] starting at some
  * page; every SLOB page has a map in pages and node[pfn].map; nr_pages counts
  * them; nr_pending and kmalloc_live are the sums of the maps' rcu and
@@ -255,6 +270,16 @@ struct slob_system {
 	struct list_head lists[NR_SLOB_LISTS_]; /* free_slob_small/medium/large ([0] unused) */
 	struct slob_node *fit[NR_SLOB_LISTS_];  /* each list's fit index: the root (slob_fit.c) */
 	struct list_head spares; /* maps of pages given back, kept for new pages (by link) */
+	struct kmm_page *spare;  /* a wholly free heap page kept back, or NULL (slob.c, (9)) */
+	/* The block kmalloc's fast path last carved from the spare, while
+	 * nothing else has touched the heap since (else NULL): its page's
+	 * only allocated block, a kmalloc block of solo_units units, the
+	 * page alone on its list and in its fit index (slob_kmalloc.c). Any
+	 * other change to the heap clears it, under the lock. */
+	char *solo;
+	struct slob_map *solo_map;
+	unsigned solo_units;
+	struct slob_shape shape; /* that path's carve for the last size (slob_kmalloc.c) */
 	struct list_head pages;  /* every SLOB page's map */
 	struct slob_node *node;  /* [total_pages] */
 	kmm_pfn_t total_pages;
@@ -363,17 +388,72 @@ static inline void slob_list_add_(struct kmm *k, struct slob_system *sb, struct 
 				  unsigned id, unsigned room)
 {
 	struct list_head *head = &sb->lists[id];
-	struct slob_node *first =
-		list_empty(head) ? NULL : &sb->node[page_to_pfn_(k, list_entry(head->next, struct kmm_page, lru))];
-	slob_fit_insert_(sb, id, m->node, first, room);
+	struct slob_node *n = m->node;
+	if (list_empty(head)) { /* slob_fit_insert_ into an empty tree, inline */
+		n->fit_parent = n->fit_left = n->fit_right = NULL;
+		n->fit_room = n->fit_max = (uint16_t)room;
+		sb->fit[id] = n;
+	} else {
+		slob_fit_insert_(sb, id, n, &sb->node[page_to_pfn_(k, list_entry(head->next, struct kmm_page, lru))],
+				 room);
+	}
 	list_add(&page->lru, head);
 	page->slab.list = (uint8_t)id;
 }
 static inline void slob_list_del_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m)
 {
-	slob_fit_remove_(sb, page->slab.list, m->node);
+	struct slob_node *n = m->node;
+	if (!n->fit_parent && !n->fit_left && !n->fit_right) /* the tree's only node, inline */
+		sb->fit[page->slab.list] = NULL;
+	else
+		slob_fit_remove_(sb, page->slab.list, n);
 	list_del(&page->lru);
 	page->slab.list = SLOB_LIST_NONE_;
+}
+
+/* Clear a map taken for a new page: the groups its last page dirtied
+ * (few), one whole word at a time. */
+static inline void slob_map_reset_(struct slob_map *m)
+{
+	for (uint32_t d = m->dirty; d; d &= d - 1) {
+		struct slob_map_group *g = &m->g[__builtin_ctz(d)];
+		g->set[SLOB_MAP_START] = 0;
+		g->set[SLOB_MAP_ALLOC] = 0;
+		g->set[SLOB_MAP_KMALLOC] = 0;
+		g->set[SLOB_MAP_RCU] = 0;
+	}
+	m->dirty = 0;
+	m->words = 0;
+}
+
+void slob_spare_poison_(struct kmm *k, struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units);
+
+/*
+ * Page became wholly free as its last block b (units long, still
+ * allocated per the map) went back: it becomes the spare (lock held, no
+ * spare yet). Its state is a fresh page's after set_slob() of the whole
+ * page: one free block at unit 0, off every list, the map clear but for
+ * unit 0's start. With poison, see slob_spare_poison_.
+ */
+static inline void slob_make_spare_(struct kmm *k, struct slob_system *sb, struct kmm_page *page,
+				    struct slob_map *m, unsigned b, unsigned units)
+{
+	char *base = slob_base_(k, page);
+
+	if (page->slab.list)
+		slob_list_del_(sb, page, m);
+	if (kmm_unlikely(sb->poison))
+		slob_spare_poison_(k, page, m, b, units);
+	slob_map_reset_(m);
+	m->g[0].set[SLOB_MAP_START] = 1;
+	m->dirty = 1;
+	m->words = 1 | 1ull << 32;
+	m->pending = 0;
+	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
+	page->slab.freelist = base;
+	page->slab.extra = SLOB_PAGE_UNITS;
+	page->slab.inuse = 0;
+	sb->spare = page;
 }
 
 /* Does a block of bytes, aligned at align_offset, fit a fresh page? */
@@ -427,11 +507,16 @@ enum slob_where_ {
 /* slob_alloc(): a block for rq from the heap, growing it when nothing fits. */
 char *slob_alloc_(struct kmm *k, struct slob_system *sb, const struct slob_req *rq);
 /* slob_free(): block b (units long, allocated per the map) goes back; size
- * picks the list. Returns the page when it became wholly free (detached:
- * release it with slob_page_release_() once unlocked). Lock held. */
+ * picks the list. A page that became wholly free is kept as the spare
+ * when may_keep and there is none; else it is returned (detached: release
+ * it with slob_page_release_() once unlocked). Lock held. */
 struct kmm_page *slob_free_block_(struct kmm *k, struct slob_system *sb, struct kmm_cache *s,
-				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size);
+				  struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units, size_t size,
+				  bool may_keep);
 void slob_page_release_(struct kmm *k, struct kmm_page *page);
+/* Give the spare page back to the page allocator (shrink, destroy, memory
+ * wanted elsewhere). Takes the lock. */
+void slob_spare_drop_(struct kmm *k, struct slob_system *sb);
 /* Where block start p (of object obj) of page falls (lock held); *unit:
  * the block's unit when SLOB_AT_BLOCK_. */
 enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct kmm_page *page, const char *p,

@@ -412,6 +412,10 @@ static void *slab_alloc_slow_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 		c->bump_pos = bump.pos;
 		c->bump_left = bump.left;
 		c->bump_random = bump.random;
+		/* the lines of the objects after the first, cold, on the way
+		 * (the first is handed out now: a prefetch would not help) */
+		for (unsigned d = 1; d < SLUB_BUMP_PREFETCH && d <= c->bump_left; d++)
+			cpu_bump_prefetch_(sc, c, d);
 	}
 
 load_freelist:
@@ -451,6 +455,18 @@ void *__attribute__((noinline)) slub_alloc_slow_(struct kmm *k, struct kmm_cache
 	obj = slab_alloc_slow_(k, s, sc, c, gfp, node, &discard);
 	slub_cpu_unlock_(k, sc, c);
 	discard_slabs_(k, s, sc, &discard);
+	return obj;
+}
+
+/* slub_alloc_local_'s pop of the bump region's next object (it heads c's
+ * freelist and is c->bump_next): what slub_alloc_slow_ would do with it,
+ * without its node and lock tests (single-threaded, any node) -- every
+ * allocation from a new slab comes here. */
+void *__attribute__((noinline)) slub_alloc_bump_(struct kmm_cache *s, struct kmem_cache_cpu *c)
+{
+	void *obj = c->freelist;
+	cpu_bump_take_(slub_(s), c);
+	c->stat[ALLOC_FASTPATH]++;
 	return obj;
 }
 

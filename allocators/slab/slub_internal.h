@@ -107,7 +107,10 @@ struct slub_oo {
  * (cpu_bump_take_); cpu_bump_link_ writes the links of the whole region,
  * making the chain an ordinary one, before anything else reads it
  * (deactivation, flush, the walks of slub_check.c). bump_next == NULL: no
- * region.
+ * region. The region's objects are cold (the slab just came back from the
+ * page allocator) and, shuffled, in no order a hardware prefetcher would
+ * follow: the CPU prefetches the starts of the next SLUB_BUMP_PREFETCH
+ * objects of the region as it hands them out (cpu_bump_prefetch_).
  *
  * The first 56 bytes are what the fast paths touch (one cache line with
  * the struct 64-byte aligned); 512 bytes in all, so
@@ -297,6 +300,29 @@ static inline char *cpu_bump_after_(const struct slub_cache *sc, struct kmem_cac
 		return next_freelist_entry_(sc, &c->bump_pos, (char *)c->lo, (unsigned long)c->span + sc->size);
 	return cur + sc->size;
 }
+/* How many objects ahead of the one handed out the bump region prefetches:
+ * a new slab's lines are cold (it comes back from the page allocator), and
+ * in the shuffled order no hardware prefetcher guesses them. */
+#define SLUB_BUMP_PREFETCH 8u
+
+/* Prefetch (for writing) the start of the region's object d ahead of
+ * bump_next, d <= bump_left. In the shuffled order that is the permutation
+ * entry d - 1 after bump_pos, or a later one when entries are skipped (a
+ * fallback-order slab): a prefetch of a wrong slot costs a line, no more. */
+static inline void cpu_bump_prefetch_(const struct slub_cache *sc, const struct kmem_cache_cpu *c, unsigned d)
+{
+	uintptr_t at;
+	if (c->bump_random) {
+		unsigned i = c->bump_pos + d - 1u;
+		if (i >= sc->random_seq_len)
+			i -= sc->random_seq_len;
+		at = c->lo + sc->random_seq[i];
+	} else {
+		at = (uintptr_t)c->bump_next + (uintptr_t)d * sc->size;
+	}
+	__builtin_prefetch((const void *)at, 1, 3);
+}
+
 /* Hand out bump_next, which heads the CPU freelist: the next object of the
  * region (or none) heads it now. */
 static inline void cpu_bump_take_(const struct slub_cache *sc, struct kmem_cache_cpu *c)
@@ -304,6 +330,8 @@ static inline void cpu_bump_take_(const struct slub_cache *sc, struct kmem_cache
 	char *next = c->bump_left ? cpu_bump_after_(sc, c, (char *)c->bump_next) : NULL;
 	c->bump_next = next;
 	c->freelist = next;
+	if (c->bump_left >= SLUB_BUMP_PREFETCH)
+		cpu_bump_prefetch_(sc, c, SLUB_BUMP_PREFETCH);
 }
 /* Write the links of the whole region (the chain ends where the kernel's
  * eager linking would have ended it); no region after. */
@@ -473,6 +501,8 @@ static inline void dec_slabs_node_(struct kmem_cache_node *n, unsigned objects)
 
 /* Everything but the single-threaded CPU-freelist pop. */
 void *slub_alloc_slow_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
+/* The pop of the bump region's next object (c's freelist heads it). */
+void *slub_alloc_bump_(struct kmm_cache *s, struct kmem_cache_cpu *c);
 /* The pop whose next link is NULL or leaves the slab (reported). */
 void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
 /* A free that is not a push onto the CPU freelist (__slab_free()). */
@@ -500,6 +530,9 @@ static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gf
 		c->stat[ALLOC_FASTPATH]++;
 		return obj;
 	}
+	/* any node, and the object is the bump region's: a new slab's */
+	if (node < 0 && obj != NULL)
+		return slub_alloc_bump_(s, c);
 	return slub_alloc_slow_(k, s, gfp, node);
 }
 
