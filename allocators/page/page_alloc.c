@@ -446,12 +446,10 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 }
 
 /* One copy for order 0 (its level arithmetic folds away), one for the
- * other orders. Both take the refill's arguments in the refill's
- * registers, so the warm pop's path moves none around for them. */
+ * other orders. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_buddy0_(struct kmm *k, const struct fast_alloc *fa,
-								       kmm_gfp_t gfp, unsigned order)
+								       kmm_gfp_t gfp)
 {
-	(void)order; /* 0 */
 	return alloc_pages_buddy_inl_(k, fa, gfp, 0);
 }
 
@@ -466,16 +464,43 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 										 kmm_gfp_t gfp, unsigned order)
 {
 	if (__builtin_constant_p(order) && order == 0)
-		return alloc_pages_buddy0_(k, fa, gfp, 0);
+		return alloc_pages_buddy0_(k, fa, gfp);
 	return alloc_pages_buddy_any_(k, fa, gfp, order);
 }
 
-/* The refill of the fast path, out of line so that the warm case keeps
- * few registers and no frame. */
+/* The refill, out of line: its frame is not the buddy path's. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
 								       kmm_gfp_t gfp, unsigned order)
 {
 	return alloc_pages_refill_inl_(k, fa, gfp, order);
+}
+
+/* The fast path found its pcp list empty: the buddy path when the pcp
+ * lists hold nothing, else the refill. Out of line (one copy for order 0,
+ * one for the others) so that the warm case keeps few registers and no
+ * frame; only tail calls. */
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_empty_inl_(struct kmm *k,
+										     const struct fast_alloc *fa,
+										     kmm_gfp_t gfp, unsigned order)
+{
+	if (fa->pcp->batch <= 1) {
+		if (kmm_unlikely(kmm_tracking(k)))
+			return alloc_pages_buddy_tracked_(k, fa, gfp, order);
+		return alloc_pages_buddy_(k, fa, gfp, order);
+	}
+	return alloc_pages_refill_(k, fa, gfp, order);
+}
+
+__attribute__((noinline)) static struct kmm_page *alloc_pages_empty0_(struct kmm *k, const struct fast_alloc *fa,
+								       kmm_gfp_t gfp)
+{
+	return alloc_pages_empty_inl_(k, fa, gfp, 0);
+}
+
+__attribute__((noinline)) static struct kmm_page *alloc_pages_empty_any_(struct kmm *k, const struct fast_alloc *fa,
+									  kmm_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_empty_inl_(k, fa, gfp, order);
 }
 
 /* The pop from a warm pcp list (the order-0 path inlines it). */
@@ -516,12 +541,9 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 		return alloc_pages_general_(k, gfp, order);
 	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
 	if (kmm_unlikely(list_empty(list))) {
-		if (fa->pcp->batch <= 1) {
-			if (kmm_unlikely(kmm_tracking(k)))
-				return alloc_pages_buddy_tracked_(k, fa, gfp, order);
-			return alloc_pages_buddy_(k, fa, gfp, order);
-		}
-		return alloc_pages_refill_(k, fa, gfp, order);
+		if (__builtin_constant_p(order) && order == 0)
+			return alloc_pages_empty0_(k, fa, gfp);
+		return alloc_pages_empty_any_(k, fa, gfp, order);
 	}
 	if (inline_pop)
 		return alloc_pages_pop_inl_(k, fa, gfp, order);

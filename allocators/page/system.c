@@ -296,6 +296,18 @@ int kmm_numa_node_id(const struct kmm *k)
 /* Boot and teardown: set-up code, as the configuration above. */
 KMM_NO_COVERAGE_BEGIN
 
+/* BOOT_NOSAN_: a boot loop that fills the system's own arrays (list heads,
+ * the struct page array, the pageblock tables) at indices bounded by the
+ * layout, on every system made: no sanitizer tests per store. */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define BOOT_NOSAN_ __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef BOOT_NOSAN_
+#define BOOT_NOSAN_
+#endif
+
 static void *meta_(struct kmm *k, size_t bytes)
 {
 	return k->plat->meta_alloc(k->plat->ctx, bytes);
@@ -309,8 +321,8 @@ static size_t nr_pageblocks_(const struct kmm *k)
 
 /* One zone's sizes, free lists and pcp arrays (its struct pages are
  * memmap_init_()'s); false on allocation failure. */
-KMM_NO_COVERAGE static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid, unsigned zt,
-				       kmm_pfn_t start)
+KMM_NO_COVERAGE BOOT_NOSAN_ static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid,
+						   unsigned zt, kmm_pfn_t start)
 {
 	const struct kmm_zone_config *zc = &k->cfg.nodes[nid].zones[zt];
 
@@ -384,17 +396,7 @@ _Static_assert(offsetof(struct kmm_page, zone) == offsetof(struct kmm_page, migr
 	       "struct kmm_page: migratetype, pcp_cpu, zone, node, refcount side by side");
 
 /* Give [from, to) of the zeroed array the same node, zone, flags and
- * reference count: one store a page (two with flags). Every page of the
- * array passes through here at every boot, and [from, to) lies inside it
- * by construction, so the sanitizers' per-store tests are left out. */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define BOOT_NOSAN_ __attribute__((no_sanitize("address", "undefined")))
-#endif
-#endif
-#ifndef BOOT_NOSAN_
-#define BOOT_NOSAN_
-#endif
+ * reference count: one store a page (two with flags). */
 KMM_NO_COVERAGE BOOT_NOSAN_ static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid,
 						    uint8_t zt, uint32_t flags, int32_t refcount)
 {
@@ -444,6 +446,20 @@ KMM_NO_COVERAGE static void memmap_init_(struct kmm *k)
 	}
 	/* Nodes without memory past the last zone: padding of no zone. */
 	pages_fill_(k, cursor, k->total_pages, 0, 0, PG_hole, 0);
+}
+
+/* Every pageblock starts MOVABLE (pageblock_mt); now that the zones have
+ * their pcp arrays, the fast free's copy can say whose they are. */
+KMM_NO_COVERAGE BOOT_NOSAN_ static void pageblocks_init_(struct kmm *k)
+{
+	for (unsigned n = 0; n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			struct kmm_zone *z = &k->nodes[n].zones[zt];
+			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages;
+			     pfn += 1u << k->pageblock_order)
+				set_pageblock_migratetype_(z, pfn, KMM_MIGRATE_MOVABLE);
+		}
+	}
 }
 
 /* memblock_free_all for one zone: each run of managed pages goes to the
@@ -534,16 +550,7 @@ struct kmm *kmm_create(const struct kmm_config *cfg)
 		}
 	}
 	memmap_init_(k);
-	/* Every pageblock starts MOVABLE (pageblock_mt); now that the zones
-	 * have their pcp arrays, the fast free's copy can say whose they are. */
-	for (unsigned n = 0; n < k->nr_nodes; n++) {
-		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
-			struct kmm_zone *z = &k->nodes[n].zones[zt];
-			for (kmm_pfn_t pfn = z->start_pfn; pfn < z->start_pfn + z->spanned_pages;
-			     pfn += 1u << k->pageblock_order)
-				set_pageblock_migratetype_(z, pfn, KMM_MIGRATE_MOVABLE);
-		}
-	}
+	pageblocks_init_(k);
 	for (unsigned n = 0; n < k->nr_nodes; n++)
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 			if (k->nodes[n].zones[zt].populated)

@@ -364,7 +364,7 @@ static long slob_check_heap_(struct kmm *k, struct slob_system *sb, struct kmm_c
 		const struct slob_map *m = page ? slob_map_of_(k, sb, page) : NULL;
 		unsigned u = m ? (unsigned)((size_t)(sb->solo - slob_base_(k, page)) / SLOB_UNIT) : 0;
 		const struct slob_node *n = m ? m->node : NULL;
-		if (!m || m != sb->solo_map || page == sb->spare || !map_test_(m, SLOB_MAP_START, u) ||
+		if (!m || m != sb->solo_map || sb->spare || sb->checks || sb->poison || !map_test_(m, SLOB_MAP_START, u) ||
 		    !map_test_(m, SLOB_MAP_KMALLOC, u) || map_test_(m, SLOB_MAP_RCU, u) ||
 		    map_extent_(m, u) != sb->solo_units || page->slab.inuse != sb->solo_units ||
 		    (page->slab.list && (n->fit_parent || n->fit_left || n->fit_right)))

@@ -274,8 +274,9 @@ struct slob_system {
 	/* The block kmalloc's fast path last carved from the spare, while
 	 * nothing else has touched the heap since (else NULL): its page's
 	 * only allocated block, a kmalloc block of solo_units units, the
-	 * page alone on its list and in its fit index (slob_kmalloc.c). Any
-	 * other change to the heap clears it, under the lock. */
+	 * page alone on its list and in its fit index (slob_kmalloc.c); no
+	 * spare, no debug checks, no poison meanwhile. Any other change to
+	 * the heap, or debug joining it, clears it, under the lock. */
 	char *solo;
 	struct slob_map *solo_map;
 	unsigned solo_units;
@@ -524,6 +525,11 @@ enum slob_where_ slob_where_(struct kmm *k, struct slob_system *sb, const struct
 /* The kernel's report for a pointer that is no allocated block. */
 void slob_bad_pointer_(struct kmm *k, struct kmm_cache *s, struct kmm_page *page, const void *obj,
 		       enum slob_where_ where, const char *fn);
+
+/* A cache (or kmalloc) with these debug flags joins the heap: checks on
+ * every free from now on, poison of the free space with P (slob.c, for
+ * slob_cache.c). */
+void slob_debug_joins_(struct kmm *k, struct slob_system *sb, unsigned flags);
 
 /* ---- slob_kmalloc.c: kmalloc, kfree, ksize (ops) ---------------------------------------- */
 

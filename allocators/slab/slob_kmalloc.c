@@ -305,7 +305,9 @@ void slob_kfree_(struct kmm *k, struct kmm_page *page, void *obj)
 {
 	struct slob_system *sb = slob_sys_(k);
 	char *block = (char *)obj - SLOB_HDR;
-	if (kmm_likely(!k->cfg.threaded) && block == sb->solo && kmm_likely(!sb->checks && !sb->poison && !sb->spare)) {
+	/* (sb->solo is set only without debug checks or poison, and while
+	 * there is no spare: the slob_check walk proves it.) */
+	if (kmm_likely(!k->cfg.threaded) && block == sb->solo) {
 		uint32_t hdr[2];
 		memcpy(hdr, block, sizeof(hdr));
 		struct slob_map *m = sb->solo_map;

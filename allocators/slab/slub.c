@@ -462,10 +462,12 @@ void *__attribute__((noinline)) slub_alloc_slow_(struct kmm *k, struct kmm_cache
  * freelist and is c->bump_next): what slub_alloc_slow_ would do with it,
  * without its node and lock tests (single-threaded, any node) -- every
  * allocation from a new slab comes here. */
-void *__attribute__((noinline)) slub_alloc_bump_(struct kmm_cache *s, struct kmem_cache_cpu *c)
+void *__attribute__((noinline)) slub_alloc_bump_(struct kmm *k, struct kmm_cache *s)
 {
+	struct slub_cache *sc = slub_(s);
+	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
 	void *obj = c->freelist;
-	cpu_bump_take_(slub_(s), c);
+	cpu_bump_take_(sc, c);
 	c->stat[ALLOC_FASTPATH]++;
 	return obj;
 }

@@ -502,7 +502,7 @@ static inline void dec_slabs_node_(struct kmem_cache_node *n, unsigned objects)
 /* Everything but the single-threaded CPU-freelist pop. */
 void *slub_alloc_slow_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 /* The pop of the bump region's next object (c's freelist heads it). */
-void *slub_alloc_bump_(struct kmm_cache *s, struct kmem_cache_cpu *c);
+void *slub_alloc_bump_(struct kmm *k, struct kmm_cache *s);
 /* The pop whose next link is NULL or leaves the slab (reported). */
 void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
 /* A free that is not a push onto the CPU freelist (__slab_free()). */
@@ -532,7 +532,7 @@ static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gf
 	}
 	/* any node, and the object is the bump region's: a new slab's */
 	if (node < 0 && obj != NULL)
-		return slub_alloc_bump_(s, c);
+		return slub_alloc_bump_(k, s); /* (c found again there: nothing extra here) */
 	return slub_alloc_slow_(k, s, gfp, node);
 }
 

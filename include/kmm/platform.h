@@ -25,7 +25,9 @@ struct kmm_platform {
 	void *(*arena_map)(void *ctx, size_t bytes);
 	void (*arena_unmap)(void *ctx, void *base, size_t bytes);
 
-	/* Zeroed metadata (struct page array, per-CPU state). NULL on failure. */
+	/* Zeroed metadata (struct page array, per-CPU state). NULL on failure.
+	 * Cache-line alignment is not required, but a 64-byte struct page
+	 * array that is not aligned costs two cache lines a lookup. */
 	void *(*meta_alloc)(void *ctx, size_t bytes);
 	void (*meta_free)(void *ctx, void *p, size_t bytes);
 
