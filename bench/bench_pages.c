@@ -20,6 +20,7 @@
 #endif
 
 #include "bench_pages.h"
+#include "bench_kmm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +30,6 @@ struct kmm *bench_kmm_create(uint32_t nr_pages, unsigned nr_cpus, uint32_t pcp_h
 			     uint32_t pcp_batch)
 {
 	struct kmm_config cfg;
-	struct kmm_page **blocks;
-	unsigned *orders;
-	size_t nr = 0;
 	struct kmm *k;
 	char msg[256];
 
@@ -54,36 +52,10 @@ struct kmm *bench_kmm_create(uint32_t nr_pages, unsigned nr_cpus, uint32_t pcp_h
 		return NULL;
 	}
 
-	/* Pre-fault: take every block we can get, largest first, write it,
-	 * give it all back. The arena and the struct pages are then resident,
-	 * so no run pays for page faults the peer doesn't pay for. */
-	blocks = calloc(nr_pages, sizeof(*blocks));
-	orders = calloc(nr_pages, sizeof(*orders));
-	if (!blocks || !orders) {
-		fprintf(stderr, "bench_pages: out of memory\n");
-		free(blocks);
-		free(orders);
+	if (bench_kmm_prefault(k, nr_pages, "bench_pages") != 0) {
 		kmm_destroy(k);
 		return NULL;
 	}
-	for (int order = KMM_MAX_ORDER; order >= 0; order--) {
-		struct kmm_page *p;
-
-		while (nr < nr_pages &&
-		       (p = kmm_alloc_pages(k, KMM_GFP_ATOMIC | KMM___GFP_NOWARN, (unsigned)order))) {
-			memset(kmm_page_address(k, p), 0x5a, (size_t)KMM_PAGE_SIZE << order);
-			blocks[nr] = p;
-			orders[nr++] = (unsigned)order;
-		}
-	}
-	while (nr > 0) {
-		nr--;
-		kmm_free_pages(k, blocks[nr], orders[nr]);
-	}
-	kmm_drain_all_pages(k);
-	free(blocks);
-	free(orders);
-	bench_kmm_verify(k, "after pre-fault");
 	return k;
 }
 

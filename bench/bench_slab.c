@@ -5,6 +5,9 @@
  *
  *   lifo     kmalloc(64) + kfree, LIFO, debug off;
  *   random   100k live objects of random size 8..1024, freed in random order;
+ *            both also on SLUB with the hardening features off
+ *            (FREELIST_HARDENED, FREELIST_RANDOM; on by default, as in
+ *            distribution kernels), as information: what they cost;
  *   cache    kmem_cache_alloc/free of a 64-byte cache vs kmalloc(64) (SLUB);
  *   memory   pages held at the peak of `random` against the bytes requested,
  *            next to each peer's peak RSS growth on the same workload (each
@@ -35,6 +38,7 @@
 #include <kmm/kmm.h>
 
 #include "../differential/heap_trace.h"
+#include "bench_kmm.h"
 #include "bench_util.h"
 #include "slab_peers.h"
 
@@ -53,7 +57,8 @@ struct options {
 enum { SEC_LIFO, SEC_RANDOM, SEC_CACHE, SEC_MEMORY, SEC_DEBUG, SEC_TRACES };
 static const char *const section_names_[6] = { "lifo", "random", "cache", "memory", "debug", "traces" };
 
-static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug)
+/* plain: the hardening features off (the default config has them on). */
+static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug, bool plain)
 {
 	struct kmm_config cfg;
 	char msg[256];
@@ -62,6 +67,8 @@ static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug)
 	memset(cfg.nodes[0].zones, 0, sizeof(cfg.nodes[0].zones));
 	cfg.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = SYSTEM_PAGES;
 	cfg.slab_backend = b;
+	if (plain)
+		cfg.slab_features = 0;
 	snprintf(cfg.slab_debug, sizeof(cfg.slab_debug), "%s", debug);
 	if (kmm_config_validate(&cfg, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "bench_slab: bad config: %s\n", msg);
@@ -216,7 +223,7 @@ static struct mem_result memory_child_(unsigned who, struct random_plan *p, unsi
 		struct mem_result r = { 0, 0, true };
 		close(fds[0]);
 		if (who < NR_BACKENDS) {
-			struct kmm *k = make_system_((enum kmm_slab_backend)who, "");
+			struct kmm *k = make_system_((enum kmm_slab_backend)who, "", false);
 			uint64_t before = rss_bytes_();
 			for (unsigned i = 0; i < n; i++) {
 				p->ptr[i] = kmm_kmalloc(k, p->size[i], KMM_GFP_KERNEL);
@@ -499,14 +506,16 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < NR_PEERS; i++)
 		printf("peer %-9s %s\n", peers[i].name, peers[i].available ? peers[i].source : peers[i].why);
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {
-		sys[b] = make_system_((enum kmm_slab_backend)b, "");
-		dbg[b] = make_system_((enum kmm_slab_backend)b, "FZPU");
+		sys[b] = make_system_((enum kmm_slab_backend)b, "", false);
+		dbg[b] = make_system_((enum kmm_slab_backend)b, "FZPU", false);
 	}
+	struct kmm *plain = make_system_(KMM_SLAB_BACKEND_SLUB, "", true);
 	plan_init_(&plan, RANDOM_LIVE);
 
 	/* lifo and random: every allocator every run, interleaved. */
 	struct bench_samples lifo[NR_BACKENDS], lifo_p[NR_PEERS], rnd[NR_BACKENDS], rnd_p[NR_PEERS];
 	struct bench_samples lifo_dbg[NR_BACKENDS], rnd_dbg[NR_BACKENDS], cache64, kmalloc64;
+	struct bench_samples lifo_plain, rnd_plain;
 	memset(lifo, 0, sizeof(lifo));
 	memset(lifo_p, 0, sizeof(lifo_p));
 	memset(rnd, 0, sizeof(rnd));
@@ -515,6 +524,8 @@ int main(int argc, char **argv)
 	memset(rnd_dbg, 0, sizeof(rnd_dbg));
 	memset(&cache64, 0, sizeof(cache64));
 	memset(&kmalloc64, 0, sizeof(kmalloc64));
+	memset(&lifo_plain, 0, sizeof(lifo_plain));
+	memset(&rnd_plain, 0, sizeof(rnd_plain));
 	struct kmm_cache *c64 = kmm_cache_create(sys[KMM_SLAB_BACKEND_SLUB], "bench-64", 64, 0, 0, NULL);
 	if (!c64) {
 		fprintf(stderr, "bench_slab: kmm_cache_create failed\n");
@@ -545,10 +556,17 @@ int main(int argc, char **argv)
 	}
 
 	/* Warm-up: fault the arenas and the peers' heaps in before timing. */
+	for (unsigned b = 0; b < NR_BACKENDS; b++)
+		if (bench_kmm_prefault(sys[b], SYSTEM_PAGES, "bench_slab") != 0 ||
+		    bench_kmm_prefault(dbg[b], SYSTEM_PAGES, "bench_slab") != 0)
+			return 2;
+	if (bench_kmm_prefault(plain, SYSTEM_PAGES, "bench_slab") != 0)
+		return 2;
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {
 		random_kmm_(sys[b], &plan, nlive, NULL);
 		lifo_kmm_(sys[b], lifo_iters / 10);
 	}
+	random_kmm_(plain, &plan, nlive, NULL);
 	for (unsigned i = 0; i < NR_PEERS; i++)
 		if (peers[i].available)
 			random_peer_(&peers[i], &plan, nlive);
@@ -564,6 +582,10 @@ int main(int argc, char **argv)
 				bench_add(&rnd_dbg[b], random_kmm_(dbg[b], &plan, nlive / 10, NULL));
 			}
 		}
+		if (o.want[SEC_LIFO])
+			bench_add(&lifo_plain, lifo_kmm_(plain, lifo_iters));
+		if (o.want[SEC_RANDOM])
+			bench_add(&rnd_plain, random_kmm_(plain, &plan, nlive, NULL));
 		for (unsigned i = 0; i < NR_PEERS; i++) {
 			if (!peers[i].available)
 				continue;
@@ -602,6 +624,17 @@ int main(int argc, char **argv)
 			r->ours = rnd[b];
 			r->theirs = rnd_p[i];
 		}
+	}
+	/* The hardening's cost, against the peer of the SLUB target. */
+	if (o.want[SEC_LIFO] && peers[PEER_TCMALLOC].available) {
+		struct bench_row *r = row_("LIFO SLUB, hardening off", peers[PEER_TCMALLOC].name, 0.0);
+		r->ours = lifo_plain;
+		r->theirs = lifo_p[PEER_TCMALLOC];
+	}
+	if (o.want[SEC_RANDOM] && peers[PEER_MIMALLOC].available) {
+		struct bench_row *r = row_("random SLUB, hardening off", peers[PEER_MIMALLOC].name, 0.0);
+		r->ours = rnd_plain;
+		r->theirs = rnd_p[PEER_MIMALLOC];
 	}
 	if (o.want[SEC_CACHE]) {
 		struct bench_row *r = row_("kmem_cache_alloc+free 64 B SLUB", "kmalloc(64) SLUB", 1.0);
@@ -668,7 +701,7 @@ int main(int argc, char **argv)
 
 	unsigned missed = bench_print_table(stdout, rows_, nr_rows_);
 
-
+	kmm_destroy(plain);
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {
 		kmm_destroy(sys[b]);
 		kmm_destroy(dbg[b]);
