@@ -33,7 +33,9 @@ static __attribute__((noinline, cold)) bool slob_shape_make_(struct slob_shape *
 	unsigned rest = b + units, tail = SLOB_PAGE_UNITS - rest;
 	if (rest > SLOB_PAGE_UNITS) /* slob_fits_page_ */
 		return false;
-	unsigned wb = b >> 6, wr = rest >> 6;
+	/* Without a tail, rest is the page end: wr names word 0 then (its
+	 * rbit is 0), so the fast path's |= stays inside the map. */
+	unsigned wb = b >> 6, wr = tail ? rest >> 6 : 0;
 	uint64_t tailw = tail ? 1ull << wr : 0, starts = 1ull | 1ull << wb | tailw;
 	sh->units = (uint16_t)units;
 	sh->b = (uint16_t)b;
