@@ -38,10 +38,12 @@ static inline bool page_is_buddy_(const struct kmm_page *p, unsigned order)
 }
 
 /* On the list of its order and type as a PG_buddy head: the list and the
- * block counts, not zone->free_pages (see above). */
-static inline void area_add_(struct free_area *area, struct kmm_page *p, unsigned order, int mt, bool tail)
+ * block counts, not zone->free_pages (see above). buddy_state is
+ * page_state_word_(PG_buddy, order), for callers that carry it. */
+static inline void area_add_word_(struct free_area *area, struct kmm_page *p, uint64_t buddy_state, int mt,
+				  bool tail)
 {
-	page_set_state_(p, PG_buddy, order);
+	memcpy(&p->flags, &buddy_state, sizeof(buddy_state)); /* page_set_state_(p, PG_buddy, order) */
 	p->migratetype = (uint8_t)mt;
 	if (tail)
 		list_add_tail(&p->lru, &area->free_list[mt]);
@@ -49,6 +51,11 @@ static inline void area_add_(struct free_area *area, struct kmm_page *p, unsigne
 		list_add_hot(&p->lru, &area->free_list[mt]);
 	area->nr_free++;
 	area->nr_free_mt[mt]++;
+}
+
+static inline void area_add_(struct free_area *area, struct kmm_page *p, unsigned order, int mt, bool tail)
+{
+	area_add_word_(area, p, page_state_word_(PG_buddy, order), mt, tail);
 }
 
 /* Off its list, flags and order cleared (the page is then a plain inner
@@ -207,15 +214,7 @@ add:
 		bool tail = bit < (1u << (KMM_MAX_ORDER - 1)) && higher_buddy < zone_end &&
 			    page_state_(&pages[higher_buddy]) == buddy_state + level;
 		/* area_add_() for the level the loop stopped at */
-		struct kmm_page *p = &pages[pfn];
-		memcpy(&p->flags, &buddy_state, sizeof(buddy_state));
-		p->migratetype = (uint8_t)mt;
-		if (tail)
-			list_add_tail(&p->lru, &area->free_list[mt]);
-		else
-			list_add_hot(&p->lru, &area->free_list[mt]);
-		area->nr_free++;
-		area->nr_free_mt[mt]++;
+		area_add_word_(area, &pages[pfn], buddy_state, mt, tail);
 	}
 }
 

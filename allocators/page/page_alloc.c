@@ -445,19 +445,24 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 	return page;
 }
 
-/* One copy for order 0 (its level arithmetic folds away), one for the
- * other orders. */
-__attribute__((noinline)) static struct kmm_page *alloc_pages_buddy0_(struct kmm *k, const struct fast_alloc *fa,
-								       kmm_gfp_t gfp)
-{
-	return alloc_pages_buddy_inl_(k, fa, gfp, 0);
-}
+/*
+ * ORDER_COPIES_(name, body) makes two out-of-line copies of the always-
+ * inline body(k, fa, gfp, order): name##0_ for order 0 (its level
+ * arithmetic folds away) and name##_any_ for the other orders.
+ */
+#define ORDER_COPIES_(name, body)                                                                              \
+	__attribute__((noinline)) static struct kmm_page *name##0_(struct kmm *k, const struct fast_alloc *fa, \
+								   kmm_gfp_t gfp)                           \
+	{                                                                                                      \
+		return body(k, fa, gfp, 0);                                                                    \
+	}                                                                                                      \
+	__attribute__((noinline)) static struct kmm_page *name##_any_(struct kmm *k, const struct fast_alloc *fa, \
+								      kmm_gfp_t gfp, unsigned order)          \
+	{                                                                                                      \
+		return body(k, fa, gfp, order);                                                                \
+	}
 
-__attribute__((noinline)) static struct kmm_page *alloc_pages_buddy_any_(struct kmm *k, const struct fast_alloc *fa,
-									  kmm_gfp_t gfp, unsigned order)
-{
-	return alloc_pages_buddy_inl_(k, fa, gfp, order);
-}
+ORDER_COPIES_(alloc_pages_buddy, alloc_pages_buddy_inl_)
 
 static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_(struct kmm *k,
 										 const struct fast_alloc *fa,
@@ -491,17 +496,7 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_empty_
 	return alloc_pages_refill_(k, fa, gfp, order);
 }
 
-__attribute__((noinline)) static struct kmm_page *alloc_pages_empty0_(struct kmm *k, const struct fast_alloc *fa,
-								       kmm_gfp_t gfp)
-{
-	return alloc_pages_empty_inl_(k, fa, gfp, 0);
-}
-
-__attribute__((noinline)) static struct kmm_page *alloc_pages_empty_any_(struct kmm *k, const struct fast_alloc *fa,
-									  kmm_gfp_t gfp, unsigned order)
-{
-	return alloc_pages_empty_inl_(k, fa, gfp, order);
-}
+ORDER_COPIES_(alloc_pages_empty, alloc_pages_empty_inl_)
 
 /* The pop from a warm pcp list (the order-0 path inlines it). */
 static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_pop_inl_(struct kmm *k,

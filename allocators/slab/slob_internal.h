@@ -429,6 +429,22 @@ static inline void slob_map_reset_(struct slob_map *m)
 
 void slob_spare_poison_(struct kmm *k, struct kmm_page *page, struct slob_map *m, unsigned b, unsigned units);
 
+/* page (off every list, base its address) becomes the spare: one free
+ * block of the whole page, map and struct page to match, nothing pending. */
+static inline void slob_spare_set_(struct slob_system *sb, struct kmm_page *page, struct slob_map *m, char *base)
+{
+	slob_map_reset_(m);
+	m->g[0].set[SLOB_MAP_START] = 1;
+	m->dirty = 1;
+	m->words = 1 | 1ull << 32;
+	m->pending = 0;
+	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
+	page->slab.freelist = base;
+	page->slab.extra = SLOB_PAGE_UNITS;
+	page->slab.inuse = 0;
+	sb->spare = page;
+}
+
 /*
  * Page became wholly free as its last block b (units long, still
  * allocated per the map) went back: it becomes the spare (lock held, no
@@ -445,16 +461,7 @@ static inline void slob_make_spare_(struct kmm *k, struct slob_system *sb, struc
 		slob_list_del_(sb, page, m);
 	if (kmm_unlikely(sb->poison))
 		slob_spare_poison_(k, page, m, b, units);
-	slob_map_reset_(m);
-	m->g[0].set[SLOB_MAP_START] = 1;
-	m->dirty = 1;
-	m->words = 1 | 1ull << 32;
-	m->pending = 0;
-	set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
-	page->slab.freelist = base;
-	page->slab.extra = SLOB_PAGE_UNITS;
-	page->slab.inuse = 0;
-	sb->spare = page;
+	slob_spare_set_(sb, page, m, base);
 }
 
 /* Does a block of bytes, aligned at align_offset, fit a fresh page? */

@@ -323,16 +323,7 @@ void slob_kfree_(struct kmm *k, struct kmm_page *page, void *obj)
 				list_del(&page->lru);
 				page->slab.list = SLOB_LIST_NONE_;
 			}
-			slob_map_reset_(m);
-			m->g[0].set[SLOB_MAP_START] = 1;
-			m->dirty = 1;
-			m->words = 1 | 1ull << 32;
-			m->pending = 0;
-			set_slob_(base, 0, SLOB_PAGE_UNITS, SLOB_PAGE_UNITS);
-			page->slab.freelist = base;
-			page->slab.extra = SLOB_PAGE_UNITS;
-			page->slab.inuse = 0;
-			sb->spare = page;
+			slob_spare_set_(sb, page, m, base);
 			sb->kmalloc_live--;
 			return;
 		}
