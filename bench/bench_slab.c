@@ -44,7 +44,7 @@
 
 #define NR_BACKENDS KMM_NR_SLAB_BACKENDS
 #define RANDOM_LIVE 100000u
-#define SYSTEM_PAGES (1u << 18) /* 1 GiB of simulated memory */
+#define SYSTEM_PAGES (1u << 16) /* 256 MiB of simulated memory */
 
 static const char *const backend_names_[NR_BACKENDS] = { "SLUB", "SLAB", "SLOB" };
 
