@@ -29,7 +29,7 @@
  * Speed: a check runs at every full check of every fuzz input, so the page
  * walk takes whole runs at once (a block's inner pages in one branch-free
  * pass, a run of hole or reserved pages in one scan) and the index loops
- * run without sanitizer tests (CHECK_NOSAN_ below); every page is still
+ * run without sanitizer tests (KMM_NO_SANITIZE below); every page is still
  * looked at, and tests/test_check_walk.c corrupts pages inside each kind
  * of run to show it.
  */
@@ -44,24 +44,10 @@
 /* Every function here only verifies: see KMM_NO_COVERAGE (internal.h). */
 KMM_NO_COVERAGE_BEGIN
 
-/*
- * CHECK_NOSAN_: a function that only indexes tables whose bounds come from
- * the zone layout (the struct page array over a zone's span, the pageblock
- * and fast path tables, the zone's own arrays), and whose every index is
- * bounded before use (a block's order is checked before its pages are),
- * runs without the sanitizers' per-access shadow and pointer-overflow
- * tests: they were most of a check's cost under ASan + UBSan and say
- * nothing about the allocator's state. The list walk, which follows
- * pointers read from memory that may be corrupted, keeps them.
- */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define CHECK_NOSAN_ __attribute__((no_sanitize("address", "undefined")))
-#endif
-#endif
-#ifndef CHECK_NOSAN_
-#define CHECK_NOSAN_
-#endif
+/* KMM_NO_SANITIZE (internal.h) marks the walks that only index the zone's
+ * own tables, every index bounded first (a block's order is checked
+ * before its pages are). The list walk, which follows pointers read from
+ * memory that may be corrupted, keeps the sanitizers. */
 
 struct check_ctx {
 	struct kmm *k;
@@ -202,7 +188,7 @@ static inline uint64_t check_list_(struct check_ctx *c, struct list_head *head, 
  * with no branch; only a block that has a bad page is walked again to name
  * it.
  */
-CHECK_NOSAN_ static uint32_t inner_pages_bad_(const struct kmm_page *first, uint32_t n, bool compound,
+KMM_NO_SANITIZE static uint32_t inner_pages_bad_(const struct kmm_page *first, uint32_t n, bool compound,
 					      kmm_pfn_t head)
 {
 	uint32_t diff = 0;
@@ -223,7 +209,7 @@ CHECK_NOSAN_ static uint32_t inner_pages_bad_(const struct kmm_page *first, uint
 }
 
 /* How many pages from first on (at most n, at least 1) have its flags, node and zone. */
-CHECK_NOSAN_ static uint32_t same_pages_(const struct kmm_page *first, uint32_t n)
+KMM_NO_SANITIZE static uint32_t same_pages_(const struct kmm_page *first, uint32_t n)
 {
 	uint32_t i = 1;
 
@@ -234,7 +220,7 @@ CHECK_NOSAN_ static uint32_t same_pages_(const struct kmm_page *first, uint32_t 
 }
 
 /* Tile the zone's PFNs into blocks; counts what each kind holds. */
-CHECK_NOSAN_ static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *pcp_out,
+KMM_NO_SANITIZE static void check_page_walk_(struct check_ctx *c, uint64_t *free_out, uint64_t *pcp_out,
 					  uint64_t *alloc_out)
 {
 	struct kmm *k = c->k;
@@ -309,7 +295,7 @@ CHECK_NOSAN_ static void check_page_walk_(struct check_ctx *c, uint64_t *free_ou
 	*alloc_out = nalloc;
 }
 
-CHECK_NOSAN_ static uint64_t zone_check_(struct check_ctx *c)
+KMM_NO_SANITIZE static uint64_t zone_check_(struct check_ctx *c)
 {
 	struct kmm *k = c->k;
 	struct kmm_zone *z = c->z;
@@ -398,7 +384,7 @@ CHECK_NOSAN_ static uint64_t zone_check_(struct check_ctx *c)
  * table is not the preferred zone's (pref: the CPU's node's preferred zone
  * per highest zone; NULL: none, the entry must be fast_none), or
  * FAST_GFP_MASK + 1. */
-CHECK_NOSAN_ static kmm_gfp_t fast_row_bad_(const struct kmm *k, unsigned cpu, struct kmm_zone *const *pref,
+KMM_NO_SANITIZE static kmm_gfp_t fast_row_bad_(const struct kmm *k, unsigned cpu, struct kmm_zone *const *pref,
 					    const enum kmm_zone_type *hzs, const int *mts, kmm_gfp_t bits)
 {
 	for (; bits <= FAST_GFP_MASK; bits++) {
@@ -486,7 +472,7 @@ long kmm_zone_check(struct kmm *k, int nid, enum kmm_zone_type zone)
 /* The first pageblock from pfn on (stepping by pageblocks, below end) whose
  * fast free entry does not name the zone's pcp lists and the pageblock's
  * type; end if none. */
-CHECK_NOSAN_ static kmm_pfn_t pageblock_pcp_bad_(const struct kmm *k, const struct kmm_zone *zone, kmm_pfn_t pfn,
+KMM_NO_SANITIZE static kmm_pfn_t pageblock_pcp_bad_(const struct kmm *k, const struct kmm_zone *zone, kmm_pfn_t pfn,
 						 kmm_pfn_t end)
 {
 	for (; pfn < end; pfn += 1u << k->pageblock_order) {

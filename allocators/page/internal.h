@@ -428,6 +428,23 @@ uint64_t numa_stat_total_(const struct kmm *k, int nid, enum kmm_numa_item item)
 #endif
 
 /*
+ * KMM_NO_SANITIZE: a loop over the system's own arrays (the struct page
+ * array, pageblock and fast-path tables, list heads) at indices bounded
+ * before use runs without ASan's per-access shadow tests and UBSan's
+ * pointer-overflow tests, which would be most of its cost and say nothing
+ * about the allocator's state (check.c's walks, system.c's boot fills).
+ * Code that follows pointers read from memory keeps them.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define KMM_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef KMM_NO_SANITIZE
+#define KMM_NO_SANITIZE
+#endif
+
+/*
  * alloc_flags, the kernel's ALLOC_* (mm/internal.h), same bit values. The low
  * two bits index zone->wmark[]; ALLOC_RESERVES gives access to reserves (the
  * highatomic pageblocks are not subtracted from the free count).

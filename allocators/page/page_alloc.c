@@ -434,12 +434,7 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 			bit >>= 1;
 			area--;
 			buddy_state -= level;
-			struct kmm_page *half = page + bit;
-			memcpy(&half->flags, &buddy_state, sizeof(buddy_state));
-			half->migratetype = (uint8_t)mt;
-			list_add_hot(&half->lru, &area->free_list[mt]);
-			area->nr_free++;
-			area->nr_free_mt[mt]++;
+			area_add_word_(area, page + bit, buddy_state, (int)mt, false);
 		} while (bit > want);
 	}
 	return page;
@@ -448,7 +443,8 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 /*
  * ORDER_COPIES_(name, body) makes two out-of-line copies of the always-
  * inline body(k, fa, gfp, order): name##0_ for order 0 (its level
- * arithmetic folds away) and name##_any_ for the other orders.
+ * arithmetic folds away) and name##_any_ for the other orders, and name##_,
+ * which calls the order-0 copy when order is the constant 0.
  */
 #define ORDER_COPIES_(name, body)                                                                              \
 	__attribute__((noinline)) static struct kmm_page *name##0_(struct kmm *k, const struct fast_alloc *fa, \
@@ -460,18 +456,16 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_
 								      kmm_gfp_t gfp, unsigned order)          \
 	{                                                                                                      \
 		return body(k, fa, gfp, order);                                                                \
+	}                                                                                                      \
+	static inline __attribute__((always_inline)) struct kmm_page *name##_(                                \
+		struct kmm *k, const struct fast_alloc *fa, kmm_gfp_t gfp, unsigned order)                     \
+	{                                                                                                      \
+		if (__builtin_constant_p(order) && order == 0)                                                 \
+			return name##0_(k, fa, gfp);                                                           \
+		return name##_any_(k, fa, gfp, order);                                                         \
 	}
 
 ORDER_COPIES_(alloc_pages_buddy, alloc_pages_buddy_inl_)
-
-static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_buddy_(struct kmm *k,
-										 const struct fast_alloc *fa,
-										 kmm_gfp_t gfp, unsigned order)
-{
-	if (__builtin_constant_p(order) && order == 0)
-		return alloc_pages_buddy0_(k, fa, gfp);
-	return alloc_pages_buddy_any_(k, fa, gfp, order);
-}
 
 /* The refill, out of line: its frame is not the buddy path's. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_refill_(struct kmm *k, const struct fast_alloc *fa,
@@ -535,11 +529,8 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	if (kmm_unlikely(!fa))
 		return alloc_pages_general_(k, gfp, order);
 	struct list_head *list = fa->lists + order * KMM_MIGRATE_PCPTYPES;
-	if (kmm_unlikely(list_empty(list))) {
-		if (__builtin_constant_p(order) && order == 0)
-			return alloc_pages_empty0_(k, fa, gfp);
-		return alloc_pages_empty_any_(k, fa, gfp, order);
-	}
+	if (kmm_unlikely(list_empty(list)))
+		return alloc_pages_empty_(k, fa, gfp, order);
 	if (inline_pop)
 		return alloc_pages_pop_inl_(k, fa, gfp, order);
 	return alloc_pages_pop_(k, fa, gfp, order);

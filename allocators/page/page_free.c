@@ -270,6 +270,15 @@ static inline __attribute__((always_inline)) void fast_pcp_push_(struct kmm *k, 
 	pcp->fast_free = freed;
 }
 
+/* The freed head's allocation state cleared, the fast free counted. */
+static inline void free_direct_clear_(struct kmm_page *page, struct per_cpu_pages *pcp, unsigned order)
+{
+	page_set_state_(page, 0, 0);
+	page->refcount = 0;
+	page->alloc_gfp = 0;
+	pcp->fast_free += 1u << order;
+}
+
 /*
  * The fast free would reach fast_high: the block must be tracked (Valgrind,
  * ASan: fast_high is 0), or the list trimmed (free_pcppages_bulk, the list
@@ -286,10 +295,7 @@ __attribute__((cold, noinline)) static void free_direct_checked_(struct kmm *k, 
 								  unsigned mt)
 {
 	kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
-	page_set_state_(page, 0, 0);
-	page->refcount = 0;
-	page->alloc_gfp = 0;
-	pcp->fast_free += 1u << order;
+	free_direct_clear_(page, pcp, order);
 	free_one_page_inl_(pcp->zone, pfn, order, (int)mt);
 }
 
@@ -301,10 +307,7 @@ static inline __attribute__((always_inline)) void free_direct_inl_(struct kmm *k
 		free_direct_checked_(k, page, pcp, pfn, order, mt);
 		return;
 	}
-	page_set_state_(page, 0, 0);
-	page->refcount = 0;
-	page->alloc_gfp = 0;
-	pcp->fast_free += 1u << order;
+	free_direct_clear_(page, pcp, order);
 	free_one_page_body_inl_(pcp->zone, pfn, order, (int)mt);
 }
 

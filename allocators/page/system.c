@@ -296,17 +296,8 @@ int kmm_numa_node_id(const struct kmm *k)
 /* Boot and teardown: set-up code, as the configuration above. */
 KMM_NO_COVERAGE_BEGIN
 
-/* BOOT_NOSAN_: a boot loop that fills the system's own arrays (list heads,
- * the struct page array, the pageblock tables) at indices bounded by the
- * layout, on every system made: no sanitizer tests per store. */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define BOOT_NOSAN_ __attribute__((no_sanitize("address", "undefined")))
-#endif
-#endif
-#ifndef BOOT_NOSAN_
-#define BOOT_NOSAN_
-#endif
+/* The boot loops that fill the system's own arrays at indices bounded by
+ * the layout are KMM_NO_SANITIZE (internal.h). */
 
 static void *meta_(struct kmm *k, size_t bytes)
 {
@@ -321,7 +312,7 @@ static size_t nr_pageblocks_(const struct kmm *k)
 
 /* One zone's sizes, free lists and pcp arrays (its struct pages are
  * memmap_init_()'s); false on allocation failure. */
-KMM_NO_COVERAGE BOOT_NOSAN_ static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid,
+KMM_NO_COVERAGE KMM_NO_SANITIZE static bool zone_init_(struct kmm *k, struct kmm_zone *z, unsigned nid,
 						   unsigned zt, kmm_pfn_t start)
 {
 	const struct kmm_zone_config *zc = &k->cfg.nodes[nid].zones[zt];
@@ -397,7 +388,7 @@ _Static_assert(offsetof(struct kmm_page, zone) == offsetof(struct kmm_page, migr
 
 /* Give [from, to) of the zeroed array the same node, zone, flags and
  * reference count: one store a page (two with flags). */
-KMM_NO_COVERAGE BOOT_NOSAN_ static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid,
+KMM_NO_COVERAGE KMM_NO_SANITIZE static void pages_fill_(struct kmm *k, kmm_pfn_t from, kmm_pfn_t to, uint8_t nid,
 						    uint8_t zt, uint32_t flags, int32_t refcount)
 {
 	struct kmm_page tmpl;
@@ -450,7 +441,7 @@ KMM_NO_COVERAGE static void memmap_init_(struct kmm *k)
 
 /* Every pageblock starts MOVABLE (pageblock_mt); now that the zones have
  * their pcp arrays, the fast free's copy can say whose they are. */
-KMM_NO_COVERAGE BOOT_NOSAN_ static void pageblocks_init_(struct kmm *k)
+KMM_NO_COVERAGE KMM_NO_SANITIZE static void pageblocks_init_(struct kmm *k)
 {
 	for (unsigned n = 0; n < k->nr_nodes; n++) {
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
