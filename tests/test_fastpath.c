@@ -109,6 +109,18 @@ static void run_program(uint32_t pcp_high, uint32_t pcp_batch, uint64_t seed, un
 					pb[i] ? kmm_page_to_pfn(b, pb[i]) : KMM_PFN_NONE);
 				break;
 			}
+			/* Compound or not, the same page states over the block
+			 * (head and tails from prep_compound_page). */
+			for (uint32_t t = 0; pa[i] && t < (1u << order[i]); t++) {
+				const struct kmm_page *x = pa[i] + t, *y = pb[i] + t;
+				if (x->flags != y->flags || (t == 0 && x->private_ != y->private_) ||
+				    (x->flags & PG_tail && x->compound_head != y->compound_head)) {
+					CHECK(!"fast and general path left different page states");
+					fprintf(stderr, "step %u: gfp 0x%x order %u page %u: flags 0x%x vs 0x%x\n", step,
+						gfp, order[i], t, x->flags, y->flags);
+					break;
+				}
+			}
 		}
 		if (!same_state(a, b)) {
 			fprintf(stderr, "step %u (seed %llu, pcp high %u batch %u)\n", step, (unsigned long long)seed,

@@ -303,6 +303,25 @@ static inline kmm_pfn_t page_to_pfn_(const struct kmm *k, const struct kmm_page 
 {
 	return (kmm_pfn_t)(p - k->pages);
 }
+/* prep_compound_page(): the head of a block of order >= 1 marked, every
+ * other page a tail naming it (the allocation's state is set already). */
+static inline void prep_compound_tails_(const struct kmm *k, struct kmm_page *head, unsigned order)
+{
+	kmm_pfn_t head_pfn = page_to_pfn_(k, head);
+	head->flags |= PG_head;
+	for (uint32_t i = 1; i < (1u << order); i++) {
+		head[i].flags = PG_tail;
+		head[i].compound_head = head_pfn;
+	}
+}
+/* The other way, when the block goes back: the tails plain inner pages. */
+static inline void clear_compound_tails_(struct kmm_page *head, unsigned order)
+{
+	for (uint32_t i = 1; i < (1u << order); i++) {
+		head[i].flags = 0;
+		head[i].compound_head = 0;
+	}
+}
 static inline struct kmm_zone *page_zone_(struct kmm *k, const struct kmm_page *p)
 {
 	return &k->nodes[p->node].zones[p->zone];

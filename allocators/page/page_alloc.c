@@ -78,15 +78,8 @@ static inline void prep_new_page_(struct kmm *k, struct kmm_zone *z, struct kmm_
 	page->refcount = 1;
 	page->alloc_gfp = gfp;
 	page->migratetype = (uint8_t)mt;
-	if ((gfp & KMM___GFP_COMP) && order) {
-		kmm_pfn_t head = page_to_pfn_(k, page);
-		page->flags = PG_allocated | PG_head;
-		for (uint32_t i = 1; i < (1u << order); i++) {
-			struct kmm_page *t = page + i;
-			t->flags = PG_tail;
-			t->compound_head = head;
-		}
-	}
+	if ((gfp & KMM___GFP_COMP) && order)
+		prep_compound_tails_(k, page, order);
 	z->vm_pgalloc += 1u << order;
 }
 
@@ -536,13 +529,34 @@ static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_fast_(
 	return alloc_pages_pop_(k, fa, gfp, order);
 }
 
+/*
+ * A compound block of a pcp order (slab pages, THP-like users): the fast
+ * path picks the block exactly as for a plain one (__GFP_COMP names no zone
+ * and no list), then prep_compound_page() marks the head and tails. When
+ * the fast path handed the request to the general path, that did the
+ * tails itself (the head says PG_head already).
+ */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_compound_(struct kmm *k, kmm_gfp_t gfp,
+									 unsigned order)
+{
+	struct kmm_page *page = alloc_pages_fast_(k, gfp, order, false);
+	if (page && !(page->flags & PG_head))
+		prep_compound_tails_(k, page, order);
+	return page;
+}
+
 /* Orders above 0 and excluded gfp bits: their own function, so that the
  * order-0 path keeps few registers and no frame. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm *k, kmm_gfp_t gfp,
 								      unsigned order)
 {
-	if (order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))
-		return alloc_pages_fast_(k, gfp, order, false);
+	if (kmm_likely(order <= KMM_PCP_MAX_ORDER)) {
+		kmm_gfp_t excluded = gfp & FAST_GFP_EXCLUDED;
+		if (!excluded)
+			return alloc_pages_fast_(k, gfp, order, false);
+		if (excluded == KMM___GFP_COMP && order)
+			return alloc_pages_compound_(k, gfp, order);
+	}
 	return alloc_pages_general_(k, gfp, order);
 }
 

@@ -174,12 +174,8 @@ __attribute__((noinline)) static void __free_pages_(struct kmm *k, struct kmm_pa
 		bad_free_(k, z, pfn, order);
 		return;
 	}
-	if (page->flags & PG_head) {
-		for (uint32_t i = 1; i < (1u << order); i++) {
-			page[i].flags = 0;
-			page[i].compound_head = 0;
-		}
-	}
+	if (page->flags & PG_head)
+		clear_compound_tails_(page, order);
 	page->refcount = 0;
 	page->alloc_gfp = 0;
 	/* The block is the allocator's again: unaddressable for the user. */
@@ -367,16 +363,23 @@ __attribute__((noinline)) static void free_fast_trim_(struct kmm *k, struct kmm_
  * fast_free share of PGFREE) and a compare with high; every other case,
  * misuse included, goes the general way and is classified there, and the
  * rare work leaves by tail calls, so the fast path needs no stack frame.
+ * compound_ok (orders 1..3): a state that is not a plain block's may be a
+ * compound block's, which free_pages_compound_ makes plain and frees here.
  * pfn < k->fast_free_pfns (0 unless k->fast_ok) is checked by the caller;
  * order is a constant after inlining in the order-0 path. The trim is a
  * call in both paths, so that neither needs a frame on its way to the
  * buddy path (free_direct_).
  */
+static void free_pages_compound_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn, unsigned order);
+
 static inline __attribute__((always_inline)) void free_pages_fast_(struct kmm *k, struct kmm_page *page,
-								  kmm_pfn_t pfn, unsigned order)
+								  kmm_pfn_t pfn, unsigned order, bool compound_ok)
 {
 	if (kmm_unlikely(page_state_(page) != page_state_word_(PG_allocated, order))) {
-		free_pages_slow_(k, page, order);
+		if (compound_ok)
+			free_pages_compound_(k, page, pfn, order);
+		else
+			free_pages_slow_(k, page, order);
 		return;
 	}
 	uintptr_t pb = k->pageblock_pcp[pfn >> k->pageblock_order]; /* the zone's pcp arrays | type */
@@ -403,9 +406,23 @@ __attribute__((noinline)) static void free_pages_order_(struct kmm *k, struct km
 							 unsigned order)
 {
 	if (order <= KMM_PCP_MAX_ORDER)
-		free_pages_fast_(k, page, pfn, order);
+		free_pages_fast_(k, page, pfn, order, true);
 	else
 		free_pages_slow_(k, page, order);
+}
+
+/* A compound block freed whole (its head, its order): the tails cleared,
+ * it is a plain block to the fast path. Anything else: the general free. */
+__attribute__((noinline)) static void free_pages_compound_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
+							    unsigned order)
+{
+	if (page_state_(page) != page_state_word_(PG_allocated | PG_head, order)) {
+		free_pages_slow_(k, page, order);
+		return;
+	}
+	clear_compound_tails_(page, order);
+	page->flags = PG_allocated;
+	free_pages_fast_(k, page, pfn, order, false);
 }
 
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
@@ -414,7 +431,7 @@ void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 
 	if (kmm_likely(pfn < k->fast_free_pfns)) {
 		if (kmm_likely(order == 0))
-			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0);
+			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0, false);
 		else
 			free_pages_order_(k, page, (kmm_pfn_t)pfn, order);
 		return;
