@@ -148,6 +148,59 @@ TEST(fast_matches_general)
 	kmm_destroy(k2);
 }
 
+/*
+ * kmalloc's fast path finds each CPU's SLUB freelist in a per-CPU table;
+ * kmem_cache_alloc of the same kmalloc cache finds it through the cache.
+ * Two systems, one through each, switching CPUs as they go: the same
+ * objects, and the same statistics per cache. A table entry naming the
+ * wrong CPU (or the wrong cache) hands out another object.
+ */
+static void kmalloc_cpus_(bool by_cache, unsigned long *offs, unsigned n, uint64_t *fast)
+{
+	static const size_t sizes[] = { 8, 64, 96, 192, 200, 700, 1024, 4000 };
+	void *p[400];
+	struct kmm *k = make_(false, "");
+	if (!k || n > 400)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		kmm_set_cpu(k, (i / 7) % 2);
+		size_t size = sizes[i % 8];
+		p[i] = by_cache ? kmm_cache_alloc(k, kmm_kmalloc_cache(k, size, KMM_GFP_KERNEL), KMM_GFP_KERNEL)
+				: kmm_kmalloc(k, size, KMM_GFP_KERNEL);
+		offs[i] = off_(k, p[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		kmm_set_cpu(k, (i / 5) % 2);
+		if (by_cache)
+			kmm_cache_free(k, kmm_kmalloc_cache(k, sizes[i % 8], KMM_GFP_KERNEL), p[i]);
+		else
+			kmm_kfree(k, p[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		kmm_set_cpu(k, (i / 3) % 2);
+		p[i] = kmm_kmalloc(k, sizes[i % 8], KMM_GFP_KERNEL);
+		offs[n + i] = off_(k, p[i]);
+	}
+	for (unsigned j = 0; j < 8; j++) {
+		struct kmm_cache_info ci = info_of_(k, kmm_kmalloc_cache(k, sizes[j], KMM_GFP_KERNEL));
+		fast[j] = ci.alloc_fastpath << 32 | ci.free_fastpath;
+	}
+	CHECK_EQ(kmm_report_count(k, KMM_REPORT_SLAB), 0);
+	kmm_destroy(k);
+}
+
+TEST(kmalloc_cpu_tables)
+{
+	enum { N = 300 };
+	static unsigned long a[2 * N], b[2 * N];
+	uint64_t fa[8] = { 0 }, fb[8] = { 0 };
+	kmalloc_cpus_(false, a, N, fa);
+	kmalloc_cpus_(true, b, N, fb);
+	CHECK(memcmp(a, b, sizeof(a)) == 0);
+	CHECK(memcmp(fa, fb, sizeof(fa)) == 0);
+	CHECK(fa[1] >> 32 > N / 16); /* the fast pops were taken */
+}
+
 /* A new slab's shuffled free list, linked in one pass when there is
  * nothing to set up, is the list the general loop (a cache with a
  * constructor) links: same seed, same cache id, same 96-byte slots (88
@@ -252,6 +305,7 @@ int main(void)
 {
 	RUN(fast_entries_chosen);
 	RUN(fast_matches_general);
+	RUN(kmalloc_cpu_tables);
 	RUN(shuffled_link_matches_general);
 	RUN(boundary_test);
 	RUN(jiffies_debug_only);

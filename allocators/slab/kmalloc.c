@@ -115,6 +115,15 @@ static void kmalloc_fast_update_(struct kmm *k, struct kmm_slab_system *ss, stru
 	for (unsigned i = 0; i < 24; i++)
 		if (ss->size_index[i] == s->kmalloc_index)
 			ss->kmalloc_small[i] = s;
+	if (!(s->flags & SLAB_SLUB_LOCAL_))
+		return;
+	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
+		struct kmem_cache_cpu *c = &slub_(s)->cpu[cpu];
+		ss->kmalloc_cpu_fast[cpu][s->kmalloc_index] = c;
+		for (unsigned i = 0; i < 24; i++)
+			if (ss->size_index[i] == s->kmalloc_index)
+				ss->kmalloc_cpu_small[cpu][i] = c;
+	}
 }
 
 /* new_kmalloc_cache() + create_kmalloc_cache(). */
@@ -294,16 +303,26 @@ __attribute__((noinline)) static void *kmalloc_node_(struct kmm *k, size_t size,
 void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 {
 	struct kmm_slab_system *ss = k->slab;
+	/* (the tables are empty on threaded systems; the CPU tables also
+	 * on other backends than SLUB, whose caches the others name) */
 	if (kmm_likely(ss != NULL && !(gfp & KMALLOC_SLOW_GFP_))) {
+		struct kmem_cache_cpu *c;
 		struct kmm_cache *s;
-		if (kmm_likely(size - 1 < 192))
-			s = ss->kmalloc_small[(size - 1) >> 3];
-		else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE)
-			s = ss->kmalloc_fast[fls_(size - 1)];
-		else
+		if (kmm_likely(size - 1 < 192)) {
+			unsigned i = (unsigned)(size - 1) >> 3;
+			if (kmm_likely((c = ss->kmalloc_cpu_small[k->cur_cpu][i]) != NULL))
+				return slub_alloc_cpu_(k, c, gfp, -1);
+			s = ss->kmalloc_small[i];
+		} else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE) {
+			unsigned i = fls_(size - 1);
+			if (kmm_likely((c = ss->kmalloc_cpu_fast[k->cur_cpu][i]) != NULL))
+				return slub_alloc_cpu_(k, c, gfp, -1);
+			s = ss->kmalloc_fast[i];
+		} else {
 			s = NULL;
-		if (kmm_likely(s != NULL)) /* (the tables are empty on threaded systems) */
-			return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp, -1) : ss->alloc(k, s, gfp, -1);
+		}
+		if (s != NULL)
+			return ss->alloc(k, s, gfp, -1);
 	}
 	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
 }
@@ -367,12 +386,15 @@ void kmm_kfree(struct kmm *k, const void *p)
 	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
 		struct kmm_page *page = slab_fast_head_(k, off);
 		struct kmm_cache *s = page->slab.cache;
-		if (kmm_likely((page->flags & PG_slab) && s != NULL && !slab_debug_on_(s))) {
-			if (kmm_likely(k->slab->slub_local))
+		if (kmm_likely((page->flags & PG_slab) && s != NULL)) {
+			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
 				slub_free_local_(k, s, page, (void *)p);
-			else
+				return;
+			}
+			if (!slab_debug_on_(s)) {
 				k->slab->free(k, s, page, (void *)p);
-			return;
+				return;
+			}
 		}
 		/* SLOB's heap page: its kfree checks the pointer itself (one
 		 * ownership question, with the kernel's reports). */

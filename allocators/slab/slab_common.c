@@ -237,6 +237,8 @@ struct kmm_cache *slab_cache_create_(struct kmm *k, struct kmm_slab_system *ss, 
 	size_t n = strlen(name);
 	memcpy(s->name, name, n < KMM_CACHE_NAME_MAX ? n : KMM_CACHE_NAME_MAX - 1);
 	s->flags = flags;
+	if (ss->slub_local && !(flags & KMM_SLAB_DEBUG_FLAGS))
+		s->flags |= SLAB_SLUB_LOCAL_;
 	s->ctor = ctor;
 	s->refcount = 1;
 	if (flags & KMM_SLAB_CACHE_DMA)
@@ -554,7 +556,8 @@ void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 	/* The fast path: no debug hook (and no tick), nothing to zero or fix. */
 	if (kmm_likely(s != NULL && ss != NULL &&
 		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))))
-		return kmm_likely(ss->slub_local) ? slub_alloc_local_(k, s, gfp, -1) : ss->alloc(k, s, gfp, -1);
+		return kmm_likely(s->flags & SLAB_SLUB_LOCAL_) ? slub_alloc_local_(k, s, gfp, -1)
+							      : ss->alloc(k, s, gfp, -1);
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
 }
 
@@ -613,7 +616,7 @@ void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 	if (kmm_likely(ss != NULL && off < arena_bytes_(k) && s != NULL && !slab_debug_on_(s))) {
 		struct kmm_page *page = slab_fast_head_(k, off);
 		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s)) {
-			if (kmm_likely(ss->slub_local))
+			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_))
 				slub_free_local_(k, s, page, obj);
 			else
 				ss->free(k, s, page, obj);

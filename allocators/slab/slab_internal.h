@@ -87,6 +87,9 @@ struct kmm_slab_track {
 /* Private flag bits of kmm_cache.flags (above KMM_SLAB_CREATE_MASK). */
 #define SLAB_KMALLOC_ (1u << 24) /* a kmalloc-* cache */
 #define SLAB_DYING_ (1u << 25)   /* destroy failed with live objects: kept, off the merge list */
+/* Single-threaded SLUB and no debug flags (fixed at creation, as both are):
+ * the fast paths pop and push SLUB's CPU freelist inline (ss->slub_local). */
+#define SLAB_SLUB_LOCAL_ (1u << 26)
 
 /*
  * Invariants: flags & KMM_SLAB_DEBUG_FLAGS is fixed at creation (from the
@@ -96,6 +99,8 @@ struct kmm_slab_track {
  * (aliases share one cache); backend is the backend's (cache_open sets it,
  * cache_release frees it); name is NUL-terminated.
  */
+struct kmem_cache_cpu; /* SLUB's (slub_internal.h) */
+
 struct kmm_cache {
 	void *backend;              /* first: the backend's per-cache state (hot) */
 	unsigned flags;             /* KMM_SLAB_* effective | SLAB_*_ private bits */
@@ -320,6 +325,10 @@ struct kmm_slab_system {
 	 * ops->free; the general paths call ss->ops->alloc / ->free. */
 	struct kmm_cache *kmalloc_small[24];
 	struct kmm_cache *kmalloc_fast[NR_KMALLOC_INDEX_];
+	/* The same on single-threaded SLUB (slub_local), straight to each
+	 * CPU's struct kmem_cache_cpu of the cache; NULL elsewhere. */
+	struct kmem_cache_cpu *kmalloc_cpu_small[KMM_MAX_CPUS][24];
+	struct kmem_cache_cpu *kmalloc_cpu_fast[KMM_MAX_CPUS][NR_KMALLOC_INDEX_];
 	void *(*alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 	void (*free)(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
 	/* Single-threaded SLUB: the fast paths inline SLUB's freelist pop and

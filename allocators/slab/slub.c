@@ -754,7 +754,7 @@ void __attribute__((noinline)) slub_free_remote_(struct kmm *k, struct kmm_cache
 static void slub_free(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
 	struct slub_cache *sc = slub_(s);
-	if (kmm_likely(!k->cfg.threaded) && slub_free_push_(sc, &sc->cpu[k->cur_cpu], slab, obj))
+	if (kmm_likely(!k->cfg.threaded) && slub_free_push_(&sc->cpu[k->cur_cpu], slab, obj))
 		return;
 	slub_free_slow_(k, s, slab, obj);
 }

@@ -188,7 +188,7 @@ static struct kmm_page *allocate_slab_(struct kmm *k, struct kmm_cache *s, struc
 	/* A free pointer outside the object (TYPESAFE_BY_RCU) keeps its last
 	 * link while the object is allocated, and validate checks it there:
 	 * such slabs are linked now, so no allocated object holds a stale word. */
-	bool fp_inside = sc->offset + sizeof(void *) <= s->l.object_size || sc->offset < s->l.inuse;
+	bool fp_inside = sc->fp.offset + sizeof(void *) <= s->l.object_size || sc->fp.offset < s->l.inuse;
 	if (bump && !sc->debug && !s->ctor && fp_inside) {
 		/* Linked lazily by the CPU that takes it (slub_internal.h,
 		 * struct slub_bump): the same order, the same random draw. */
@@ -569,15 +569,19 @@ int slub_cache_open_(struct kmm *k, struct kmm_cache *s)
 	sc->size = s->l.size;
 	sc->size_magic = UINT64_MAX / sc->size + 1;
 	sc->red_left_pad = s->l.red_left_pad;
-	sc->offset = s->l.offset;
+	sc->fp.offset = s->l.offset;
 	sc->debug = slab_debug_on_(s);
 	sc->hardened = (k->cfg.slab_features & KMM_SLAB_FREELIST_HARDENED) != 0;
 	sc->rng = k->cfg.seed ^ ((uint64_t)s->random_seed * 0x9e3779b97f4a7c15ull);
 	/* the key is drawn either way, so hardening does not move the shuffle */
 	uintptr_t key = (uintptr_t)slab_random_(&sc->rng);
 	if (sc->hardened) {
-		sc->random = key;
-		sc->swab_mask = ~(uintptr_t)0;
+		sc->fp.random = key;
+		sc->fp.swab_mask = ~(uintptr_t)0;
+	}
+	for (unsigned cpu = 0; cpu < sc->nr_cpus; cpu++) {
+		sc->cpu[cpu].fp = sc->fp;
+		sc->cpu[cpu].cache = s;
 	}
 
 	unsigned max_order = k->cfg.slab_max_order ? k->cfg.slab_max_order : PAGE_ALLOC_COSTLY_ORDER;

@@ -5,7 +5,7 @@
  * slub_check.c (the walks: check, for_each_slab, object_is_free, info).
  * The other files of allocators/slab reach SLUB through kmm_slub_ops,
  * except for the inline single-threaded fast paths below, which
- * kmalloc.c and slab_common.c call directly (ss->slub_local).
+ * kmalloc.c and slab_common.c call directly (SLAB_SLUB_LOCAL_ caches).
  *
  * Which slab is where. Every slab of a cache is in exactly one place:
  *
@@ -84,13 +84,23 @@ struct slub_oo {
 	unsigned objects; /* (PAGE_SIZE << order) / size */
 };
 
+/* Where an object's free pointer is and how it is encoded
+ * (CONFIG_SLAB_FREELIST_HARDENED): the word at obj + offset holds
+ * ptr ^ random ^ (swab(&word) & swab_mask); random and swab_mask are 0
+ * without hardening. Fixed at cache open. */
+struct slub_fp {
+	uintptr_t offset;
+	uintptr_t random;
+	uintptr_t swab_mask;
+};
+
 /*
  * struct kmem_cache_cpu: one simulated CPU's view of a cache.
  * Invariants: freelist != NULL implies slab != NULL; every object on
- * freelist belongs to slab and is counted in slab->inuse; lo, span and
- * node describe slab (lo = its first object, span = (objects - 1) * size,
- * so the last object starts at lo + span); nr_partial is the length of
- * partial.
+ * freelist belongs to slab and is counted in slab->inuse; lo, span, hi
+ * and node describe slab (lo = its first object, span = (objects - 1) *
+ * size, hi = lo + span where the last object starts); fp and cache are the
+ * cache's (sc->fp, sc->s); nr_partial is the length of partial.
  *
  * Lazy linking (the bump region): a new slab of a cache without debug
  * flags or ctor comes to its CPU unlinked. Its objects not handed out yet
@@ -124,8 +134,14 @@ struct kmem_cache_cpu {
 			struct kmm_page *slab;   /* the active (frozen) slab, or NULL */
 			uintptr_t lo;            /* first object of slab */
 			uintptr_t span;          /* last object - first object */
+			uintptr_t hi;            /* last object of slab: lo + span (0 without a slab) */
 			void *bump_next;         /* the bump region's next object, or NULL */
 			uint64_t stat[NR_SLUB_STAT_ITEMS]; /* [0], [1]: the fast paths' counters */
+			/* The cache's free pointer layout and its owner, copied
+			 * here at cache open so that the fast paths read c
+			 * alone (kmalloc finds c, not the cache). */
+			struct slub_fp fp;
+			struct kmm_cache *cache;
 			int node;                /* slab's node, -1 without a slab */
 			unsigned nr_partial;     /* slabs on partial */
 			unsigned bump_pos;       /* random: the permutation entry after bump_next */
@@ -160,11 +176,7 @@ struct kmem_cache_node {
  * and the word is the plain pointer (one code path, no branch).
  */
 struct slub_cache {
-	/* hot */
-	uintptr_t offset;        /* free pointer, from the object start */
-	uintptr_t random;        /* hardening key (0: not hardened) */
-	uintptr_t swab_mask;     /* ~0 hardened, else 0 */
-	/* the rest */
+	struct slub_fp fp;       /* free pointer offset and hardening key (copied to each cpu[]) */
 	struct kmm_cache *s;
 	uint64_t size_magic;     /* UINT64_MAX / size + 1: divisibility by size (slub_valid_ptr_) */
 	unsigned size;           /* s->l.size */
@@ -220,9 +232,9 @@ static inline uintptr_t slub_swab_(uintptr_t x)
 
 /* The word's key, random ^ swab(&word): it depends on the link's address
  * only, so it is ready before the word is. */
-static inline uintptr_t slub_fp_key_(const struct slub_cache *sc, uintptr_t addr)
+static inline uintptr_t slub_fp_key_(const struct slub_fp *f, uintptr_t addr)
 {
-	uintptr_t key = sc->random ^ (slub_swab_(addr) & sc->swab_mask);
+	uintptr_t key = f->random ^ (slub_swab_(addr) & f->swab_mask);
 	/* opaque to the optimiser, which would otherwise fold the word into
 	 * the first xor and leave two on the chain */
 	__asm__("" : "+r"(key));
@@ -233,18 +245,26 @@ static inline uintptr_t slub_fp_key_(const struct slub_cache *sc, uintptr_t addr
  * between the word and the pointer: in a LIFO alloc / free loop the word
  * goes from the free's store to the next alloc's load and back, and that
  * chain is the loop's speed. */
-static inline void *slub_get_fp_(const struct slub_cache *sc, const void *obj)
+static inline void *slub_fp_get_(const struct slub_fp *f, const void *obj)
 {
-	uintptr_t addr = (uintptr_t)obj + sc->offset, v;
-	uintptr_t key = slub_fp_key_(sc, addr);
+	uintptr_t addr = (uintptr_t)obj + f->offset, v;
+	uintptr_t key = slub_fp_key_(f, addr);
 	memcpy(&v, (const void *)addr, sizeof(v));
 	return (void *)(v ^ key);
 }
+static inline void slub_fp_set_(const struct slub_fp *f, void *obj, const void *fp)
+{
+	uintptr_t addr = (uintptr_t)obj + f->offset;
+	uintptr_t v = (uintptr_t)fp ^ slub_fp_key_(f, addr);
+	memcpy((void *)addr, &v, sizeof(v));
+}
+static inline void *slub_get_fp_(const struct slub_cache *sc, const void *obj)
+{
+	return slub_fp_get_(&sc->fp, obj);
+}
 static inline void slub_set_fp_(const struct slub_cache *sc, void *obj, const void *fp)
 {
-	uintptr_t addr = (uintptr_t)obj + sc->offset;
-	uintptr_t v = (uintptr_t)fp ^ slub_fp_key_(sc, addr);
-	memcpy((void *)addr, &v, sizeof(v));
+	slub_fp_set_(&sc->fp, obj, fp);
 }
 
 /* Is off, below 2^32, a multiple of sc->size? Lemire's test (n % d == 0
@@ -389,10 +409,12 @@ static inline void cpu_set_slab_(struct kmm *k, struct slub_cache *sc, struct km
 	if (slab) {
 		c->lo = (uintptr_t)slub_slab_base_(k, slab) + sc->red_left_pad;
 		c->span = (uintptr_t)(slab->slab.objects - 1u) * sc->size;
+		c->hi = c->lo + c->span;
 		c->node = slab->node;
 	} else {
 		c->lo = 0;
 		c->span = 0;
+		c->hi = 0;
 		c->node = -1;
 	}
 }
@@ -509,31 +531,35 @@ void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu
 void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
 
 /*
- * Pop the current CPU's freelist: three loads to find it, the link load and
- * decode (xor, bswap), one bounds compare (NULL included: it wraps above
+ * Pop CPU freelist c: the link load and decode (xor, bswap) with c's copy
+ * of the cache's layout, one bounds compare (NULL included: it wraps above
  * span), two stores. The bump region's object (never linked) is the slow
  * path's, and so is a CPU slab of another node than the one asked for (node
  * -1: any; a constant -1 folds the test away).
  */
-static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
+static inline void *slub_alloc_cpu_(struct kmm *k, struct kmem_cache_cpu *c, kmm_gfp_t gfp, int node)
 {
-	struct slub_cache *sc = slub_(s);
-	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
 	void *obj = c->freelist;
 	/* one compare for both: freelist is NULL only without a bump region,
 	 * and then bump_next is NULL too */
 	if (kmm_likely(obj != c->bump_next && (node < 0 || c->node == node))) {
-		void *next = slub_get_fp_(sc, obj);
+		void *next = slub_fp_get_(&c->fp, obj);
 		if (kmm_unlikely((uintptr_t)next - c->lo > c->span))
-			return slub_alloc_last_(k, s, c, obj, next); /* NULL, or corrupt */
+			return slub_alloc_last_(k, c->cache, c, obj, next); /* NULL, or corrupt */
 		c->freelist = next;
 		c->stat[ALLOC_FASTPATH]++;
 		return obj;
 	}
 	/* any node, and the object is the bump region's: a new slab's */
 	if (node < 0 && obj != NULL)
-		return slub_alloc_bump_(k, s); /* (c found again there: nothing extra here) */
-	return slub_alloc_slow_(k, s, gfp, node);
+		return slub_alloc_bump_(k, c->cache); /* (c found again there: nothing extra here) */
+	return slub_alloc_slow_(k, c->cache, gfp, node);
+}
+
+/* The same for cache s on the current CPU. */
+static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
+{
+	return slub_alloc_cpu_(k, &slub_(s)->cpu[k->cur_cpu], gfp, node);
 }
 
 /*
@@ -541,14 +567,16 @@ static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gf
  * is pushed onto the CPU freelist. The object must lie at or below the
  * slab's last object (so its link is inside the slab) and must not already
  * head the list (the hardened kernel's naive double-free test); anything
- * else takes the slow path, which checks fully.
+ * else takes the slow path, which checks fully. At or above the first
+ * object it is already: slab is its page's head, so it lies in the slab,
+ * and the first object starts the slab unless a left red zone comes first
+ * (debug caches only, whose frees are checked before they get here).
  */
-static inline bool slub_free_push_(struct slub_cache *sc, struct kmem_cache_cpu *c, struct kmm_page *slab,
-				   void *obj)
+static inline bool slub_free_push_(struct kmem_cache_cpu *c, struct kmm_page *slab, void *obj)
 {
 	void *head = c->freelist;
-	if (kmm_likely(slab == c->slab && obj != head && (uintptr_t)obj - c->lo <= c->span)) {
-		slub_set_fp_(sc, obj, head);
+	if (kmm_likely(slab == c->slab && obj != head && (uintptr_t)obj <= c->hi)) {
+		slub_fp_set_(&c->fp, obj, head);
 		c->freelist = obj;
 		c->stat[FREE_FASTPATH]++;
 		return true;
@@ -560,8 +588,7 @@ static inline bool slub_free_push_(struct slub_cache *sc, struct kmem_cache_cpu 
 /* slab_free() of one object of slab (its head page), single-threaded. */
 static inline void slub_free_local_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
-	struct slub_cache *sc = slub_(s);
-	if (kmm_likely(slub_free_push_(sc, &sc->cpu[k->cur_cpu], slab, obj)))
+	if (kmm_likely(slub_free_push_(&slub_(s)->cpu[k->cur_cpu], slab, obj)))
 		return;
 	slub_free_remote_(k, s, slab, obj);
 }
