@@ -553,11 +553,16 @@ __attribute__((noinline)) static void *cache_alloc_(struct kmm *k, struct kmm_ca
 void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_slab_system *ss = k->slab;
-	/* The fast path: no debug hook (and no tick), nothing to zero or fix. */
-	if (kmm_likely(s != NULL && ss != NULL &&
-		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))))
-		return kmm_likely(s->flags & SLAB_SLUB_LOCAL_) ? slub_alloc_local_(k, s, gfp, -1)
-							      : ss->alloc(k, s, gfp, -1);
+	/* The fast path: no debug hook (and no tick), nothing to zero or fix.
+	 * (A cache exists only once k->slab does; SLAB_SLUB_LOCAL_ says both
+	 * that and which path.) */
+	if (kmm_likely(s != NULL &&
+		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO))))) {
+		if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_))
+			return slub_alloc_local_(k, s, gfp, -1);
+		if (ss != NULL)
+			return ss->alloc(k, s, gfp, -1);
+	}
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
 }
 
@@ -611,15 +616,16 @@ __attribute__((noinline)) static void cache_free_(struct kmm *k, struct kmm_cach
 
 void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 {
-	struct kmm_slab_system *ss = k->slab;
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)k->arena;
-	if (kmm_likely(ss != NULL && off < arena_bytes_(k) && s != NULL && !slab_debug_on_(s))) {
+	/* (page->slab.cache == s: s is a cache of this system, so k->slab
+	 * exists) */
+	if (kmm_likely(off < arena_bytes_(k) && s != NULL && !slab_debug_on_(s))) {
 		struct kmm_page *page = slab_fast_head_(k, off);
 		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s)) {
 			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_))
 				slub_free_local_(k, s, page, obj);
 			else
-				ss->free(k, s, page, obj);
+				k->slab->free(k, s, page, obj);
 			return;
 		}
 	}
@@ -791,23 +797,29 @@ struct kmm_page *slab_alloc_pages_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t
 	return page;
 }
 
-void slab_free_pages_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, unsigned order)
+/* call_rcu(rcu_free_slab): the memory stays this type's until the next
+ * grace period (kmm_rcu_barrier). Out of line: the common free below then
+ * needs no frame. */
+static void __attribute__((noinline)) slab_free_pages_rcu_(struct kmm *k, struct kmm_page *slab, unsigned order)
 {
 	struct kmm_slab_system *ss = k->slab;
+	slab->slab.extra = (uint16_t)order;
+	if (k->cfg.threaded)
+		k->plat->lock(k->plat->ctx, &ss->rcu_lock);
+	list_add_tail(&slab->lru, &ss->rcu_pending);
+	if (k->cfg.threaded)
+		k->plat->unlock(k->plat->ctx, &ss->rcu_lock);
+}
+
+void slab_free_pages_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, unsigned order)
+{
 	slab->flags &= ~(uint32_t)PG_slab;
 	slab->slab.cache = NULL;
 	if (kmm_unlikely(s && (s->flags & KMM_SLAB_TYPESAFE_BY_RCU))) {
-		/* call_rcu(rcu_free_slab): the memory stays this type's until
-		 * the next grace period (kmm_rcu_barrier). */
-		slab->slab.extra = (uint16_t)order;
-		if (k->cfg.threaded)
-			k->plat->lock(k->plat->ctx, &ss->rcu_lock);
-		list_add_tail(&slab->lru, &ss->rcu_pending);
-		if (k->cfg.threaded)
-			k->plat->unlock(k->plat->ctx, &ss->rcu_lock);
+		slab_free_pages_rcu_(k, slab, order);
 		return;
 	}
-	slab_pages_add_(k, ss, -((int64_t)1 << order));
+	slab_pages_add_(k, k->slab, -((int64_t)1 << order));
 	kmm_free_pages(k, slab, order);
 }
 

@@ -168,9 +168,12 @@ static void *alloc_single_from_partial_(struct kmm *k, struct kmm_cache *s, stru
  * c, plus up to cpu_partial_slabs / 2 more slabs onto c's partial list.
  * c->lock held (non-debug).
  */
-static struct kmm_page *get_partial_node_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
-					  struct kmem_cache_cpu *c, struct kmem_cache_node *n, unsigned long above,
-					  struct partial_context *pc)
+static struct kmm_page *__attribute__((noinline)) get_partial_node_(struct kmm *k, struct kmm_cache *s,
+									 struct slub_cache *sc,
+									 struct kmem_cache_cpu *c,
+									 struct kmem_cache_node *n,
+									 unsigned long above,
+									 struct partial_context *pc)
 {
 	struct kmm_page *partial = NULL;
 	unsigned partial_slabs = 0;
@@ -218,14 +221,25 @@ static struct kmm_page *get_partial_node_(struct kmm *k, struct kmm_cache *s, st
 	return partial;
 }
 
+/* get_partial_node()'s first test, made before the call: n holds no more
+ * than `above` partial slabs. Single-threaded there is no lock to take for
+ * it, and most slow paths of a workload that grows find the list empty
+ * (the kernel reads nr_partial unlocked too); threaded, the test stays
+ * under list_lock in get_partial_node_. */
+static inline bool node_partial_few_(const struct kmm *k, const struct kmem_cache_node *n, unsigned long above)
+{
+	return !k->cfg.threaded && n->nr_partial <= above;
+}
+
 /* get_any_partial(): other nodes' partial slabs, nearest first, only from
  * nodes with more than min_partial of them, and (remote_node_defrag_ratio)
  * not every time. */
-static struct kmm_page *get_any_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
-					 struct kmem_cache_cpu *c, struct partial_context *pc)
+static struct kmm_page *__attribute__((noinline)) get_any_partial_walk_(struct kmm *k, struct kmm_cache *s,
+									 struct slub_cache *sc,
+									 struct kmem_cache_cpu *c,
+									 struct partial_context *pc)
 {
-	if (sc->nr_nodes < 2 || !sc->remote_node_defrag_ratio ||
-	    rand_below_(k, sc, 1024) > sc->remote_node_defrag_ratio)
+	if (rand_below_(k, sc, 1024) > sc->remote_node_defrag_ratio)
 		return NULL;
 	enum kmm_zone_type highest = kmm_gfp_zone(pc->gfp);
 	if (highest >= KMM_NR_ZONES)
@@ -236,20 +250,32 @@ static struct kmm_page *get_any_partial_(struct kmm *k, struct kmm_cache *s, str
 		if (zr->zone_idx > highest || (seen & (1u << nid)))
 			continue;
 		seen |= 1u << nid;
-		struct kmm_page *slab = get_partial_node_(k, s, sc, c, &sc->node[nid], sc->min_partial, pc);
+		struct kmem_cache_node *n = &sc->node[nid];
+		if (node_partial_few_(k, n, sc->min_partial))
+			continue;
+		struct kmm_page *slab = get_partial_node_(k, s, sc, c, n, sc->min_partial, pc);
 		if (slab)
 			return slab;
 	}
 	return NULL;
 }
+static inline struct kmm_page *get_any_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
+						struct kmem_cache_cpu *c, struct partial_context *pc)
+{
+	if (sc->nr_nodes < 2 || !sc->remote_node_defrag_ratio)
+		return NULL;
+	return get_any_partial_walk_(k, s, sc, c, pc);
+}
 
 /* get_partial(): the requested (or the CPU's) node first, then any other
- * unless __GFP_THISNODE pins an explicit node. */
-static struct kmm_page *get_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
-				     struct kmem_cache_cpu *c, int node, struct partial_context *pc)
+ * unless __GFP_THISNODE pins an explicit node. Inline: on one node with an
+ * empty partial list (every new slab of a growing cache) it is two tests. */
+static inline struct kmm_page *get_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
+					    struct kmem_cache_cpu *c, int node, struct partial_context *pc)
 {
 	int searchnode = node < 0 ? cpu_node_(k) : node;
-	struct kmm_page *slab = get_partial_node_(k, s, sc, c, &sc->node[searchnode], 0, pc);
+	struct kmem_cache_node *n = &sc->node[searchnode];
+	struct kmm_page *slab = node_partial_few_(k, n, 0) ? NULL : get_partial_node_(k, s, sc, c, n, 0, pc);
 	if (slab || (node >= 0 && (pc->gfp & KMM___GFP_THISNODE)))
 		return slab;
 	return get_any_partial_(k, s, sc, c, pc);
@@ -454,7 +480,8 @@ void *__attribute__((noinline)) slub_alloc_slow_(struct kmm *k, struct kmm_cache
 	INIT_LIST_HEAD(&discard);
 	obj = slab_alloc_slow_(k, s, sc, c, gfp, node, &discard);
 	slub_cpu_unlock_(k, sc, c);
-	discard_slabs_(k, s, sc, &discard);
+	if (kmm_unlikely(!list_empty(&discard)))
+		discard_slabs_(k, s, sc, &discard);
 	return obj;
 }
 
@@ -586,8 +613,9 @@ static void __attribute__((noinline)) slab_free_refile_(struct kmm *k, struct km
 		if (sc->cpu_partial_slabs) {
 			slab->slab.list = SLUB_LIST_CPU_PARTIAL;
 			slub_node_unlock_(k, n);
-			put_cpu_partial_(k, s, sc, slab);
+			/* counted first: put_cpu_partial_ is then a tail call */
 			stat_(k, sc, CPU_PARTIAL_FREE);
+			put_cpu_partial_(k, s, sc, slab);
 			return;
 		}
 	} else if (slab->slab.list != SLUB_LIST_NODE_PARTIAL) {

@@ -131,11 +131,9 @@ static bool shuffle_freelist_(struct kmm *k, struct kmm_cache *s, struct slub_ca
  * here node by node because slab_alloc_pages_() pins a named node. Only
  * the last attempt may warn.
  */
-static struct kmm_page *alloc_slab_page_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node,
-					 unsigned order)
+static struct kmm_page *__attribute__((noinline)) alloc_slab_page_walk_(struct kmm *k, struct kmm_cache *s,
+									 kmm_gfp_t gfp, int node, unsigned order)
 {
-	if (node < 0 || (gfp & KMM___GFP_THISNODE) || k->nr_nodes < 2)
-		return slab_alloc_pages_(k, s, gfp, node, order);
 	int nids[KMM_MAX_NODES];
 	unsigned nr = 0;
 	kmm_nodemask_t seen = 0;
@@ -153,6 +151,14 @@ static struct kmm_page *alloc_slab_page_(struct kmm *k, struct kmm_cache *s, kmm
 			return slab;
 	}
 	return NULL;
+}
+/* Inline: the common case is one call, without the walk's frame. */
+static inline struct kmm_page *alloc_slab_page_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node,
+						unsigned order)
+{
+	if (node < 0 || (gfp & KMM___GFP_THISNODE) || k->nr_nodes < 2)
+		return slab_alloc_pages_(k, s, gfp, node, order);
+	return alloc_slab_page_walk_(k, s, gfp, node, order);
 }
 
 /*
@@ -185,11 +191,7 @@ static struct kmm_page *allocate_slab_(struct kmm *k, struct kmm_cache *s, struc
 	INIT_LIST_HEAD(&slab->lru);
 
 	char *base = slub_slab_base_(k, slab);
-	/* A free pointer outside the object (TYPESAFE_BY_RCU) keeps its last
-	 * link while the object is allocated, and validate checks it there:
-	 * such slabs are linked now, so no allocated object holds a stale word. */
-	bool fp_inside = sc->fp.offset + sizeof(void *) <= s->l.object_size || sc->fp.offset < s->l.inuse;
-	if (bump && !sc->debug && !s->ctor && fp_inside) {
+	if (bump && sc->lazy_link) {
 		/* Linked lazily by the CPU that takes it (slub_internal.h,
 		 * struct slub_bump): the same order, the same random draw. */
 		char *start = base + sc->red_left_pad;
@@ -315,11 +317,14 @@ void put_partials_(struct kmm *k, struct slub_cache *sc, struct list_head *slabs
  * put_cpu_partial(): a slab that was full got a free; it goes to the
  * current CPU's partial list. With drain, a list already holding
  * cpu_partial_slabs slabs is first moved to the node lists whole.
- * c->lock not held on entry.
+ * c->lock not held on entry. Single-threaded with room on the list (most
+ * frees to a full slab) it is two stores, without a lock, a drain or a
+ * frame; put_cpu_partial_locked_ does the rest.
  */
-void put_cpu_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab)
+static void __attribute__((noinline)) put_cpu_partial_locked_(struct kmm *k, struct kmm_cache *s,
+							       struct slub_cache *sc, struct kmem_cache_cpu *c,
+							       struct kmm_page *slab)
 {
-	struct kmem_cache_cpu *c = &sc->cpu[current_cpu_(k)];
 	struct list_head drained, discard;
 	INIT_LIST_HEAD(&drained);
 	INIT_LIST_HEAD(&discard);
@@ -336,6 +341,16 @@ void put_cpu_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc,
 		stat_(k, sc, CPU_PARTIAL_DRAIN);
 		discard_slabs_(k, s, sc, &discard);
 	}
+}
+void put_cpu_partial_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, struct kmm_page *slab)
+{
+	struct kmem_cache_cpu *c = &sc->cpu[current_cpu_(k)];
+	if (kmm_likely(!k->cfg.threaded) && c->nr_partial < sc->cpu_partial_slabs) {
+		list_add(&slab->lru, &c->partial);
+		c->nr_partial++;
+		return;
+	}
+	put_cpu_partial_locked_(k, s, sc, c, slab);
 }
 
 /*
@@ -571,6 +586,14 @@ int slub_cache_open_(struct kmm *k, struct kmm_cache *s)
 	sc->red_left_pad = s->l.red_left_pad;
 	sc->fp.offset = s->l.offset;
 	sc->debug = slab_debug_on_(s);
+	/* A new slab for a CPU may come unlinked (allocate_slab_) unless its
+	 * objects need setting up (debug, ctor) or the free pointer lies
+	 * outside the object (TYPESAFE_BY_RCU): such a pointer keeps its last
+	 * link while the object is allocated, and validate checks it there,
+	 * so those slabs are linked at once and no allocated object holds a
+	 * stale word. Fixed for the cache's life: decided here, once. */
+	sc->lazy_link = !sc->debug && !s->ctor &&
+			(sc->fp.offset + sizeof(void *) <= s->l.object_size || sc->fp.offset < s->l.inuse);
 	sc->hardened = (k->cfg.slab_features & KMM_SLAB_FREELIST_HARDENED) != 0;
 	sc->rng = k->cfg.seed ^ ((uint64_t)s->random_seed * 0x9e3779b97f4a7c15ull);
 	/* the key is drawn either way, so hardening does not move the shuffle */

@@ -189,6 +189,7 @@ struct slub_cache {
 	unsigned remote_node_defrag_ratio; /* 0..1023: how often other nodes' partials are taken */
 	bool debug;              /* kmem_cache_debug(): single-object slow paths only */
 	bool hardened;
+	bool lazy_link;          /* a CPU's new slab may come unlinked (slub_cache_open_) */
 	unsigned *random_seq;    /* FREELIST_RANDOM: object offsets in shuffled order */
 	unsigned random_seq_len; /* oo.objects (0: no shuffling) */
 	uint64_t rng;            /* the cache's random stream (slab_random_) */
