@@ -243,6 +243,10 @@ struct fast_alloc {
 	uint8_t migratetype;              /* gfp_migratetype() */
 };
 
+/* Size slots of k->kmalloc_cur (allocators/slab/kmalloc.c checks it fits). */
+#define KMM_KMALLOC_CUR_SLOTS 40
+struct kmem_cache_cpu;
+
 /* ---- the system ------------------------------------------------------- */
 
 struct kmm {
@@ -283,6 +287,12 @@ struct kmm {
 	/* The object allocators (allocators/slab), made on first use
 	 * (kmm_slab_system_()); torn down by kmm_destroy. */
 	struct kmm_slab_system *slab;
+	/* kmalloc's fast table for the current CPU, kept by allocators/slab
+	 * (kmalloc.c, kmm_slab_cpu_changed_): per size slot, the current
+	 * CPU's SLUB freelist of the kmalloc cache, where the inline fast
+	 * path applies; else NULL. Here, not in *slab, so kmalloc finds it
+	 * with one load. */
+	struct kmem_cache_cpu *kmalloc_cur[KMM_KMALLOC_CUR_SLOTS];
 };
 
 /* ---- shared helpers (implemented across the allocators/page files) ---- */
@@ -290,6 +300,8 @@ struct kmm {
 /* allocators/slab: make the object allocators now (kmm_create, threaded
  * systems); NULL when they can't be had. */
 struct kmm_slab_system *kmm_slab_system_(struct kmm *k);
+/* allocators/slab: k->cur_cpu changed; refresh k->kmalloc_cur (k->slab set). */
+void kmm_slab_cpu_changed_(struct kmm *k);
 /* allocators/slab: tear down the object allocators (kmm_destroy, k->slab set). */
 void kmm_slab_system_destroy_(struct kmm *k);
 /* allocators/slab: /proc/slabinfo (kmm_show). 0 or -errno. */

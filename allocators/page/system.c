@@ -266,6 +266,8 @@ static void set_cpu_fast_(struct kmm *k, unsigned cpu)
 		k->pcp_tag[mt][0] = (uint8_t)mt;
 		k->pcp_tag[mt][1] = (uint8_t)cpu;
 	}
+	if (k->slab)
+		kmm_slab_cpu_changed_(k);
 }
 
 int kmm_set_cpu(struct kmm *k, unsigned cpu)

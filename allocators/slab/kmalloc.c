@@ -115,15 +115,27 @@ static void kmalloc_fast_update_(struct kmm *k, struct kmm_slab_system *ss, stru
 	for (unsigned i = 0; i < 24; i++)
 		if (ss->size_index[i] == s->kmalloc_index)
 			ss->kmalloc_small[i] = s;
-	if (!(s->flags & SLAB_SLUB_LOCAL_))
-		return;
-	for (unsigned cpu = 0; cpu < k->nr_cpus; cpu++) {
-		struct kmem_cache_cpu *c = &slub_(s)->cpu[cpu];
-		ss->kmalloc_cpu_fast[cpu][s->kmalloc_index] = c;
-		for (unsigned i = 0; i < 24; i++)
-			if (ss->size_index[i] == s->kmalloc_index)
-				ss->kmalloc_cpu_small[cpu][i] = c;
-	}
+	kmm_slab_cpu_changed_(k);
+}
+
+/* k->kmalloc_cur: slot i < 24 for sizes (i * 8, i * 8 + 8], slot 24 + n
+ * for fls(size - 1) == n, as kmalloc_small / kmalloc_fast; filled where
+ * the cache is SLAB_SLUB_LOCAL_ (single-threaded SLUB without debug). */
+#define KMALLOC_CUR_FAST_ 24u
+_Static_assert(KMALLOC_CUR_FAST_ + NR_KMALLOC_INDEX_ <= KMM_KMALLOC_CUR_SLOTS, "k->kmalloc_cur holds both tables");
+
+static struct kmem_cache_cpu *kmalloc_cur_entry_(struct kmm *k, struct kmm_cache *s)
+{
+	return s && (s->flags & SLAB_SLUB_LOCAL_) ? &slub_(s)->cpu[k->cur_cpu] : NULL;
+}
+
+void kmm_slab_cpu_changed_(struct kmm *k)
+{
+	struct kmm_slab_system *ss = k->slab;
+	for (unsigned i = 0; i < KMALLOC_CUR_FAST_; i++)
+		k->kmalloc_cur[i] = kmalloc_cur_entry_(k, ss->kmalloc_small[i]);
+	for (unsigned i = 0; i < NR_KMALLOC_INDEX_; i++)
+		k->kmalloc_cur[KMALLOC_CUR_FAST_ + i] = kmalloc_cur_entry_(k, ss->kmalloc_fast[i]);
 }
 
 /* new_kmalloc_cache() + create_kmalloc_cache(). */
@@ -310,12 +322,12 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 		struct kmm_cache *s;
 		if (kmm_likely(size - 1 < 192)) {
 			unsigned i = (unsigned)(size - 1) >> 3;
-			if (kmm_likely((c = ss->kmalloc_cpu_small[k->cur_cpu][i]) != NULL))
+			if (kmm_likely((c = k->kmalloc_cur[i]) != NULL))
 				return slub_alloc_cpu_(k, c, gfp, -1);
 			s = ss->kmalloc_small[i];
 		} else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE) {
 			unsigned i = fls_(size - 1);
-			if (kmm_likely((c = ss->kmalloc_cpu_fast[k->cur_cpu][i]) != NULL))
+			if (kmm_likely((c = k->kmalloc_cur[KMALLOC_CUR_FAST_ + i]) != NULL))
 				return slub_alloc_cpu_(k, c, gfp, -1);
 			s = ss->kmalloc_fast[i];
 		} else {

@@ -190,6 +190,7 @@ static void slab_system_free_(struct kmm *k, struct kmm_slab_system *ss, bool ba
 		k->plat->lock_destroy(k->plat->ctx, &ss->rcu_lock);
 	}
 	k->slab = NULL;
+	memset(k->kmalloc_cur, 0, sizeof(k->kmalloc_cur));
 	meta_free_(k, ss, sizeof(*ss));
 }
 

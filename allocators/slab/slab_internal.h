@@ -325,10 +325,6 @@ struct kmm_slab_system {
 	 * ops->free; the general paths call ss->ops->alloc / ->free. */
 	struct kmm_cache *kmalloc_small[24];
 	struct kmm_cache *kmalloc_fast[NR_KMALLOC_INDEX_];
-	/* The same on single-threaded SLUB (slub_local), straight to each
-	 * CPU's struct kmem_cache_cpu of the cache; NULL elsewhere. */
-	struct kmem_cache_cpu *kmalloc_cpu_small[KMM_MAX_CPUS][24];
-	struct kmem_cache_cpu *kmalloc_cpu_fast[KMM_MAX_CPUS][NR_KMALLOC_INDEX_];
 	void *(*alloc)(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 	void (*free)(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
 	/* Single-threaded SLUB: the fast paths inline SLUB's freelist pop and

@@ -122,8 +122,8 @@ struct slub_fp {
  * follow: the CPU prefetches the starts of the next SLUB_BUMP_PREFETCH
  * objects of the region as it hands them out (cpu_bump_prefetch_).
  *
- * The first 56 bytes are what the fast paths touch (one cache line with
- * the struct 64-byte aligned); 512 bytes in all, so
+ * The fast paths touch the first 64 bytes (one cache line with the struct
+ * 64-byte aligned) and fp and cache after stat; 512 bytes in all, so
  * a CPU's entry is found with a shift (its lock lives apart, in
  * slub_cache.cpu_lock[]).
  */
@@ -341,7 +341,7 @@ static inline void cpu_bump_prefetch_(const struct slub_cache *sc, const struct 
 	} else {
 		at = (uintptr_t)c->bump_next + (uintptr_t)d * sc->size;
 	}
-	__builtin_prefetch((const void *)at, 1, 3);
+	__builtin_prefetch((const void *)at, 0, 3); /* a read prefetch: x86-64 without PRFCHW drops write prefetches */
 }
 
 /* Hand out bump_next, which heads the CPU freelist: the next object of the
