@@ -314,28 +314,29 @@ __attribute__((noinline)) static void *kmalloc_node_(struct kmm *k, size_t size,
 
 void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 {
-	struct kmm_slab_system *ss = k->slab;
-	/* (the tables are empty on threaded systems; the CPU tables also
-	 * on other backends than SLUB, whose caches the others name) */
-	if (kmm_likely(ss != NULL && !(gfp & KMALLOC_SLOW_GFP_))) {
-		struct kmem_cache_cpu *c;
-		struct kmm_cache *s;
-		if (kmm_likely(size - 1 < 192)) {
-			unsigned i = (unsigned)(size - 1) >> 3;
-			if (kmm_likely((c = k->kmalloc_cur[i]) != NULL))
-				return slub_alloc_cpu_(k, c, gfp, -1);
-			s = ss->kmalloc_small[i];
-		} else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE) {
-			unsigned i = fls_(size - 1);
-			if (kmm_likely((c = k->kmalloc_cur[KMALLOC_CUR_FAST_ + i]) != NULL))
-				return slub_alloc_cpu_(k, c, gfp, -1);
-			s = ss->kmalloc_fast[i];
-		} else {
-			s = NULL;
+	/* (k->kmalloc_cur is empty on threaded systems and other backends
+	 * than SLUB; kmalloc_small / kmalloc_fast name the caches for those
+	 * but threaded ones) */
+	if (kmm_likely(!(gfp & KMALLOC_SLOW_GFP_))) {
+		unsigned slot;
+		if (kmm_likely(size - 1 < 192))
+			slot = (unsigned)(size - 1) >> 3;
+		else if (size - 1 < KMM_KMALLOC_MAX_CACHE_SIZE)
+			slot = KMALLOC_CUR_FAST_ + fls_(size - 1);
+		else
+			goto general;
+		struct kmem_cache_cpu *c = k->kmalloc_cur[slot];
+		if (kmm_likely(c != NULL))
+			return slub_alloc_cpu_(k, c, gfp, -1);
+		struct kmm_slab_system *ss = k->slab;
+		if (ss != NULL) {
+			struct kmm_cache *s = slot < KMALLOC_CUR_FAST_ ? ss->kmalloc_small[slot]
+								: ss->kmalloc_fast[slot - KMALLOC_CUR_FAST_];
+			if (s != NULL)
+				return ss->alloc(k, s, gfp, -1);
 		}
-		if (s != NULL)
-			return ss->alloc(k, s, gfp, -1);
 	}
+general:
 	return kmalloc_node_(k, size, gfp, -1, RET_IP_);
 }
 
