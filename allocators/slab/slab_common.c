@@ -553,15 +553,14 @@ __attribute__((noinline)) static void *cache_alloc_(struct kmm *k, struct kmm_ca
 
 void *kmm_cache_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp)
 {
-	struct kmm_slab_system *ss = k->slab;
 	/* The fast path: no debug hook (and no tick), nothing to zero or fix.
-	 * (A cache exists only once k->slab does; SLAB_SLUB_LOCAL_ says both
-	 * that and which path.) */
-	if (kmm_likely(s != NULL &&
-		       !((s->flags & KMM_SLAB_DEBUG_FLAGS) | (gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO))))) {
+	 * SLAB_SLUB_LOCAL_ says there are no debug flags, and that k->slab
+	 * exists (a cache does only then). */
+	if (kmm_likely(s != NULL && !(gfp & (SLAB_GFP_BUG_MASK | KMM___GFP_ZERO)))) {
 		if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_))
 			return slub_alloc_local_(k, s, gfp, -1);
-		if (ss != NULL)
+		struct kmm_slab_system *ss = k->slab;
+		if (ss != NULL && !slab_debug_on_(s))
 			return ss->alloc(k, s, gfp, -1);
 	}
 	return cache_alloc_(k, s, gfp, -1, RET_IP_);
@@ -618,16 +617,19 @@ __attribute__((noinline)) static void cache_free_(struct kmm *k, struct kmm_cach
 void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 {
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)k->arena;
-	/* (page->slab.cache == s: s is a cache of this system, so k->slab
-	 * exists) */
-	if (kmm_likely(off < arena_bytes_(k) && s != NULL && !slab_debug_on_(s))) {
+	/* kfree's shape, with the owner compared: page->slab.cache == s
+	 * makes s a cache of this system, so k->slab exists. */
+	if (kmm_likely(off < arena_bytes_(k))) {
 		struct kmm_page *page = slab_fast_head_(k, off);
-		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s)) {
-			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_))
+		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s && s != NULL)) {
+			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
 				slub_free_local_(k, s, page, obj);
-			else
+				return;
+			}
+			if (!slab_debug_on_(s)) {
 				k->slab->free(k, s, page, obj);
-			return;
+				return;
+			}
 		}
 	}
 	cache_free_(k, s, obj, RET_IP_);
