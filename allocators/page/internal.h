@@ -243,8 +243,13 @@ struct fast_alloc {
 	uint8_t migratetype;              /* gfp_migratetype() */
 };
 
-/* Size slots of k->kmalloc_cur (allocators/slab/kmalloc.c checks it fits). */
-#define KMM_KMALLOC_CUR_SLOTS 40
+/* Size slots of k->kmalloc_cur (allocators/slab/kmalloc.c checks it fits;
+ * 38 are used). 56: the per-CPU page lists are allocated right after
+ * struct kmm, and the pcp row of bench_pages moved between 3.97 and
+ * 4.65 ns with where they fell mod 4 KiB over six sizes of struct kmm
+ * (40 slots was the slowest, 56 and 88 the fastest; cause not found, see
+ * docs/benchmarks.md, session 5). */
+#define KMM_KMALLOC_CUR_SLOTS 56
 struct kmem_cache_cpu;
 
 /* ---- the system ------------------------------------------------------- */
