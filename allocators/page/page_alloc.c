@@ -545,19 +545,24 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_compound_(struct k
 	return page;
 }
 
+/* Past the plain fast path: compound blocks of pcp orders, else the
+ * general path. */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_not_plain_(struct kmm *k, kmm_gfp_t gfp,
+									  unsigned order)
+{
+	if (order - 1u < KMM_PCP_MAX_ORDER && (gfp & FAST_GFP_EXCLUDED) == KMM___GFP_COMP)
+		return alloc_pages_compound_(k, gfp, order);
+	return alloc_pages_general_(k, gfp, order);
+}
+
 /* Orders above 0 and excluded gfp bits: their own function, so that the
  * order-0 path keeps few registers and no frame. */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm *k, kmm_gfp_t gfp,
 								      unsigned order)
 {
-	if (kmm_likely(order <= KMM_PCP_MAX_ORDER)) {
-		kmm_gfp_t excluded = gfp & FAST_GFP_EXCLUDED;
-		if (!excluded)
-			return alloc_pages_fast_(k, gfp, order, false);
-		if (excluded == KMM___GFP_COMP && order)
-			return alloc_pages_compound_(k, gfp, order);
-	}
-	return alloc_pages_general_(k, gfp, order);
+	if (order <= KMM_PCP_MAX_ORDER && !(gfp & FAST_GFP_EXCLUDED))
+		return alloc_pages_fast_(k, gfp, order, false);
+	return alloc_pages_not_plain_(k, gfp, order);
 }
 
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
