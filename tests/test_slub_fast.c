@@ -162,20 +162,32 @@ static void kmalloc_cpus_(bool by_cache, unsigned long *offs, unsigned n, uint64
 	struct kmm *k = make_(false, "");
 	if (!k || n > 400)
 		return;
+	unsigned misplaced = 0;
 	for (unsigned i = 0; i < n; i++) {
-		kmm_set_cpu(k, (i / 7) % 2);
+		unsigned cpu = (i / 7) % 2;
+		kmm_set_cpu(k, cpu);
 		size_t size = sizes[i % 8];
-		p[i] = by_cache ? kmm_cache_alloc(k, kmm_kmalloc_cache(k, size, KMM_GFP_KERNEL), KMM_GFP_KERNEL)
-				: kmm_kmalloc(k, size, KMM_GFP_KERNEL);
+		struct kmm_cache *s = kmm_kmalloc_cache(k, size, KMM_GFP_KERNEL);
+		p[i] = by_cache ? kmm_cache_alloc(k, s, KMM_GFP_KERNEL) : kmm_kmalloc(k, size, KMM_GFP_KERNEL);
 		offs[i] = off_(k, p[i]);
+		/* handed out by this CPU: from its active slab */
+		const struct kmem_cache_cpu *c = &slub_(s)->cpu[cpu];
+		misplaced += !p[i] || (uintptr_t)p[i] < c->lo || (uintptr_t)p[i] > c->hi;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		kmm_set_cpu(k, (i / 5) % 2);
+		unsigned cpu = (i / 5) % 2;
+		kmm_set_cpu(k, cpu);
+		struct kmm_cache *s = kmm_kmalloc_cache(k, sizes[i % 8], KMM_GFP_KERNEL);
+		const struct kmem_cache_cpu *c = &slub_(s)->cpu[cpu];
+		bool own = (uintptr_t)p[i] >= c->lo && (uintptr_t)p[i] <= c->hi;
 		if (by_cache)
-			kmm_cache_free(k, kmm_kmalloc_cache(k, sizes[i % 8], KMM_GFP_KERNEL), p[i]);
+			kmm_cache_free(k, s, p[i]);
 		else
 			kmm_kfree(k, p[i]);
+		/* an object of this CPU's active slab goes onto its freelist */
+		misplaced += own && c->freelist != p[i];
 	}
+	CHECK_EQ(misplaced, 0);
 	for (unsigned i = 0; i < n; i++) {
 		kmm_set_cpu(k, (i / 3) % 2);
 		p[i] = kmm_kmalloc(k, sizes[i % 8], KMM_GFP_KERNEL);

@@ -124,18 +124,26 @@ static void kmalloc_fast_update_(struct kmm *k, struct kmm_slab_system *ss, stru
 #define KMALLOC_CUR_FAST_ 24u
 _Static_assert(KMALLOC_CUR_FAST_ + NR_KMALLOC_INDEX_ <= KMM_KMALLOC_CUR_SLOTS, "k->kmalloc_cur holds both tables");
 
-static struct kmem_cache_cpu *kmalloc_cur_entry_(struct kmm *k, struct kmm_cache *s)
+static struct kmem_cache_cpu *kmalloc_cur_entry_(const struct kmm_cache *s)
 {
-	return s && (s->flags & SLAB_SLUB_LOCAL_) ? &slub_(s)->cpu[k->cur_cpu] : NULL;
+	return s ? s->backend_cpu : NULL;
 }
 
+/* kmalloc_fast_update_ and kmm_set_cpu: k->kmalloc_cur and every
+ * SLAB_SLUB_LOCAL_ cache's backend_cpu name the current CPU's state. */
 void kmm_slab_cpu_changed_(struct kmm *k)
 {
 	struct kmm_slab_system *ss = k->slab;
+	struct list_head *pos;
+	list_for_each(pos, &ss->caches) {
+		struct kmm_cache *s = list_entry(pos, struct kmm_cache, list);
+		if (s->flags & SLAB_SLUB_LOCAL_)
+			s->backend_cpu = &slub_(s)->cpu[k->cur_cpu];
+	}
 	for (unsigned i = 0; i < KMALLOC_CUR_FAST_; i++)
-		k->kmalloc_cur[i] = kmalloc_cur_entry_(k, ss->kmalloc_small[i]);
+		k->kmalloc_cur[i] = kmalloc_cur_entry_(ss->kmalloc_small[i]);
 	for (unsigned i = 0; i < NR_KMALLOC_INDEX_; i++)
-		k->kmalloc_cur[KMALLOC_CUR_FAST_ + i] = kmalloc_cur_entry_(k, ss->kmalloc_fast[i]);
+		k->kmalloc_cur[KMALLOC_CUR_FAST_ + i] = kmalloc_cur_entry_(ss->kmalloc_fast[i]);
 }
 
 /* new_kmalloc_cache() + create_kmalloc_cache(). */

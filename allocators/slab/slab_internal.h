@@ -103,6 +103,10 @@ struct kmem_cache_cpu; /* SLUB's (slub_internal.h) */
 
 struct kmm_cache {
 	void *backend;              /* first: the backend's per-cache state (hot) */
+	/* SLAB_SLUB_LOCAL_ caches: the current CPU's struct kmem_cache_cpu,
+	 * refreshed for every cache on kmm_set_cpu (kmm_slab_cpu_changed_);
+	 * NULL otherwise. One load for the inline fast paths. */
+	struct kmem_cache_cpu *backend_cpu;
 	unsigned flags;             /* KMM_SLAB_* effective | SLAB_*_ private bits */
 	struct kmm_obj_layout l;    /* l.size, l.object_size, ... */
 	void (*ctor)(void *obj);

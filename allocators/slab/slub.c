@@ -516,7 +516,7 @@ void *__attribute__((noinline)) slub_alloc_last_(struct kmm *k, struct kmm_cache
 static void *slub_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
 	if (kmm_likely(!k->cfg.threaded))
-		return slub_alloc_local_(k, s, gfp, node);
+		return slub_alloc_cpu_(k, &slub_(s)->cpu[k->cur_cpu], gfp, node);
 	return slub_alloc_slow_(k, s, gfp, node);
 }
 
@@ -526,7 +526,7 @@ static void *slub_alloc(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int n
 static void *slub_alloc_fast(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
 	(void)node;
-	return slub_alloc_local_(k, s, gfp, -1);
+	return slub_alloc_cpu_(k, &slub_(s)->cpu[k->cur_cpu], gfp, -1);
 }
 
 /* ---- free ------------------------------------------------------------------------------ */
@@ -791,7 +791,7 @@ static void slub_free(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab,
  * kmem_cache_free inline it: slub_free_local_). */
 static void slub_free_fast(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
-	slub_free_local_(k, s, slab, obj);
+	slub_free_cpu_(k, s, &slub_(s)->cpu[k->cur_cpu], slab, obj);
 }
 
 /* ---- bulk --------------------------------------------------------------------------------- */

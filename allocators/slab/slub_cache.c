@@ -606,6 +606,8 @@ int slub_cache_open_(struct kmm *k, struct kmm_cache *s)
 		sc->cpu[cpu].fp = sc->fp;
 		sc->cpu[cpu].cache = s;
 	}
+	if (s->flags & SLAB_SLUB_LOCAL_)
+		s->backend_cpu = &sc->cpu[k->cur_cpu];
 
 	unsigned max_order = k->cfg.slab_max_order ? k->cfg.slab_max_order : PAGE_ALLOC_COSTLY_ORDER;
 	int order = calculate_order_(sc->size, k->cfg.slab_min_objects, max_order, k->nr_cpus);

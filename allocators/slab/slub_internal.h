@@ -560,10 +560,11 @@ static inline void *slub_alloc_cpu_(struct kmm *k, struct kmem_cache_cpu *c, kmm
 	return slub_alloc_slow_(k, c->cache, gfp, node);
 }
 
-/* The same for cache s on the current CPU. */
+/* The same for a SLAB_SLUB_LOCAL_ cache s on the current CPU (its
+ * backend_cpu). */
 static inline void *slub_alloc_local_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node)
 {
-	return slub_alloc_cpu_(k, &slub_(s)->cpu[k->cur_cpu], gfp, node);
+	return slub_alloc_cpu_(k, s->backend_cpu, gfp, node);
 }
 
 /*
@@ -589,12 +590,19 @@ static inline bool slub_free_push_(struct kmem_cache_cpu *c, struct kmm_page *sl
 }
 
 
-/* slab_free() of one object of slab (its head page), single-threaded. */
-static inline void slub_free_local_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+/* slab_free() of one object of slab (its head page), single-threaded, on
+ * CPU state c (the current CPU's). */
+static inline void slub_free_cpu_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c,
+				  struct kmm_page *slab, void *obj)
 {
-	if (kmm_likely(slub_free_push_(&slub_(s)->cpu[k->cur_cpu], slab, obj)))
+	if (kmm_likely(slub_free_push_(c, slab, obj)))
 		return;
 	slub_free_remote_(k, s, slab, obj);
+}
+/* The same for a SLAB_SLUB_LOCAL_ cache s (its backend_cpu). */
+static inline void slub_free_local_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+{
+	slub_free_cpu_(k, s, s->backend_cpu, slab, obj);
 }
 
 /* ---- slub_cache.c: new slabs and the cache's lifetime --------------------- */
