@@ -342,6 +342,11 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 								: ss->kmalloc_fast[slot - KMALLOC_CUR_FAST_];
 			if (s != NULL)
 				return ss->alloc(k, s, gfp, -1);
+			/* a backend with its own kmalloc (SLOB): what kmalloc_node_
+			 * would call, for a size of 1..KMALLOC_MAX_CACHE_SIZE and
+			 * no gfp bit to fix or zero */
+			if (ss->ops->kmalloc)
+				return ss->ops->kmalloc(k, size, gfp, -1);
 		}
 	}
 general:
