@@ -23,17 +23,24 @@ static void capture(void *ctx, enum kmm_report_kind kind, const char *text)
 }
 
 /* One node: NORMAL of 2048 pages with a hole [600, 900) and 100 reserved pages. */
+/* A one-node config with no zones yet, reports captured: each test adds
+ * the zones it walks. */
+static void cfg_empty(struct kmm_config *c)
+{
+	kmm_config_init(c, 1, 1024);
+	memset(c->nodes, 0, sizeof(c->nodes));
+	c->sink.emit = capture;
+}
+
 static struct kmm *mk(void)
 {
 	struct kmm_config c;
-	kmm_config_init(&c, 1, 1024);
-	memset(c.nodes, 0, sizeof(c.nodes));
+	cfg_empty(&c);
 	c.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = 2048;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].hole_start = 600;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].hole_pages = 300;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].reserved_pages = 100;
 	c.nr_cpus = 2;
-	c.sink.emit = capture;
 	return kmm_create(&c);
 }
 
@@ -125,13 +132,11 @@ TEST(reserved_run)
 TEST(reserved_then_hole)
 {
 	struct kmm_config c;
-	kmm_config_init(&c, 1, 1024);
-	memset(c.nodes, 0, sizeof(c.nodes));
+	cfg_empty(&c);
 	c.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = 1024;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].hole_start = 64;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].hole_pages = 64;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].reserved_pages = 64;
-	c.sink.emit = capture;
 	struct kmm *k = kmm_create(&c);
 	REQUIRE(k);
 	kmm_pfn_t s = normal(k)->start_pfn;
@@ -203,13 +208,11 @@ TEST(inner_pages)
 TEST(fast_tables)
 {
 	struct kmm_config c;
-	kmm_config_init(&c, 1, 1024);
-	memset(c.nodes, 0, sizeof(c.nodes));
+	cfg_empty(&c);
 	c.nodes[0].zones[KMM_ZONE_DMA32].spanned_pages = 1024;
 	c.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = 2048;
 	c.nr_cpus = 4;
 	c.pageblock_order = 5;
-	c.sink.emit = capture;
 	struct kmm *k = kmm_create(&c);
 	REQUIRE(k);
 	CHECK_EQ(kmm_page_check(k), 0);
