@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The buddy path (pcp high = batch = 1, so the per-CPU lists hold nothing
- * and the fast paths go straight to the buddy lists: alloc_pages_buddy_ in
- * page_alloc.c, free_direct_ in page_free.c) gives the general path's
- * answers in every variant it has.
+ * and the fast paths go straight to the buddy lists: at debug level 0 and
+ * without tracking the buddy path's mode, alloc_pages_direct_ in
+ * page_alloc.c and free_pages_direct_ in page_free.c; else
+ * alloc_pages_buddy_ and free_direct_ behind the pcp fast paths) gives the
+ * general path's answers in every variant it has.
  *
  * Four systems with one node and the zones DMA, DMA32 and NORMAL, small
  * enough that the program runs zones down to their watermarks, so fallback,
@@ -11,8 +13,8 @@
  * happen; they run the same random program of allocations (orders 0-3
  * mostly, some above, all zone modifiers and mobilities), frees and
  * deliberate double frees:
- *   fast      debug level 0, default policy: the buddy path's lean copies
- *             (no asserts, no tracking);
+ *   fast      debug level 0, default policy: the buddy path's mode
+ *             (k->direct_pfns; no asserts, no tracking);
  *   checked   debug level 2: the free takes its checked copy (asserts of
  *             __free_one_page);
  *   traced    debug level 0 with tracepoints set: the tracked copies, and
@@ -35,6 +37,7 @@
 #include <kmm/kmm.h>
 
 #include "../allocators/page/internal.h"
+#include "../allocators/page/track.h"
 #include "test.h"
 #include "test_same_state.h"
 #include "test_system.h"
@@ -96,6 +99,12 @@ static void run_program(unsigned pageblock_order, uint64_t seed, unsigned steps)
 	}
 	CHECK(k[FAST]->fast_ok && !k[GENERAL]->fast_ok);
 	CHECK(k[TRACED]->tracking);
+	/* Only the lean system runs in the buddy path's mode (unless every
+	 * block is tracked, as under ASan or Valgrind). */
+	CHECK_EQ(k[FAST]->direct_pfns, kmm_tracking(k[FAST]) ? 0 : k[FAST]->total_pages);
+	CHECK_EQ(k[CHECKED]->direct_pfns, 0);
+	CHECK_EQ(k[TRACED]->direct_pfns, 0);
+	CHECK_EQ(k[GENERAL]->direct_pfns, 0);
 	static const kmm_gfp_t kinds[] = {
 		KMM_GFP_KERNEL, KMM_GFP_HIGHUSER_MOVABLE, KMM_GFP_KERNEL | KMM___GFP_RECLAIMABLE,
 		KMM_GFP_KERNEL | KMM___GFP_DMA, KMM_GFP_KERNEL | KMM___GFP_DMA32, KMM_GFP_ATOMIC,

@@ -193,6 +193,24 @@ TEST(zone_check_and_bad_args)
 	kmm_destroy(k);
 }
 
+/* The fast free's bounds: k->direct_pfns (the buddy path's mode) against
+ * k->fast_free_pfns, each caught when it names the other mode. */
+TEST(fast_bounds)
+{
+	struct kmm *k = mk(0);
+	REQUIRE(k);
+	CHECK_EQ(kmm_page_check(k), 0);
+	kmm_pfn_t fast = k->fast_free_pfns, direct = k->direct_pfns;
+	CHECK(fast + direct == k->total_pages); /* exactly one mode */
+	k->fast_free_pfns = direct;
+	k->direct_pfns = fast;
+	CAUGHT(k, "fast free bounds");
+	k->fast_free_pfns = fast;
+	k->direct_pfns = direct;
+	CHECK_EQ(kmm_page_check(k), 0);
+	kmm_destroy(k);
+}
+
 TEST(asserts_report_and_continue)
 {
 	struct kmm *k = mk(1);
@@ -228,6 +246,7 @@ int main(void)
 	RUN(lists_and_pages);
 	RUN(unmerged_buddies);
 	RUN(zone_check_and_bad_args);
+	RUN(fast_bounds);
 	RUN(asserts_report_and_continue);
 	return test_summary();
 }

@@ -407,9 +407,21 @@ static void check_fast_table_(struct check_ctx *c)
 	enum kmm_mpol_mode mode = k->policy.mode;
 	bool ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
 
-	if (k->fast_ok != ok || k->fast_free_pfns != (ok ? k->total_pages : 0))
+	if (k->fast_ok != ok)
 		violation_(c, "fast path %s under policy %s%s", k->fast_ok ? "on" : "off", kmm_mpol_name(mode),
 			   k->cfg.threaded ? " with threads" : "");
+	/* The buddy path's mode: the fast path, pcp lists that hold nothing,
+	 * no tracking, debug level 0 (see update_fast_bounds_()). */
+	bool direct = ok && !kmm_tracking(k) && k->cfg.debug_level == 0;
+	for (unsigned n = 0; n < k->nr_nodes; n++)
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
+			for (unsigned cpu = 0; k->nodes[n].zones[zt].pcp && cpu < k->nr_cpus; cpu++)
+				direct = direct && k->nodes[n].zones[zt].pcp[cpu].high <= 1 &&
+					 k->nodes[n].zones[zt].pcp[cpu].batch <= 1;
+	if (k->fast_free_pfns != (ok && !direct ? k->total_pages : 0) ||
+	    k->direct_pfns != (direct ? k->total_pages : 0))
+		violation_(c, "fast free bounds %u / buddy path %u, expected %u / %u", k->fast_free_pfns,
+			   k->direct_pfns, ok && !direct ? k->total_pages : 0, direct ? k->total_pages : 0);
 	if (!k->cfg.threaded && k->fast_cur != k->fast[k->cur_cpu])
 		violation_(c, "fast path table is not the current cpu %u's", k->cur_cpu);
 	if (!k->cfg.threaded && k->pcp_cur != k->cur_cpu * sizeof(struct per_cpu_pages))

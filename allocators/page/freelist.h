@@ -45,7 +45,9 @@ static inline void area_add_word_(struct free_area *area, struct kmm_page *p, ui
 {
 	memcpy(&p->flags, &buddy_state, sizeof(buddy_state)); /* page_set_state_(p, PG_buddy, order) */
 	p->migratetype = (uint8_t)mt;
-	if (tail)
+	if (!__builtin_constant_p(tail)) /* a computed end: no branch on it */
+		list_add_either(&p->lru, &area->free_list[mt], tail);
+	else if (tail)
 		list_add_tail(&p->lru, &area->free_list[mt]);
 	else
 		list_add_hot(&p->lru, &area->free_list[mt]);

@@ -268,6 +268,9 @@ struct kmm {
 	uint8_t pcp_tag[KMM_MIGRATE_PCPTYPES][2]; /* { mt, cur_cpu }: a pcp page's migratetype, pcp_cpu */
 	kmm_pfn_t total_pages;             /* PFN range, holes included */
 	kmm_pfn_t fast_free_pfns;          /* total_pages if fast_ok, else 0: the fast free's bound */
+	/* total_pages in the buddy path's mode, else 0; then fast_free_pfns
+	 * is 0 (update_fast_bounds_(), pcp.c). */
+	kmm_pfn_t direct_pfns;
 	unsigned cur_cpu;                  /* simulated current CPU */
 	unsigned pageblock_order;
 	bool fast_ok;                      /* single-threaded, default/local policy (else fast[] is empty) */
@@ -551,6 +554,9 @@ bool unreserve_highatomic_pageblock_(struct kmm *k, const struct alloc_context *
 
 /* pcp.c */
 void pcp_update_(struct kmm_zone *z);  /* high/batch from the watermarks or config */
+/* k->fast_free_pfns and k->direct_pfns from fast_ok, the pcp sizes, the
+ * tracking mode and the debug level; after any of them changes. */
+void update_fast_bounds_(struct kmm *k);
 /* The (order, mt) pcp list of cpu is empty: refill it with up to a batch of
  * blocks from the buddy lists and take the first (rmqueue_bulk() and the
  * pop of __rmqueue_pcplist()). The block comes back off every list, its

@@ -33,6 +33,13 @@ static inline void list_add_hot(struct list_head *n, struct list_head *h)
 	h->next = n;
 }
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { list_insert_(n, h->prev, h); }
+/* list_add_tail() if tail, else list_add(), choosing the neighbour by
+ * value rather than by a branch (for a tail that is as good as random). */
+static inline void list_add_either(struct list_head *n, struct list_head *h, bool tail)
+{
+	struct list_head *prev = tail ? h->prev : h;
+	list_insert_(n, prev, prev->next);
+}
 /* Unlink e and leave its links stale (the hot paths relink it at once). */
 static inline void __list_del_entry(struct list_head *e)
 {

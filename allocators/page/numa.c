@@ -414,7 +414,7 @@ KMM_NO_COVERAGE void build_fast_alloc_(struct kmm *k)
 	enum kmm_mpol_mode mode = k->policy.mode;
 
 	k->fast_ok = !k->cfg.threaded && (mode == KMM_MPOL_DEFAULT || mode == KMM_MPOL_LOCAL);
-	k->fast_free_pfns = k->fast_ok ? k->total_pages : 0;
+	update_fast_bounds_(k);
 	/* Empty entries (all of them without fast_ok) name fast_none, whose
 	 * watermark test always fails: every lookup says "general". Only the
 	 * rows of the system's CPUs are ever read (cur_cpu < nr_cpus). */

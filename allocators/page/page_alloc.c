@@ -565,8 +565,28 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm 
 	return alloc_pages_not_plain_(k, gfp, order);
 }
 
+/*
+ * The buddy path's mode (k->direct_pfns, see update_fast_bounds_() in
+ * pcp.c): a plain request of a pcp order takes the fast path's zone and
+ * watermark test and then its block straight off the buddy lists, in one
+ * function: the layers of the pcp path (the empty list, the batch test,
+ * the tracking test) would each cost a call and always say "buddy".
+ */
+__attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm *k, kmm_gfp_t gfp,
+								       unsigned order)
+{
+	if (kmm_unlikely(order > KMM_PCP_MAX_ORDER || (gfp & FAST_GFP_EXCLUDED)))
+		return alloc_pages_not_plain_(k, gfp, order);
+	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
+	if (kmm_unlikely(!fa))
+		return alloc_pages_general_(k, gfp, order);
+	return alloc_pages_buddy_inl_(k, fa, gfp, order);
+}
+
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
 {
+	if (kmm_unlikely(k->direct_pfns))
+		return alloc_pages_direct_(k, gfp, order);
 	/* Without k->fast_ok, k->fast is empty and fast_zone_() says no. */
 	if (kmm_likely(!((gfp & FAST_GFP_EXCLUDED) | order)))
 		return alloc_pages_fast_(k, gfp, 0, true);

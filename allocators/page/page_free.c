@@ -425,6 +425,28 @@ __attribute__((noinline)) static void free_pages_compound_(struct kmm *k, struct
 	free_pages_fast_(k, page, pfn, order, false);
 }
 
+/*
+ * The buddy path's mode (k->direct_pfns, see update_fast_bounds_() in
+ * pcp.c): the pcp lists hold nothing, so the free that the fast path would
+ * push and trim at once merges straight into the buddy lists, with the
+ * fast free's checks (a live plain block of this order, in a pageblock of
+ * a pcp type) and counting; anything else is the general free's.
+ */
+__attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
+							  unsigned order)
+{
+	uintptr_t pb = k->pageblock_pcp[pfn >> k->pageblock_order];
+	unsigned mt = (unsigned)(pb & PAGEBLOCK_PCP_TYPE_MASK);
+	if (kmm_unlikely(order > KMM_PCP_MAX_ORDER || mt >= KMM_MIGRATE_PCPTYPES ||
+			 page_state_(page) != page_state_word_(PG_allocated, order))) {
+		free_pages_slow_(k, page, order);
+		return;
+	}
+	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
+	free_direct_clear_(page, pcp, order);
+	free_one_page_body_inl_(pcp->zone, pfn, order, (int)mt);
+}
+
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 {
 	uint64_t pfn = page_ptr_pfn_(k, page);
@@ -434,6 +456,10 @@ void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
 			free_pages_fast_(k, page, (kmm_pfn_t)pfn, 0, false);
 		else
 			free_pages_order_(k, page, (kmm_pfn_t)pfn, order);
+		return;
+	}
+	if (pfn < k->direct_pfns) {
+		free_pages_direct_(k, page, (kmm_pfn_t)pfn, order);
 		return;
 	}
 	free_pages_slow_(k, page, order);

@@ -88,6 +88,30 @@ void pcp_update_(struct kmm_zone *z)
 	}
 }
 
+/*
+ * The buddy path's mode: when no pcp list of the system can hold a block
+ * (high <= 1 and batch <= 1 everywhere: every refill takes one block and
+ * hands it out, every free trims the block it added), the pcp layer only
+ * passes blocks through, and kmm_alloc_pages() / kmm_free_pages() go
+ * straight to the buddy lists (alloc_pages_direct_, free_pages_direct_),
+ * with the fast path's checks and counting. Only where the fast path runs
+ * (fast_ok), with no block tracking (those frees need their event) and at
+ * debug level 0 (the direct merge skips __free_one_page's asserts).
+ */
+void update_fast_bounds_(struct kmm *k)
+{
+	bool direct = k->fast_ok && !kmm_tracking(k) && k->cfg.debug_level == 0;
+	for (unsigned n = 0; direct && n < k->nr_nodes; n++) {
+		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
+			const struct per_cpu_pages *pcp = k->nodes[n].zones[zt].pcp;
+			for (unsigned c = 0; pcp && c < k->nr_cpus; c++)
+				direct &= pcp[c].high <= 1 && pcp[c].batch <= 1;
+		}
+	}
+	k->fast_free_pfns = k->fast_ok && !direct ? k->total_pages : 0;
+	k->direct_pfns = direct ? k->total_pages : 0;
+}
+
 struct kmm_page *rmqueue_pcp_refill_(struct kmm_zone *z, struct per_cpu_pages *pcp, unsigned cpu,
 				     unsigned order, int mt, unsigned alloc_flags)
 {

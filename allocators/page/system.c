@@ -625,6 +625,7 @@ void kmm_set_page_tracepoints(struct kmm *k, const struct kmm_page_tracepoints *
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 			if (k->nodes[n].zones[zt].pcp)
 				pcp_update_(&k->nodes[n].zones[zt]);
+	update_fast_bounds_(k);
 }
 
 void kmm_tp_fire_slow_(struct kmm *k, const void *addr, size_t bytes, bool alloc)
