@@ -176,11 +176,12 @@ void free_one_page_high_(struct kmm_zone *z, kmm_pfn_t pfn, unsigned order, int 
  * and the clearing. The block's own pages must be plain (flags 0). This
  * body skips the block's asserts: free_one_page_inl_ below has them; the
  * buddy path's free (page_free.c) takes this one only when asserts are off.
+ * k is z->sys, passed by callers that hold it: the pages array is then
+ * found without waiting for z's line.
  */
-static inline __attribute__((always_inline)) void free_one_page_body_inl_(struct kmm_zone *z, kmm_pfn_t pfn,
-									  unsigned order, int mt)
+static inline __attribute__((always_inline)) void free_one_page_body_inl_(struct kmm *k, struct kmm_zone *z,
+									  kmm_pfn_t pfn, unsigned order, int mt)
 {
-	struct kmm *k = z->sys;
 	struct kmm_page *const pages = k->pages;
 	/* The buddy shares pfn's MAX_ORDER block, which starts inside the
 	 * zone (zones start on MAX_ORDER boundaries); only the zone's end can
@@ -227,7 +228,7 @@ static inline __attribute__((always_inline)) void free_one_page_inl_(struct kmm_
 	KMM_ASSERT(z->sys, (pfn & ((1u << order) - 1)) == 0 && zone_spans_pfn_(z, pfn) &&
 				   zone_spans_pfn_(z, pfn + (1u << order) - 1) &&
 				   get_pageblock_migratetype_(z, pfn) == mt);
-	free_one_page_body_inl_(z, pfn, order, mt);
+	free_one_page_body_inl_(z->sys, z, pfn, order, mt);
 }
 
 /*

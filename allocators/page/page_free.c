@@ -304,7 +304,7 @@ static inline __attribute__((always_inline)) void free_direct_inl_(struct kmm *k
 		return;
 	}
 	free_direct_clear_(page, pcp, order);
-	free_one_page_body_inl_(pcp->zone, pfn, order, (int)mt);
+	free_one_page_body_inl_(k, pcp->zone, pfn, order, (int)mt);
 }
 
 /* One copy for order 0 (its level arithmetic folds away), one for the
@@ -444,7 +444,7 @@ __attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct k
 	}
 	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
 	free_direct_clear_(page, pcp, order);
-	free_one_page_body_inl_(pcp->zone, pfn, order, (int)mt);
+	free_one_page_body_inl_(k, pcp->zone, pfn, order, (int)mt);
 }
 
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)
