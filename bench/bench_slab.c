@@ -21,7 +21,11 @@
  * medians and ratios (ours / peer, lower is better) with the issue's targets.
  *
  * usage: bench_slab [--runs N] [--quick] [--clock wall|cpu] [--traces DIR]
- *                   [--strict] [lifo] [random] [cache] [memory] [debug] [traces]
+ *                   [--strict] [--huge] [lifo] [random] [cache] [memory] [debug] [traces]
+ *
+ * The systems model this host: nr_cpus = its online CPUs (the kernel's
+ * slab sizes follow the CPU count); --huge puts their arena and struct
+ * pages in transparent huge pages (kmm_platform_hosted_huge).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -57,6 +61,37 @@ struct options {
 enum { SEC_LIFO, SEC_RANDOM, SEC_CACHE, SEC_MEMORY, SEC_DEBUG, SEC_TRACES };
 static const char *const section_names_[6] = { "lifo", "random", "cache", "memory", "debug", "traces" };
 
+/*
+ * The simulated machine is this one: one node, and as many CPUs as the
+ * host has online (the kernel's nr_cpu_ids here). SLUB's calculate_order
+ * sizes slabs by the CPU count (min_objects = 4 * (fls(nr_cpus) + 1)), so
+ * a 1-CPU system would use smaller slabs than a kernel on this host does
+ * (kmalloc-512: 8 objects a slab instead of 16). Every timed run stays on
+ * CPU 0, as a single-threaded caller on one CPU of such a kernel.
+ */
+static unsigned bench_nr_cpus_(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > KMM_MAX_CPUS ? KMM_MAX_CPUS : (unsigned)n;
+}
+
+static bool use_huge_;
+
+/* The host's transparent huge page mode ("always [madvise] never"), for
+ * the header: the advice above takes effect only with madvise or always. */
+static void thp_mode_(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	snprintf(buf, len, "unknown");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
 /* plain: the hardening features off (the default config has them on). */
 static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug, bool plain)
 {
@@ -66,6 +101,14 @@ static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug, bool
 	kmm_config_init(&cfg, 1, SYSTEM_PAGES);
 	memset(cfg.nodes[0].zones, 0, sizeof(cfg.nodes[0].zones));
 	cfg.nodes[0].zones[KMM_ZONE_NORMAL].spanned_pages = SYSTEM_PAGES;
+	cfg.nr_cpus = bench_nr_cpus_();
+	/* --huge: the kernel's memory in its huge-page direct map (and struct
+	 * pages in a huge-page vmemmap): the arena and the struct page array
+	 * in transparent huge pages, where the host takes the advice. Off by
+	 * default: see docs/benchmarks-slab.md (it slowed SLAB's LIFO loop
+	 * and the peers here). */
+	if (use_huge_)
+		cfg.platform = kmm_platform_hosted_huge();
 	cfg.slab_backend = b;
 	if (plain)
 		cfg.slab_features = 0;
@@ -436,7 +479,7 @@ __attribute__((format(printf, 1, 2))) static char *fmt_(const char *fmt, ...)
 
 static void usage_(void)
 {
-	fprintf(stderr, "usage: bench_slab [--runs N] [--quick] [--clock wall|cpu] [--traces DIR] [--strict]\n"
+	fprintf(stderr, "usage: bench_slab [--runs N] [--quick] [--clock wall|cpu] [--traces DIR] [--strict] [--huge]\n"
 			"                  [lifo] [random] [cache] [memory] [debug] [traces]\n");
 	exit(2);
 }
@@ -460,6 +503,8 @@ static void parse_args_(int argc, char **argv, struct options *o)
 			o->quick = true;
 		} else if (!strcmp(a, "--strict")) {
 			o->strict = true;
+		} else if (!strcmp(a, "--huge")) {
+			use_huge_ = true;
 		} else if (!strcmp(a, "--clock") && i + 1 < argc) {
 			const char *c = argv[++i];
 			if (strcmp(c, "cpu") && strcmp(c, "wall")) {
@@ -503,6 +548,14 @@ int main(int argc, char **argv)
 	bench_print_machine(stdout, argv[0]);
 	printf("clock: %s, runs: %u (median), lifo: %u pairs, random: %u live objects 8..1024 B\n",
 	       bench_clock_name(), o.runs, lifo_iters, nlive);
+	char thp[96];
+	thp_mode_(thp, sizeof(thp));
+	printf("systems: 1 node, %u pages (%u MiB), nr_cpus %u (the host's online CPUs; runs on CPU 0),\n"
+	       "         arena and struct pages %s; host THP: %s\n",
+	       SYSTEM_PAGES, SYSTEM_PAGES >> 8, bench_nr_cpus_(),
+	       use_huge_ ? "advised MADV_HUGEPAGE (--huge: kmm_platform_hosted_huge, the kernel's huge-page direct map)"
+			 : "in 4 KiB pages (--huge: advised MADV_HUGEPAGE)",
+	       thp);
 	for (unsigned i = 0; i < NR_PEERS; i++)
 		printf("peer %-9s %s\n", peers[i].name, peers[i].available ? peers[i].source : peers[i].why);
 	for (unsigned b = 0; b < NR_BACKENDS; b++) {

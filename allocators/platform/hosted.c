@@ -17,6 +17,18 @@
  *  - backtraces: glibc's backtrace() (execinfo.h);
  *  - kmm_report_to_stderr(), the stdio report sink for tools and tests.
  *
+ * kmm_platform_hosted_huge() is the same platform with the arena and the
+ * large metadata blocks (the struct page array) advised MADV_HUGEPAGE:
+ * what the kernel's direct map of physical memory and its vmemmap are,
+ * 2 MiB mappings, so that walking a big working set of objects and their
+ * struct pages does not miss the TLB on every 4 KiB page. It is an
+ * explicit choice (cfg.platform), never the default: with transparent
+ * huge pages the first touch of a page can fault in and zero 2 MiB, which
+ * many small short-lived systems (the fuzzers') must not pay. A refused
+ * advice (a kernel without THP, THP "never") leaves small pages and
+ * changes nothing else. Its ctx points to the advice given (an int), so a
+ * test can hand the same hooks an advice the host refuses.
+ *
  * This is the only file of allocators/ that talks to the host directly; a
  * kernel or firmware port replaces it with its own struct kmm_platform.
  */
@@ -149,6 +161,62 @@ static int hosted_backtrace(void *ctx, uintptr_t *frames, int max)
 	return n;
 }
 
+/* ---- kmm_platform_hosted_huge(): the same, in huge pages ------------------ */
+
+/* Metadata blocks at least this big (the struct page array of any system
+ * worth huge pages: 2 MiB of it describes 128 MiB) come from their own
+ * 2 MiB-aligned mapping; smaller ones from calloc as above. */
+#define HUGE_SIZE ((size_t)2 << 20)
+
+static void advise_(void *ctx, void *p, size_t bytes)
+{
+	if (ctx)
+		(void)madvise(p, bytes, *(const int *)ctx); /* refused: small pages */
+}
+
+static void *hosted_arena_map_huge(void *ctx, size_t bytes)
+{
+	void *base = hosted_arena_map(NULL, bytes);
+	if (base)
+		advise_(ctx, base, bytes);
+	return base;
+}
+
+static size_t huge_round_(size_t bytes)
+{
+	return (bytes + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+}
+
+static void *hosted_meta_alloc_huge(void *ctx, size_t bytes)
+{
+	if (bytes < HUGE_SIZE || bytes > SIZE_MAX - 2 * HUGE_SIZE)
+		return hosted_meta_alloc(NULL, bytes);
+	size_t len = huge_round_(bytes);
+	char *p = mmap(NULL, len + HUGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	char *base = (char *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
+	if (base > p)
+		munmap(p, (size_t)(base - p));
+	if (p + HUGE_SIZE > base)
+		munmap(base + len, (size_t)(p + HUGE_SIZE - base));
+	advise_(ctx, base, len);
+	return base; /* anonymous memory: zeroed, as meta_alloc promises */
+}
+
+static void hosted_meta_free_huge(void *ctx, void *p, size_t bytes)
+{
+	if (bytes < HUGE_SIZE || bytes > SIZE_MAX - 2 * HUGE_SIZE) {
+		hosted_meta_free(NULL, p, bytes);
+		return;
+	}
+	(void)ctx;
+	if (p)
+		munmap(p, huge_round_(bytes));
+}
+
+static const int hosted_huge_advice = MADV_HUGEPAGE;
+
 static const struct kmm_platform hosted_platform = {
 	.ctx = NULL,
 	.arena_map = hosted_arena_map,
@@ -167,6 +235,26 @@ static const struct kmm_platform hosted_platform = {
 const struct kmm_platform *kmm_platform_hosted(void)
 {
 	return &hosted_platform;
+}
+
+static const struct kmm_platform hosted_huge_platform = {
+	.ctx = (void *)&hosted_huge_advice,
+	.arena_map = hosted_arena_map_huge,
+	.arena_unmap = hosted_arena_unmap,
+	.meta_alloc = hosted_meta_alloc_huge,
+	.meta_free = hosted_meta_free_huge,
+	.lock_init = hosted_lock_init,
+	.lock_destroy = hosted_lock_destroy,
+	.lock = hosted_lock,
+	.unlock = hosted_unlock,
+	.current_cpu = hosted_current_cpu,
+	.backtrace = hosted_backtrace,
+	.set_current_cpu = hosted_set_current_cpu,
+};
+
+const struct kmm_platform *kmm_platform_hosted_huge(void)
+{
+	return &hosted_huge_platform;
 }
 
 void kmm_report_to_stderr(void *ctx, enum kmm_report_kind kind, const char *text)

@@ -122,7 +122,9 @@ static void kmalloc_fast_update_(struct kmm *k, struct kmm_slab_system *ss, stru
  * for fls(size - 1) == n, as kmalloc_small / kmalloc_fast; filled where
  * the cache is SLAB_SLUB_LOCAL_ (single-threaded SLUB without debug). */
 #define KMALLOC_CUR_FAST_ 24u
-_Static_assert(KMALLOC_CUR_FAST_ + NR_KMALLOC_INDEX_ <= KMM_KMALLOC_CUR_SLOTS, "k->kmalloc_cur holds both tables");
+/* and its last slot: the CPU state kmalloc last popped (kfree's hint) */
+#define KMALLOC_CUR_LAST_ (KMM_KMALLOC_CUR_SLOTS - 1u)
+_Static_assert(KMALLOC_CUR_FAST_ + NR_KMALLOC_INDEX_ < KMALLOC_CUR_LAST_, "k->kmalloc_cur holds both tables and the hint");
 
 static struct kmem_cache_cpu *kmalloc_cur_entry_(const struct kmm_cache *s)
 {
@@ -144,6 +146,7 @@ void kmm_slab_cpu_changed_(struct kmm *k)
 		k->kmalloc_cur[i] = kmalloc_cur_entry_(ss->kmalloc_small[i]);
 	for (unsigned i = 0; i < NR_KMALLOC_INDEX_; i++)
 		k->kmalloc_cur[KMALLOC_CUR_FAST_ + i] = kmalloc_cur_entry_(ss->kmalloc_fast[i]);
+	k->kmalloc_cur[KMALLOC_CUR_LAST_] = NULL; /* another CPU's, or a stale one */
 }
 
 /* new_kmalloc_cache() + create_kmalloc_cache(). */
@@ -334,8 +337,10 @@ void *kmm_kmalloc(struct kmm *k, size_t size, kmm_gfp_t gfp)
 		else
 			goto general;
 		struct kmem_cache_cpu *c = k->kmalloc_cur[slot];
-		if (kmm_likely(c != NULL))
+		if (kmm_likely(c != NULL)) {
+			k->kmalloc_cur[KMALLOC_CUR_LAST_] = c;
 			return slub_alloc_cpu_(k, c, gfp, -1);
+		}
 		struct kmm_slab_system *ss = k->slab;
 		if (ss != NULL) {
 			struct kmm_cache *s = slot < KMALLOC_CUR_FAST_ ? ss->kmalloc_small[slot]
@@ -404,13 +409,49 @@ __attribute__((noinline)) static void kfree_(struct kmm *k, const void *p, uintp
 	}
 }
 
-/* The fast path resolves the head page once and hands it on. A PG_slab
- * page exists only once k->slab does (slab_alloc_pages_ sets the flag). */
+/* slab_fast_head_, the head of SLUB's slabs found through
+ * k->slab->slub_head_off: in random order most frees of an order > 0
+ * slab's objects land on a tail page, and reading the tail's struct page
+ * only to learn where the head is costs a cache miss before the head's
+ * own (mimalloc keeps such metadata compact for the same reason). The
+ * table is 2 bytes a page and stays cached; the branch on it is a branch,
+ * not a subtraction, so that where it predicts 0 the struct page load
+ * does not wait for the table's (the empty volatile asm keeps the
+ * compiler from making it a subtraction). Other compound pages (0 in the
+ * table) are found as before. */
+static inline struct kmm_page *kfree_head_(struct kmm *k, uintptr_t off)
+{
+	uintptr_t pfn = off >> KMM_PAGE_SHIFT;
+	const struct kmm_slab_system *ss = k->slab;
+	if (kmm_likely(ss != NULL) && kmm_likely(ss->slub_head_off != NULL)) {
+		unsigned d = ss->slub_head_off[pfn];
+		if (d) {
+			__asm__ volatile("" : "+r"(pfn));
+			pfn -= d;
+		}
+	}
+	struct kmm_page *page = &k->pages[pfn];
+	if (page->flags & PG_tail)
+		page = &k->pages[page->compound_head];
+	return page;
+}
+
+/* The fast path: an object of the active slab of the CPU state kmalloc
+ * last popped (k->kmalloc_cur's hint; single-threaded SLUB) is pushed
+ * there at once -- the free of a kmalloc / kfree pair, without a struct
+ * page: between that slab's first and last object it is that slab's, and
+ * the slab is a live SLUB slab of a cache without debug flags (a CPU
+ * without a slab has lo = span = 0, which no arena pointer passes).
+ * Otherwise the head page is resolved once and handed on. A PG_slab page
+ * exists only once k->slab does (slab_alloc_pages_ sets the flag). */
 void kmm_kfree(struct kmm *k, const void *p)
 {
 	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
 	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
-		struct kmm_page *page = slab_fast_head_(k, off);
+		struct kmem_cache_cpu *hint = k->kmalloc_cur[KMALLOC_CUR_LAST_];
+		if (hint && (uintptr_t)p - hint->lo <= hint->span && slub_free_push_cpu_(hint, (void *)p))
+			return;
+		struct kmm_page *page = kfree_head_(k, off);
 		struct kmm_cache *s = page->slab.cache;
 		if (kmm_likely((page->flags & PG_slab) && s != NULL)) {
 			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {

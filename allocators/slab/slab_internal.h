@@ -335,6 +335,12 @@ struct kmm_slab_system {
 	 * push (slub_alloc_local_ / slub_free_local_, slub_internal.h)
 	 * instead of calling alloc / free. */
 	bool slub_local;
+	/* SLUB only (NULL otherwise), one entry per PFN: for a tail page of
+	 * a live SLUB slab, how many pages before it the slab's head is; 0
+	 * for every other page. kfree finds a slab's head from any of its
+	 * pages without reading the tail's struct page (slub_cache.c keeps
+	 * it: set when a slab is made, cleared before its pages go back). */
+	uint16_t *slub_head_off;
 	/* Names of merged caches (struct slab_alias_, slab_common.c), for
 	 * kmm_find_cache; newest first. */
 	struct list_head aliases;

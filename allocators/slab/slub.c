@@ -127,7 +127,7 @@ static inline void cpu_pop_(struct kmm *k, struct kmm_cache *s, struct slub_cach
 			    void *obj)
 {
 	if (obj == c->bump_next)
-		cpu_bump_take_(sc, c);
+		cpu_bump_take_(c);
 	else
 		c->freelist = cpu_next_(k, s, sc, c, obj);
 }
@@ -435,13 +435,12 @@ static void *slab_alloc_slow_(struct kmm *k, struct kmm_cache *s, struct slub_ca
 	if (bump.first) {
 		/* unlinked: freelist is the bump region's first object */
 		c->bump_next = freelist;
-		c->bump_pos = bump.pos;
 		c->bump_left = bump.left;
-		c->bump_random = bump.random;
+		c->bump_seq = sc->bump_seq + bump.pos;
 		/* the lines of the objects after the first, cold, on the way
 		 * (the first is handed out now: a prefetch would not help) */
 		for (unsigned d = 1; d < SLUB_BUMP_PREFETCH && d <= c->bump_left; d++)
-			cpu_bump_prefetch_(sc, c, d);
+			cpu_bump_prefetch_(c, d);
 	}
 
 load_freelist:
@@ -489,12 +488,10 @@ void *__attribute__((noinline)) slub_alloc_slow_(struct kmm *k, struct kmm_cache
  * freelist and is c->bump_next): what slub_alloc_slow_ would do with it,
  * without its node and lock tests (single-threaded, any node) -- every
  * allocation from a new slab comes here. */
-void *__attribute__((noinline)) slub_alloc_bump_(struct kmm *k, struct kmm_cache *s)
+void *__attribute__((noinline)) slub_alloc_bump_(struct kmem_cache_cpu *c)
 {
-	struct slub_cache *sc = slub_(s);
-	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
 	void *obj = c->freelist;
-	cpu_bump_take_(sc, c);
+	cpu_bump_take_(c);
 	c->stat[ALLOC_FASTPATH]++;
 	return obj;
 }
@@ -588,7 +585,7 @@ static void free_to_partial_list_(struct kmm *k, struct kmm_cache *s, struct slu
 	slub_node_unlock_(k, n);
 	if (slab_free) {
 		stat_(k, sc, FREE_SLAB);
-		slab_free_pages_(k, s, slab, slub_slab_order_(slab));
+		slub_free_slab_pages_(k, s, slab);
 	}
 }
 
@@ -631,7 +628,7 @@ static void __attribute__((noinline)) slab_free_refile_(struct kmm *k, struct km
 		dec_slabs_node_(n, slab->slab.objects);
 		slub_node_unlock_(k, n);
 		stat_(k, sc, FREE_SLAB);
-		slab_free_pages_(k, s, slab, slub_slab_order_(slab));
+		slub_free_slab_pages_(k, s, slab);
 		return;
 	}
 	if (was_full) {
@@ -748,6 +745,23 @@ static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_
 	do_slab_free_(k, s, sc, slab, obj, obj, 1);
 }
 
+/* slub_free_remote_ past its common case: the slab was full, is frozen
+ * (another CPU's active slab) or may go back to the page allocator. The
+ * object is on the slab's freelist already. */
+static void __attribute__((noinline)) slub_free_remote_moved_(struct kmm *k, struct kmm_cache *s,
+							       struct kmem_cache_cpu *c, struct kmm_page *slab)
+{
+	struct slub_cache *sc = slub_(s);
+	if (slab->slab.frozen) {
+		/* another CPU's active slab: it finds the object at its next refill */
+		c->stat[FREE_FROZEN]++;
+		return;
+	}
+	struct kmem_cache_node *n = &sc->node[slab->node];
+	if (!slab_free_stays_(sc, n, slab))
+		slab_free_refile_(k, s, sc, n, slab);
+}
+
 /*
  * __slab_free()'s common case for one object on a single-threaded system
  * and a cache without debug flags (ops->free_fast only): an object of a
@@ -755,28 +769,34 @@ static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_
  * workload that frees in another order than it allocated. Checked,
  * linked, counted, and the slab mostly left where it is; anything unusual
  * (misuse, a naive double free) takes the general path, which reports it.
+ * c is the current CPU's state (the caller has it).
+ *
+ * A cold slab's free is bound by how many of them the CPU overlaps, so
+ * the common case is short: the slab's fields are read once, before the
+ * link is stored into the object (the store may alias anything for the
+ * compiler, which would read them again behind it), and a slab that stays
+ * on a partial list (a CPU's, or the node's and not emptied) is two
+ * compares; the rest is slub_free_remote_moved_'s.
  */
-void __attribute__((noinline)) slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
+void __attribute__((noinline)) slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c,
+						 struct kmm_page *slab, void *obj)
 {
 	struct slub_cache *sc = slub_(s);
-	struct kmem_cache_cpu *c = &sc->cpu[k->cur_cpu];
 	void *prior = slab->slab.freelist;
-	if (kmm_unlikely(slab == c->slab || obj == prior || !slab->slab.inuse ||
+	unsigned inuse = slab->slab.inuse;
+	if (kmm_unlikely(slab == c->slab || obj == prior || !inuse ||
 			 !slub_object_ptr_(sc, slub_slab_base_(k, slab), slab, obj))) {
 		slub_free_slow_(k, s, slab, obj);
 		return;
 	}
-	slub_set_fp_(sc, obj, prior);
+	unsigned list = slab->slab.list;
+	slub_fp_set_(&c->fp, obj, prior);
 	slab->slab.freelist = obj;
-	slab->slab.inuse--;
+	slab->slab.inuse = (uint16_t)(inuse - 1u);
 	c->stat[FREE_SLOWPATH]++;
-	if (slab->slab.frozen) {
-		c->stat[FREE_FROZEN]++;
+	if (kmm_likely(list == SLUB_LIST_CPU_PARTIAL || (list == SLUB_LIST_NODE_PARTIAL && inuse != 1u)))
 		return;
-	}
-	struct kmem_cache_node *n = &sc->node[slab->node];
-	if (!slab_free_stays_(sc, n, slab))
-		slab_free_refile_(k, s, sc, n, slab);
+	slub_free_remote_moved_(k, s, c, slab);
 }
 
 static void slub_free(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)

@@ -189,18 +189,18 @@ static struct kmm_page *allocate_slab_(struct kmm *k, struct kmm_cache *s, struc
 	slab->slab.list = SLUB_LIST_NONE;
 	slab->slab.extra = (uint16_t)oo.order;
 	INIT_LIST_HEAD(&slab->lru);
+	slub_head_off_set_(k, slab, oo.order, true);
 
 	char *base = slub_slab_base_(k, slab);
-	if (bump && sc->lazy_link) {
+	if (bump && sc->lazy_link && oo.objects == sc->oo.objects) {
 		/* Linked lazily by the CPU that takes it (slub_internal.h,
-		 * struct slub_bump): the same order, the same random draw. */
-		char *start = base + sc->red_left_pad;
+		 * struct slub_bump): the same order, the same random draw.
+		 * A fallback-order slab (fewer objects: the permutation's
+		 * entries past it would be skipped) is linked now instead. */
+		unsigned pos = oo.objects >= 2 && sc->random_seq_len ? rand_below_(k, sc, sc->random_seq_len) : 0;
 		bump->left = oo.objects - 1u;
-		bump->random = oo.objects >= 2 && sc->random_seq_len;
-		bump->pos = bump->random ? rand_below_(k, sc, sc->random_seq_len) : 0;
-		bump->first = bump->random ? next_freelist_entry_(sc, &bump->pos, start,
-								  (unsigned long)oo.objects * sc->size)
-					   : start;
+		bump->first = base + sc->red_left_pad + sc->bump_seq[pos];
+		bump->pos = pos + 1u;
 		slab->slab.freelist = NULL;
 		return slab;
 	}
@@ -249,7 +249,7 @@ void discard_slabs_(struct kmm *k, struct kmm_cache *s, struct slub_cache *sc, s
 		struct kmm_page *slab = list_entry(discard->next, struct kmm_page, lru);
 		list_del(&slab->lru);
 		stat_(k, sc, FREE_SLAB);
-		slab_free_pages_(k, s, slab, slub_slab_order_(slab));
+		slub_free_slab_pages_(k, s, slab);
 	}
 }
 
@@ -527,6 +527,19 @@ static int init_cache_random_seq_(struct kmm *k, struct slub_cache *sc)
 	return 0;
 }
 
+/* sc->bump_seq (lazy_link caches): random_seq twice over, or the address
+ * order's offsets twice over. */
+static int init_bump_seq_(struct kmm *k, struct slub_cache *sc)
+{
+	unsigned objects = sc->oo.objects;
+	sc->bump_seq = k->plat->meta_alloc(k->plat->ctx, 2u * objects * sizeof(unsigned));
+	if (!sc->bump_seq)
+		return -ENOMEM;
+	for (unsigned i = 0; i < 2u * objects; i++)
+		sc->bump_seq[i] = sc->random_seq_len ? sc->random_seq[i % objects] : (i % objects) * sc->size;
+	return 0;
+}
+
 /* struct slub_cache, cpu[nr_cpus], then cpu_lock[nr_cpus]. */
 static size_t slub_cache_bytes_(unsigned nr_cpus)
 {
@@ -540,6 +553,8 @@ void slub_cache_release_(struct kmm *k, struct kmm_cache *s)
 		return;
 	if (sc->random_seq)
 		k->plat->meta_free(k->plat->ctx, sc->random_seq, sc->random_seq_len * sizeof(unsigned));
+	if (sc->bump_seq)
+		k->plat->meta_free(k->plat->ctx, sc->bump_seq, 2u * sc->oo.objects * sizeof(unsigned));
 	if (k->cfg.threaded) {
 		for (unsigned i = 0; i < sc->nr_nodes; i++)
 			k->plat->lock_destroy(k->plat->ctx, &sc->node[i].list_lock);
@@ -636,6 +651,10 @@ int slub_cache_open_(struct kmm *k, struct kmm_cache *s)
 		slub_cache_release_(k, s);
 		return -ENOMEM;
 	}
+	if (sc->lazy_link && init_bump_seq_(k, sc) < 0) {
+		slub_cache_release_(k, s);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -712,13 +731,16 @@ int slub_shrink_(struct kmm *k, struct kmm_cache *s)
 	return 0;
 }
 
-/* SLUB keeps no system-wide state: its boot parameters are k->cfg's. */
+/* SLUB's system-wide state is k->slab->slub_head_off (slab_internal.h),
+ * zeroed; its boot parameters are k->cfg's. */
 int slub_init_(struct kmm *k)
 {
-	(void)k;
-	return 0;
+	k->slab->slub_head_off = k->plat->meta_alloc(k->plat->ctx, (size_t)k->total_pages * sizeof(uint16_t));
+	return k->slab->slub_head_off ? 0 : -ENOMEM;
 }
 void slub_fini_(struct kmm *k)
 {
-	(void)k;
+	if (k->slab->slub_head_off)
+		k->plat->meta_free(k->plat->ctx, k->slab->slub_head_off, (size_t)k->total_pages * sizeof(uint16_t));
+	k->slab->slub_head_off = NULL;
 }

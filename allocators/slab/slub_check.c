@@ -111,6 +111,15 @@ static long check_slab_(struct kmm *k, struct kmm_cache *s, const struct slub_ca
 				      sc->min.order, sc->min.objects);
 		return bad + 1;
 	}
+	/* kfree finds the head from a tail page through slub_head_off */
+	for (unsigned i = 0; i < 1u << order; i++) {
+		if (k->slab->slub_head_off[pfn + i] != i) {
+			slab_check_violation_(k, s, "slab pfn:0x%x: page %u says its head is %u pages back",
+					      (unsigned)pfn, i, k->slab->slub_head_off[pfn + i]);
+			bad++;
+			break;
+		}
+	}
 	if (slab->node != nid) {
 		slab_check_violation_(k, s, "slab pfn:0x%x of node %u found on node %u's lists", (unsigned)pfn,
 				      slab->node, nid);

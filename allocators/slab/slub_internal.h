@@ -103,10 +103,12 @@ struct slub_fp {
  * cache's (sc->fp, sc->s); nr_partial is the length of partial.
  *
  * Lazy linking (the bump region): a new slab of a cache without debug
- * flags or ctor comes to its CPU unlinked. Its objects not handed out yet
- * are bump_next and the bump_left objects that follow it in the slab's
- * order (the permutation from bump_pos when bump_random, else address
- * order); none of them has a link written. When bump_next != NULL it is
+ * flags or ctor, of the cache's preferred order, comes to its CPU
+ * unlinked. Its objects not handed out yet are bump_next and the
+ * bump_left objects that follow it in the slab's order, whose offsets
+ * from lo are bump_seq[0 .. bump_left) (sc->bump_seq: the permutation, or
+ * address order, written out long enough that a region never wraps); none
+ * of them has a link written. When bump_next != NULL it is
  * the last object of the freelist chain -- reached by following links from
  * freelist, its own link never read -- so freelist is exactly the chain
  * the kernel's eager linking would have (objects freed since, then the
@@ -144,9 +146,8 @@ struct kmem_cache_cpu {
 			struct kmm_cache *cache;
 			int node;                /* slab's node, -1 without a slab */
 			unsigned nr_partial;     /* slabs on partial */
-			unsigned bump_pos;       /* random: the permutation entry after bump_next */
 			unsigned bump_left;      /* objects after bump_next in the region */
-			bool bump_random;        /* the region follows sc->random_seq */
+			const unsigned *bump_seq; /* their offsets from lo, in order */
 			struct list_head partial; /* CPU partial slabs (page->lru), newest first */
 		};
 		unsigned char size_[512];
@@ -192,6 +193,11 @@ struct slub_cache {
 	bool lazy_link;          /* a CPU's new slab may come unlinked (slub_cache_open_) */
 	unsigned *random_seq;    /* FREELIST_RANDOM: object offsets in shuffled order */
 	unsigned random_seq_len; /* oo.objects (0: no shuffling) */
+	/* lazy_link: the preferred slab's object offsets in the order its
+	 * objects are handed out from any start -- random_seq twice over, or
+	 * address order -- 2 * oo.objects entries: a bump region reads them
+	 * straight, without wrapping or skipping (struct kmem_cache_cpu) */
+	unsigned *bump_seq;
 	uint64_t rng;            /* the cache's random stream (slab_random_) */
 	kmm_nodemask_t slab_nodes; /* nodes with memory (kernel: slab_nodes) */
 	struct kmm_lock *cpu_lock; /* [nr_cpus], after cpu[] in the same block */
@@ -305,21 +311,20 @@ static inline char *next_freelist_entry_(const struct slub_cache *sc, unsigned *
 }
 
 /* A new slab made for a CPU, not linked (new_slab_bump_): its first object
- * in the slab's order, the objects after it, and where the order goes on. */
+ * in the slab's order, the objects after it, and the sc->bump_seq entry
+ * of the one after the first. */
 struct slub_bump {
 	char *first;
 	unsigned pos;
 	unsigned left;
-	bool random;
 };
 
-/* The bump region's object after cur (c's active slab), one left fewer. */
-static inline char *cpu_bump_after_(const struct slub_cache *sc, struct kmem_cache_cpu *c, char *cur)
+/* The bump region's object after bump_next (c's active slab), one left
+ * fewer. */
+static inline char *cpu_bump_after_(struct kmem_cache_cpu *c)
 {
 	c->bump_left--;
-	if (c->bump_random)
-		return next_freelist_entry_(sc, &c->bump_pos, (char *)c->lo, (unsigned long)c->span + sc->size);
-	return cur + sc->size;
+	return (char *)c->lo + *c->bump_seq++;
 }
 /* How many objects ahead of the one handed out the bump region prefetches:
  * a new slab's lines are cold (it comes back from the page allocator), and
@@ -327,35 +332,23 @@ static inline char *cpu_bump_after_(const struct slub_cache *sc, struct kmem_cac
 #define SLUB_BUMP_PREFETCH 8u
 
 /* Prefetch (for writing) the start of the region's object d ahead of
- * bump_next, d <= bump_left. In the shuffled order that is the permutation
- * entry d - 1 after bump_pos, or a later one when entries are skipped (a
- * fallback-order slab): a prefetch of a wrong slot costs a line, no more.
+ * bump_next, 1 <= d <= bump_left.
  * always_inline: gcc finds a function that only prefetches free of side
  * effects and deletes the calls (it did, until session 5). */
-static inline __attribute__((always_inline)) void cpu_bump_prefetch_(const struct slub_cache *sc,
-								   const struct kmem_cache_cpu *c, unsigned d)
+static inline __attribute__((always_inline)) void cpu_bump_prefetch_(const struct kmem_cache_cpu *c, unsigned d)
 {
-	uintptr_t at;
-	if (c->bump_random) {
-		unsigned i = c->bump_pos + d - 1u;
-		if (i >= sc->random_seq_len)
-			i -= sc->random_seq_len;
-		at = c->lo + sc->random_seq[i];
-	} else {
-		at = (uintptr_t)c->bump_next + (uintptr_t)d * sc->size;
-	}
-	__builtin_prefetch((const void *)at, 1, 3);
+	__builtin_prefetch((const void *)(c->lo + c->bump_seq[d - 1u]), 1, 3);
 }
 
 /* Hand out bump_next, which heads the CPU freelist: the next object of the
  * region (or none) heads it now. */
-static inline void cpu_bump_take_(const struct slub_cache *sc, struct kmem_cache_cpu *c)
+static inline void cpu_bump_take_(struct kmem_cache_cpu *c)
 {
-	char *next = c->bump_left ? cpu_bump_after_(sc, c, (char *)c->bump_next) : NULL;
+	char *next = c->bump_left ? cpu_bump_after_(c) : NULL;
 	c->bump_next = next;
 	c->freelist = next;
 	if (c->bump_left >= SLUB_BUMP_PREFETCH)
-		cpu_bump_prefetch_(sc, c, SLUB_BUMP_PREFETCH);
+		cpu_bump_prefetch_(c, SLUB_BUMP_PREFETCH);
 }
 /* Write the links of the whole region (the chain ends where the kernel's
  * eager linking would have ended it); no region after. */
@@ -365,12 +358,30 @@ static inline void cpu_bump_link_(const struct slub_cache *sc, struct kmem_cache
 	if (!cur)
 		return;
 	while (c->bump_left) {
-		char *next = cpu_bump_after_(sc, c, cur);
+		char *next = cpu_bump_after_(c);
 		slub_set_fp_(sc, cur, next);
 		cur = next;
 	}
 	slub_set_fp_(sc, cur, NULL);
 	c->bump_next = NULL;
+}
+
+/* A slab's entries in k->slab->slub_head_off: each tail page's distance
+ * to the head (set), or 0 (clear, before the pages go back). A slab of
+ * 2^order pages: at most MAX_ORDER, so a distance fits 16 bits. */
+static inline void slub_head_off_set_(struct kmm *k, const struct kmm_page *slab, unsigned order, bool set)
+{
+	uint16_t *off = k->slab->slub_head_off + page_to_pfn_(k, slab);
+	for (unsigned i = 1; i < 1u << order; i++)
+		off[i] = set ? (uint16_t)i : 0;
+}
+/* Give a slab's pages back to the page allocator (slab_free_pages_), its
+ * head offsets cleared first. */
+static inline void slub_free_slab_pages_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab)
+{
+	unsigned order = slub_slab_order_(slab);
+	slub_head_off_set_(k, slab, order, false);
+	slab_free_pages_(k, s, slab, order);
 }
 
 /* Locks: no-ops single-threaded. */
@@ -528,11 +539,13 @@ static inline void dec_slabs_node_(struct kmem_cache_node *n, unsigned objects)
 /* Everything but the single-threaded CPU-freelist pop. */
 void *slub_alloc_slow_(struct kmm *k, struct kmm_cache *s, kmm_gfp_t gfp, int node);
 /* The pop of the bump region's next object (c's freelist heads it). */
-void *slub_alloc_bump_(struct kmm *k, struct kmm_cache *s);
+void *slub_alloc_bump_(struct kmem_cache_cpu *c);
 /* The pop whose next link is NULL or leaves the slab (reported). */
 void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
-/* A free that is not a push onto the CPU freelist (__slab_free()). */
-void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
+/* A free that is not a push onto the CPU freelist (__slab_free()); c is
+ * the current CPU's state. */
+void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, struct kmm_page *slab,
+		       void *obj);
 
 /*
  * Pop CPU freelist c: the link load and decode (xor, bswap) with c's copy
@@ -556,7 +569,7 @@ static inline void *slub_alloc_cpu_(struct kmm *k, struct kmem_cache_cpu *c, kmm
 	}
 	/* any node, and the object is the bump region's: a new slab's */
 	if (node < 0 && obj != NULL)
-		return slub_alloc_bump_(k, c->cache); /* (c found again there: nothing extra here) */
+		return slub_alloc_bump_(c);
 	return slub_alloc_slow_(k, c->cache, gfp, node);
 }
 
@@ -589,6 +602,20 @@ static inline bool slub_free_push_(struct kmem_cache_cpu *c, struct kmm_page *sl
 	return false;
 }
 
+/* The same push for an object known to lie between the first and the
+ * last object of c's active slab (kfree's hint): the naive double-free
+ * test is all that is left to make. */
+static inline bool slub_free_push_cpu_(struct kmem_cache_cpu *c, void *obj)
+{
+	void *head = c->freelist;
+	if (kmm_likely(obj != head)) {
+		slub_fp_set_(&c->fp, obj, head);
+		c->freelist = obj;
+		c->stat[FREE_FASTPATH]++;
+		return true;
+	}
+	return false;
+}
 
 /* slab_free() of one object of slab (its head page), single-threaded, on
  * CPU state c (the current CPU's). */
@@ -597,7 +624,7 @@ static inline void slub_free_cpu_(struct kmm *k, struct kmm_cache *s, struct kme
 {
 	if (kmm_likely(slub_free_push_(c, slab, obj)))
 		return;
-	slub_free_remote_(k, s, slab, obj);
+	slub_free_remote_(k, s, c, slab, obj);
 }
 /* The same for a SLAB_SLUB_LOCAL_ cache s (its backend_cpu). */
 static inline void slub_free_local_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)

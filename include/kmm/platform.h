@@ -63,4 +63,12 @@ struct kmm_platform {
  * system (deterministic, unlike sched_getcpu()). */
 const struct kmm_platform *kmm_platform_hosted(void);
 
+/* The same with the arena and the large metadata blocks (the struct page
+ * array) advised MADV_HUGEPAGE: the kernel's huge-page direct map and
+ * vmemmap, for big long-lived systems (benchmarks). Opt-in through
+ * cfg.platform, never the default: a first touch may fault in and zero
+ * 2 MiB. A refused advice leaves small pages, nothing else changes. Its
+ * ctx points to the madvise advice (an int) its hooks give. */
+const struct kmm_platform *kmm_platform_hosted_huge(void);
+
 #endif
