@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The allocator-independent half of the object allocators, after the
- * kernel's mm/slab_common.c: the per-system slab state, kmem_cache creation
- * with merging, destruction, the public alloc / free / bulk entry points
- * with their debug hooks and pointer checks, the slab page services the
- * backends build on, RCU-deferred slab freeing, and the check walks.
+ * kernel's mm/slab_common.c: the per-system slab state, the public alloc /
+ * free / bulk entry points with their debug hooks and pointer checks, the
+ * slab page services the backends build on, RCU-deferred slab freeing, and
+ * the check walks. Creating a cache (argument checks, merging into an
+ * existing cache) and destroying one are slab_create.c's: they run once a
+ * cache, never on the paths here.
  *
  * The per-system state (struct kmm_slab_system) is made on first use:
  * page-only programs never pay for it, and a fuzz input that uses slabs
@@ -12,18 +14,6 @@
  * because single-threaded systems make each kmalloc cache on its first use
  * (kmalloc.c). Threaded systems make it, every kmalloc cache included, in
  * kmm_create, so that no shared pointer is ever written once threads run.
- *
- * Merging (find_mergeable / slab_unmergeable). A new cache without a ctor,
- * debug flags, SLAB_TYPESAFE_BY_RCU or SLAB_NO_MERGE becomes an alias of
- * the oldest live cache whose slot fits it: its size rounded to a word and
- * then to its alignment is at most the existing slot and less than a word
- * smaller, the existing slot is a multiple of the new alignment (under SLAB
- * also the existing alignment), and the flags that choose pages (DMA,
- * DMA32, RECLAIM_ACCOUNT) agree. The alias shares the cache (refcount + 1),
- * whose object_size grows to the larger request. kmalloc caches are never
- * merge targets here (as in kernels with memcg or random kmalloc caches):
- * they are made lazily, and merging must not depend on which kmalloc sizes
- * a program happened to use first. SLOB never merges, as in the kernel.
  *
  * Checks the common layer always makes on free, debug flags or not, for
  * the price of a page lookup: the pointer lies in this system's memory, in
@@ -37,39 +27,20 @@
  * counters (jiffies, slab_pages) are atomics; allocation and free take no
  * lock here at all, the backend synchronises its own state.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "slub_internal.h" /* the inline SLUB fast paths; includes slab_internal.h */
 
-/* A name merged into a live cache (kmm_find_cache resolves it). */
-struct slab_alias_ {
-	struct list_head list;       /* ss->aliases, newest first */
-	struct kmm_cache *s;         /* the cache the name shares */
-	char name[KMM_CACHE_NAME_MAX];
-};
-
-/* Caches that never absorb a new cache or are absorbed (slab_unmergeable). */
-#define SLAB_NEVER_MERGE_                                                             \
-	(KMM_SLAB_DEBUG_FLAGS | KMM_SLAB_TYPESAFE_BY_RCU | KMM_SLAB_NO_MERGE | SLAB_KMALLOC_ | \
-	 SLAB_DYING_)
-/* Flags that must agree for two caches to merge (they choose the pages). */
-#define SLAB_MERGE_SAME_ (KMM_SLAB_RECLAIM_ACCOUNT | KMM_SLAB_CACHE_DMA | KMM_SLAB_CACHE_DMA32)
 /* What a slab page allocation keeps of the caller's gfp (GFP_RECLAIM_MASK |
  * GFP_CONSTRAINT_MASK): zone and mobility come from the cache alone. */
 #define SLAB_PAGE_GFP_KEEP_                                                                       \
 	(KMM___GFP_RECLAIM | KMM___GFP_HIGH | KMM___GFP_IO | KMM___GFP_FS | KMM___GFP_NOWARN |     \
 	 KMM___GFP_RETRY_MAYFAIL | KMM___GFP_NOFAIL | KMM___GFP_NORETRY | KMM___GFP_MEMALLOC |     \
 	 KMM___GFP_NOMEMALLOC | KMM___GFP_HARDWALL | KMM___GFP_THISNODE)
-/* User caches' random_seed ids start above the kmalloc caches' ids. */
-#define SLAB_USER_CACHE_ID_ 0x100u
 
 #define RET_IP_ ((uintptr_t)__builtin_return_address(0))
-
-static void *meta_alloc_(struct kmm *k, size_t bytes) { return k->plat->meta_alloc(k->plat->ctx, bytes); }
-static void meta_free_(struct kmm *k, void *p, size_t bytes) { k->plat->meta_free(k->plat->ctx, p, bytes); }
 
 static inline uintptr_t arena_bytes_(const struct kmm *k) { return (uintptr_t)k->total_pages << KMM_PAGE_SHIFT; }
 
@@ -214,260 +185,6 @@ uint64_t slab_random_(uint64_t *state)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
-}
-
-/* A cache's seed: the system seed and a stable id (kmalloc caches: their
- * family and class, so lazy creation changes nothing; users' caches: their
- * creation index). */
-static uint32_t slab_cache_seed_(const struct kmm *k, uint32_t id)
-{
-	uint64_t st = k->cfg.seed ^ ((uint64_t)id * 0xd6e8feb86659fd93ull);
-	return (uint32_t)(slab_random_(&st) >> 32);
-}
-
-/* ---- cache creation ---------------------------------------------------------- */
-
-struct kmm_cache *slab_cache_create_(struct kmm *k, struct kmm_slab_system *ss, const char *name,
-				     unsigned size, unsigned align, unsigned flags, void (*ctor)(void *),
-				     uint32_t id)
-{
-	int err = -ENOMEM;
-	struct kmm_cache *s = meta_alloc_(k, sizeof(*s));
-	if (!s)
-		goto fail;
-	size_t n = strlen(name);
-	memcpy(s->name, name, n < KMM_CACHE_NAME_MAX ? n : KMM_CACHE_NAME_MAX - 1);
-	s->flags = flags;
-	if (ss->slub_local && !(flags & KMM_SLAB_DEBUG_FLAGS))
-		s->flags |= SLAB_SLUB_LOCAL_;
-	s->ctor = ctor;
-	s->refcount = 1;
-	if (flags & KMM_SLAB_CACHE_DMA)
-		s->allocflags |= KMM___GFP_DMA;
-	if (flags & KMM_SLAB_CACHE_DMA32)
-		s->allocflags |= KMM___GFP_DMA32;
-	if (flags & KMM_SLAB_RECLAIM_ACCOUNT)
-		s->allocflags |= KMM___GFP_RECLAIMABLE;
-	err = slab_layout_(&s->l, size, align, flags, ctor != NULL, (flags & SLAB_KMALLOC_) != 0);
-	if (err)
-		goto fail;
-	s->random_seed = slab_cache_seed_(k, id);
-	INIT_LIST_HEAD(&s->list);
-	err = ss->ops->cache_open(k, s);
-	if (err)
-		goto fail;
-	list_add_tail(&s->list, &ss->caches);
-	return s;
-fail:
-	kmm_report(k, KMM_REPORT_WARNING, "WARNING: kmem_cache_create(%s) failed with error %d\n", name, err);
-	if (s)
-		meta_free_(k, s, sizeof(*s));
-	return NULL;
-}
-
-/* find_mergeable(): the oldest live cache a new one can share, or NULL. */
-static struct kmm_cache *find_mergeable_(struct kmm_slab_system *ss, unsigned size, unsigned align,
-					 unsigned flags, void (*ctor)(void *))
-{
-	if (ss->ops == &kmm_slob_ops || ctor || (flags & SLAB_NEVER_MERGE_))
-		return NULL;
-	size = (size + 7) & ~7u;
-	align = slab_calculate_alignment_(flags, align, size);
-	size = (size + align - 1) & ~(align - 1);
-
-	struct list_head *pos;
-	list_for_each(pos, &ss->caches) {
-		struct kmm_cache *s = list_entry(pos, struct kmm_cache, list);
-		if ((s->flags & SLAB_NEVER_MERGE_) || s->ctor)
-			continue;
-		if (size > s->l.size)
-			continue;
-		if ((flags & SLAB_MERGE_SAME_) != (s->flags & SLAB_MERGE_SAME_))
-			continue;
-		if (s->l.size & (align - 1)) /* alignment compatible */
-			continue;
-		if (s->l.size - size >= sizeof(void *))
-			continue;
-		if (ss->ops == &kmm_slab_ops && (align > s->l.align || s->l.align % align))
-			continue;
-		return s;
-	}
-	return NULL;
-}
-
-/* __kmem_cache_alias(): share an existing cache under a new name. */
-static struct kmm_cache *cache_alias_(struct kmm *k, struct kmm_slab_system *ss, const char *name,
-				      unsigned size, unsigned align, unsigned flags, void (*ctor)(void *))
-{
-	struct kmm_cache *s = find_mergeable_(ss, size, align, flags, ctor);
-	if (!s)
-		return NULL;
-	struct slab_alias_ *a = meta_alloc_(k, sizeof(*a));
-	if (!a)
-		return NULL; /* as sysfs_slab_alias() failing: make a cache of its own */
-	memcpy(a->name, name, strlen(name) + 1);
-	a->s = s;
-	list_add(&a->list, &ss->aliases);
-	s->refcount++;
-	if (size > s->l.object_size)
-		s->l.object_size = size;
-	unsigned inuse = (size + 7) & ~7u;
-	if (inuse > s->l.inuse)
-		s->l.inuse = inuse;
-	return s;
-}
-
-/* Drop one alias name of s (the newest: a destroy cannot say which). */
-static void alias_drop_(struct kmm *k, struct kmm_slab_system *ss, struct kmm_cache *s, bool all)
-{
-	struct list_head *pos = ss->aliases.next;
-	while (pos != &ss->aliases) {
-		struct slab_alias_ *a = list_entry(pos, struct slab_alias_, list);
-		pos = pos->next;
-		if (a->s != s)
-			continue;
-		list_del(&a->list);
-		meta_free_(k, a, sizeof(*a));
-		if (!all)
-			return;
-	}
-}
-
-/* The argument checks of kmem_cache_create(): NULL, or what is wrong. */
-static const char *cache_create_bad_arg_(const char *name, unsigned size, unsigned align, unsigned flags,
-					 char *buf, size_t len)
-{
-	if (!name)
-		return "name is NULL";
-	size_t n = strlen(name);
-	if (n == 0)
-		return "name is empty";
-	if (n >= KMM_CACHE_NAME_MAX) {
-		snprintf(buf, len, "name is longer than %d characters", KMM_CACHE_NAME_MAX - 1);
-		return buf;
-	}
-	if (strchr(name, ' '))
-		return "name contains a space (it confuses slabinfo parsers)";
-	if (size == 0 || size > KMM_KMALLOC_MAX_CACHE_SIZE) {
-		snprintf(buf, len, "size %u not in 1..%u", size, KMM_KMALLOC_MAX_CACHE_SIZE);
-		return buf;
-	}
-	if ((align & (align - 1)) || align > KMM_PAGE_SIZE) {
-		snprintf(buf, len, "align %u is not 0 or a power of two <= %u", align, KMM_PAGE_SIZE);
-		return buf;
-	}
-	if (flags & ~KMM_SLAB_CREATE_MASK) {
-		snprintf(buf, len, "flags 0x%x has bits outside KMM_SLAB_CREATE_MASK (0x%x)",
-			 flags & ~KMM_SLAB_CREATE_MASK, KMM_SLAB_CREATE_MASK);
-		return buf;
-	}
-	if ((flags & KMM_SLAB_CACHE_DMA) && (flags & KMM_SLAB_CACHE_DMA32))
-		return "flags: SLAB_CACHE_DMA and SLAB_CACHE_DMA32 together";
-	return NULL;
-}
-
-struct kmm_cache *kmm_cache_create(struct kmm *k, const char *name, unsigned size, unsigned align,
-				   unsigned flags, void (*ctor)(void *obj))
-{
-	char buf[96];
-	const char *bad = cache_create_bad_arg_(name, size, align, flags, buf, sizeof(buf));
-	if (bad) {
-		kmm_report(k, KMM_REPORT_WARNING, "WARNING: kmem_cache_create(%.*s): %s\n", KMM_CACHE_NAME_MAX,
-			   name ? name : "(null)", bad);
-		return NULL;
-	}
-	struct kmm_slab_system *ss = kmm_slab_system_(k);
-	if (!ss)
-		return NULL;
-	flags |= slab_debug_flags_for_(k, name);
-
-	slab_lock_(k, ss);
-	struct kmm_cache *s = cache_alias_(k, ss, name, size, align, flags, ctor);
-	if (!s) {
-		s = slab_cache_create_(k, ss, name, size, align, flags, ctor,
-				       SLAB_USER_CACHE_ID_ + ss->nr_caches_created);
-		if (s)
-			ss->nr_caches_created++;
-	}
-	slab_unlock_(k, ss);
-	return s;
-}
-
-/* ---- cache destruction --------------------------------------------------------- */
-
-/* list_slab_objects(): the allocated objects of one slab, a few at most. */
-static int busy_slab_(struct kmm *k, struct kmm_cache *s, const struct kmm_slab_walk *w, void *ctx)
-{
-	struct kmm_text *t = ctx;
-	const struct kmm_slab_ops *ops = k->slab->ops;
-	for (unsigned i = 0; i < w->nr_objects && !t->truncated; i++) {
-		char *obj = (char *)slab_slot_object_(s, w->first, i);
-		if (ops->object_is_free && ops->object_is_free(k, s, w->slab, obj))
-			continue;
-		kmm_text_printf(t, "Object pfn:0x%x @offset=%zu\n", (unsigned)page_to_pfn_(k, w->slab),
-				(size_t)(obj - w->base));
-	}
-	return t->truncated;
-}
-
-/* What the kernel prints when kmem_cache_destroy() finds objects: SLUB's
- * slab_err() from __kmem_cache_shutdown() with the objects left, then
- * kmem_cache_destroy()'s WARN; here one KMM_REPORT_SLAB report. */
-static void cache_busy_report_(struct kmm *k, struct kmm_cache *s, unsigned long left, uintptr_t caller)
-{
-	char buf[1024], objs[640];
-	struct kmm_text t = { buf, 0, sizeof(buf), false }, o = { objs, 0, sizeof(objs), false };
-	const struct kmm_slab_ops *ops = k->slab->ops;
-
-	objs[0] = '\0';
-	if (ops->for_each_slab)
-		ops->for_each_slab(k, s, busy_slab_, &o);
-	kmm_text_printf(&t,
-			"=============================================================================\n"
-			"BUG %s: Objects remaining in %s on __kmem_cache_shutdown()\n"
-			"-----------------------------------------------------------------------------\n"
-			"\n"
-			"INFO: %lu object%s still allocated\n%s%s"
-			"WARNING: kmem_cache_destroy %s: Slab cache still has objects when called from 0x%lx\n",
-			s->name, s->name, left, left == 1 ? "" : "s", objs, o.truncated ? "...\n" : "", s->name,
-			(unsigned long)caller);
-	kmm_report(k, KMM_REPORT_SLAB, "%s", buf);
-}
-
-int kmm_cache_destroy(struct kmm *k, struct kmm_cache *s)
-{
-	uintptr_t caller = RET_IP_;
-	struct kmm_slab_system *ss = k->slab;
-	if (!s)
-		return 0;
-	if (!ss)
-		return -EINVAL;
-	if (s->flags & SLAB_KMALLOC_) {
-		kmm_report(k, KMM_REPORT_WARNING, "WARNING: kmem_cache_destroy(%s): kmalloc caches stay\n",
-			   s->name);
-		return -EINVAL;
-	}
-	slab_lock_(k, ss);
-	if (--s->refcount > 0) {
-		alias_drop_(k, ss, s, false);
-		slab_unlock_(k, ss);
-		return 0;
-	}
-	unsigned long left = ss->ops->cache_shutdown(k, s);
-	if (left) {
-		/* Kept, objects valid, destroy may be retried; never merged again. */
-		s->refcount = 1;
-		s->flags |= SLAB_DYING_;
-		cache_busy_report_(k, s, left, caller);
-		slab_unlock_(k, ss);
-		return -EBUSY;
-	}
-	list_del(&s->list);
-	alias_drop_(k, ss, s, true);
-	slab_unlock_(k, ss);
-	ss->ops->cache_release(k, s);
-	meta_free_(k, s, sizeof(*s));
-	return 0;
 }
 
 /* ---- allocation and free ---------------------------------------------------------- */

@@ -341,7 +341,7 @@ struct kmm_slab_system {
 	 * pages without reading the tail's struct page (slub_cache.c keeps
 	 * it: set when a slab is made, cleared before its pages go back). */
 	uint16_t *slub_head_off;
-	/* Names of merged caches (struct slab_alias_, slab_common.c), for
+	/* Names of merged caches (struct slab_alias_, below; made in slab_create.c), for
 	 * kmm_find_cache; newest first. */
 	struct list_head aliases;
 };
@@ -521,5 +521,19 @@ static inline void slab_unlock_(struct kmm *k, struct kmm_slab_system *ss)
 	if (kmm_unlikely(k->cfg.threaded))
 		k->plat->unlock(k->plat->ctx, &ss->lock);
 }
+
+/* ---- between slab_common.c and slab_create.c ------------------------------ */
+
+/* A name merged into a live cache (kmm_find_cache resolves it). Made and
+ * dropped by slab_create.c under ss->lock; the rest freed with the system. */
+struct slab_alias_ {
+	struct list_head list;       /* ss->aliases, newest first */
+	struct kmm_cache *s;         /* the cache the name shares */
+	char name[KMM_CACHE_NAME_MAX];
+};
+
+/* The slab layer's own metadata (caches, aliases, the system state). */
+static inline void *meta_alloc_(struct kmm *k, size_t bytes) { return k->plat->meta_alloc(k->plat->ctx, bytes); }
+static inline void meta_free_(struct kmm *k, void *p, size_t bytes) { k->plat->meta_free(k->plat->ctx, p, bytes); }
 
 #endif

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private structures of the SLAB backend (slab.c, slab_check.c): the
- * kernel's struct array_cache, struct kmem_cache_node and the per-cache
- * SLAB fields of struct kmem_cache. Nothing outside these two files may
- * include this header; the rest of libkmm sees SLAB only through
- * kmm_slab_ops.
+ * Private structures of the SLAB backend (slab.c, slab_cache.c,
+ * slab_check.c): the kernel's struct array_cache, struct kmem_cache_node
+ * and the per-cache SLAB fields of struct kmem_cache. Nothing outside these
+ * three files may include this header; the rest of libkmm sees SLAB only
+ * through kmm_slab_ops.
  *
  * Where an object can be, from SLAB's view:
  *   - free in its slab: its index is in the slab's free index slots
@@ -118,6 +118,12 @@ struct slab_cache_ {
 
 /* ---- shared helpers ------------------------------------------------------ */
 
+/* A cache's SLAB state (NULL only before cache_open or after release). */
+static inline struct slab_cache_ *slab_cache_(const struct kmm_cache *s)
+{
+	return (struct slab_cache_ *)s->backend;
+}
+
 static inline void spin_lock_(struct kmm *k, struct kmm_lock *l)
 {
 	if (kmm_unlikely(k->cfg.threaded))
@@ -165,6 +171,12 @@ static inline unsigned obj_to_index_(const struct kmm *k, const struct kmm_cache
 		return UINT32_MAX;
 	return (unsigned)((size_t)((const char *)obj - first) / c->size);
 }
+
+/* slab_cache.c: ops->cache_open (__kmem_cache_create: geometry, colouring,
+ * tunables, the per-cache block; 0, -EINVAL or -ENOMEM) and
+ * ops->cache_release (the block and any off-slab index arrays back). */
+int slab_backend_open_(struct kmm *k, struct kmm_cache *s);
+void slab_backend_release_(struct kmm *k, struct kmm_cache *s);
 
 /* slab_check.c: the read-only walks of kmm_slab_ops. */
 long slab_backend_check_(struct kmm *k, struct kmm_cache *s);
