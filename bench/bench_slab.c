@@ -12,7 +12,8 @@
  *   memory   pages held at the peak of `random` against the bytes requested,
  *            next to each peer's peak RSS growth on the same workload (each
  *            measured in a fresh child process);
- *   debug    slab_debug=FZPU against debug off, lifo and random, per backend;
+ *   debug    slab_debug=FZPU against debug off, lifo and random, per backend
+ *            (selecting it selects lifo and random, its baselines);
  *   traces   the recorded heap traces (the .mtrace.xz files in ../shared/traces,
  *            via xz -dc) replayed through kmalloc / krealloc / kfree and through
  *            every peer's malloc / realloc / free.
@@ -530,6 +531,9 @@ static void parse_args_(int argc, char **argv, struct options *o)
 	if (!any)
 		for (unsigned s = 0; s < 6; s++)
 			o->want[s] = true;
+	/* debug's rows are ratios to debug off: it needs lifo and random. */
+	if (o->want[SEC_DEBUG])
+		o->want[SEC_LIFO] = o->want[SEC_RANDOM] = true;
 	if (o->quick && o->runs > 3)
 		o->runs = 3;
 }
