@@ -32,6 +32,14 @@ static struct kmm *make_(unsigned cpus)
 
 /* Every non-zero entry is a tail of a live SLUB slab at that distance
  * from its head; returns the number of entries that are not. */
+/* The end of a test: pcp pages back, the page allocator consistent. */
+static void drain_check_destroy_(struct kmm *k)
+{
+	kmm_drain_all_pages(k);
+	CHECK_EQ(kmm_page_check(k), 0);
+	kmm_destroy(k);
+}
+
 static unsigned table_lies_(struct kmm *k)
 {
 	unsigned bad = 0;
@@ -158,9 +166,7 @@ TEST(large_kmalloc_tail_pointer)
 	CHECK_EQ(kmm_ksize(k, big), KMM_PAGE_SIZE << 3);
 	kmm_kfree(k, big);
 	CHECK_EQ(kmm_report_count(k, KMM_REPORT_SLAB), before + 1);
-	kmm_drain_all_pages(k);
-	CHECK_EQ(kmm_page_check(k), 0);
-	kmm_destroy(k);
+	drain_check_destroy_(k);
 }
 
 /* The check walk compares the table with every slab it visits. */
@@ -230,9 +236,7 @@ TEST(fallback_order_slabs)
 	kmm_slab_shrink_all(k);
 	for (unsigned i = 1; i < n; i += 2)
 		kmm_free_pages(k, pg[i], 0);
-	kmm_drain_all_pages(k);
-	CHECK_EQ(kmm_page_check(k), 0);
-	kmm_destroy(k);
+	drain_check_destroy_(k);
 }
 
 /* Two CPUs: slabs of 16 objects (the kernel's order for nr_cpus = 2), the

@@ -217,19 +217,23 @@ static void hosted_meta_free_huge(void *ctx, void *p, size_t bytes)
 
 static const int hosted_huge_advice = MADV_HUGEPAGE;
 
+/* What the two hosted platforms share: locks, the current CPU, backtraces. */
+#define HOSTED_SHARED_OPS_                              \
+	.lock_init = hosted_lock_init,                  \
+	.lock_destroy = hosted_lock_destroy,            \
+	.lock = hosted_lock,                            \
+	.unlock = hosted_unlock,                        \
+	.current_cpu = hosted_current_cpu,              \
+	.backtrace = hosted_backtrace,                  \
+	.set_current_cpu = hosted_set_current_cpu,
+
 static const struct kmm_platform hosted_platform = {
 	.ctx = NULL,
 	.arena_map = hosted_arena_map,
 	.arena_unmap = hosted_arena_unmap,
 	.meta_alloc = hosted_meta_alloc,
 	.meta_free = hosted_meta_free,
-	.lock_init = hosted_lock_init,
-	.lock_destroy = hosted_lock_destroy,
-	.lock = hosted_lock,
-	.unlock = hosted_unlock,
-	.current_cpu = hosted_current_cpu,
-	.backtrace = hosted_backtrace,
-	.set_current_cpu = hosted_set_current_cpu,
+	HOSTED_SHARED_OPS_
 };
 
 const struct kmm_platform *kmm_platform_hosted(void)
@@ -243,13 +247,7 @@ static const struct kmm_platform hosted_huge_platform = {
 	.arena_unmap = hosted_arena_unmap,
 	.meta_alloc = hosted_meta_alloc_huge,
 	.meta_free = hosted_meta_free_huge,
-	.lock_init = hosted_lock_init,
-	.lock_destroy = hosted_lock_destroy,
-	.lock = hosted_lock,
-	.unlock = hosted_unlock,
-	.current_cpu = hosted_current_cpu,
-	.backtrace = hosted_backtrace,
-	.set_current_cpu = hosted_set_current_cpu,
+	HOSTED_SHARED_OPS_
 };
 
 const struct kmm_platform *kmm_platform_hosted_huge(void)
