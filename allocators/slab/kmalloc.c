@@ -409,53 +409,51 @@ __attribute__((noinline)) static void kfree_(struct kmm *k, const void *p, uintp
 	}
 }
 
-/* slab_fast_head_, the head of SLUB's slabs found through
- * k->slab->slub_head_off: in random order most frees of an order > 0
- * slab's objects land on a tail page, and reading the tail's struct page
- * only to learn where the head is costs a cache miss before the head's
- * own (mimalloc keeps such metadata compact for the same reason). The
- * table is 2 bytes a page and stays cached; the branch on it is a branch,
- * not a subtraction, so that where it predicts 0 the struct page load
- * does not wait for the table's (the empty volatile asm keeps the
- * compiler from making it a subtraction). Other compound pages (0 in the
- * table) are found as before. */
-static inline struct kmm_page *kfree_head_(struct kmm *k, uintptr_t off)
+/* The head page of the slab (or compound page) holding arena offset off,
+ * and its PFN. SLUB's slabs are found through k->slab->slub_head_off: in
+ * random order most frees of an order > 0 slab's objects land on a tail
+ * page, and reading the tail's struct page only to learn where the head
+ * is costs a cache miss before the head's own (mimalloc keeps such
+ * metadata compact for the same reason). The table is 2 bytes a page and
+ * stays cached; its entry is subtracted, not branched on: in a random
+ * order whether an object lies on a tail page is a coin toss, and the
+ * mispredictions cost more than the table load the struct page's waits
+ * for. Other compound pages (0 in the table) are found through their
+ * tails as before. */
+static inline struct kmm_page *kfree_head_(struct kmm *k, uintptr_t off, uintptr_t *head_pfn)
 {
 	uintptr_t pfn = off >> KMM_PAGE_SHIFT;
 	const struct kmm_slab_system *ss = k->slab;
-	if (kmm_likely(ss != NULL) && kmm_likely(ss->slub_head_off != NULL)) {
-		unsigned d = ss->slub_head_off[pfn];
-		if (d) {
-			__asm__ volatile("" : "+r"(pfn));
-			pfn -= d;
-		}
-	}
+	if (kmm_likely(ss != NULL) && kmm_likely(ss->slub_head_off != NULL))
+		pfn -= ss->slub_head_off[pfn];
 	struct kmm_page *page = &k->pages[pfn];
-	if (page->flags & PG_tail)
-		page = &k->pages[page->compound_head];
+	if (page->flags & PG_tail) {
+		pfn = page->compound_head;
+		page = &k->pages[pfn];
+	}
+	*head_pfn = pfn;
 	return page;
 }
 
-/* The fast path: an object of the active slab of the CPU state kmalloc
- * last popped (k->kmalloc_cur's hint; single-threaded SLUB) is pushed
- * there at once -- the free of a kmalloc / kfree pair, without a struct
- * page: between that slab's first and last object it is that slab's, and
- * the slab is a live SLUB slab of a cache without debug flags (a CPU
- * without a slab has lo = span = 0, which no arena pointer passes).
- * Otherwise the head page is resolved once and handed on. A PG_slab page
- * exists only once k->slab does (slab_alloc_pages_ sets the flag). */
-void kmm_kfree(struct kmm *k, const void *p)
+/* kmm_kfree past its fast path (below): the head page is resolved once
+ * and handed on; a SLUB object of another slab is freed here too
+ * (slub_free_remote_inl_), with the slab's address from the PFN already
+ * found. A PG_slab page exists only once k->slab does (slab_alloc_pages_
+ * sets the flag). Out of line so that the fast path keeps no frame; ip is
+ * kfree's caller. */
+static __attribute__((noinline)) void kfree_resolved_(struct kmm *k, const void *p, uintptr_t off, uintptr_t ip)
 {
-	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
 	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
-		struct kmem_cache_cpu *hint = k->kmalloc_cur[KMALLOC_CUR_LAST_];
-		if (hint && (uintptr_t)p - hint->lo <= hint->span && slub_free_push_cpu_(hint, (void *)p))
-			return;
-		struct kmm_page *page = kfree_head_(k, off);
+		uintptr_t head_pfn;
+		struct kmm_page *page = kfree_head_(k, off, &head_pfn);
 		struct kmm_cache *s = page->slab.cache;
 		if (kmm_likely((page->flags & PG_slab) && s != NULL)) {
 			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
-				slub_free_local_(k, s, page, (void *)p);
+				struct kmem_cache_cpu *c = s->backend_cpu;
+				if (kmm_likely(slub_free_push_(c, page, (void *)p)))
+					return;
+				slub_free_remote_inl_(k, s, c, page, (const char *)k->arena + (head_pfn << KMM_PAGE_SHIFT),
+						      (void *)p);
 				return;
 			}
 			if (!slab_debug_on_(s)) {
@@ -470,7 +468,32 @@ void kmm_kfree(struct kmm *k, const void *p)
 			return;
 		}
 	}
-	kfree_(k, p, RET_IP_);
+	kfree_(k, p, ip);
+}
+
+/*
+ * The fast path: an object of the active slab of the CPU state kmalloc
+ * last popped (k->kmalloc_cur's hint; single-threaded SLUB) is pushed
+ * there at once -- the free of a kmalloc / kfree pair, without a struct
+ * page: between that slab's first and last object it is that slab's, and
+ * the slab is a live SLUB slab of a cache without debug flags (a CPU
+ * without a slab has lo = span = 0, which no arena pointer passes).
+ *
+ * The object is prefetched for writing first: past the fast path its free
+ * pointer is stored only after the chain table -> struct page -> cache ->
+ * CPU state resolves, and in a random order the object is a cache and TLB
+ * miss that would otherwise start only then.
+ */
+void kmm_kfree(struct kmm *k, const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)k->arena;
+	__builtin_prefetch(p, 1);
+	if (kmm_likely(off < ((uintptr_t)k->total_pages << KMM_PAGE_SHIFT))) {
+		struct kmem_cache_cpu *hint = k->kmalloc_cur[KMALLOC_CUR_LAST_];
+		if (hint && (uintptr_t)p - hint->lo <= hint->span && slub_free_push_cpu_(hint, (void *)p))
+			return;
+	}
+	kfree_resolved_(k, p, off, RET_IP_);
 }
 
 /* On a debug cache, is p an object start of slab? (The debug layer writes

@@ -734,8 +734,7 @@ static void do_slab_free_(struct kmm *k, struct kmm_cache *s, struct slub_cache 
 }
 
 /* One object, past the fast path: checked, then do_slab_free(). */
-static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab,
-						      void *obj)
+void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)
 {
 	struct slub_cache *sc = slub_(s);
 	if (kmm_unlikely(!obj || !slub_valid_ptr_(sc, slub_slab_base_(k, slab), slab, obj))) {
@@ -745,11 +744,9 @@ static void __attribute__((noinline)) slub_free_slow_(struct kmm *k, struct kmm_
 	do_slab_free_(k, s, sc, slab, obj, obj, 1);
 }
 
-/* slub_free_remote_ past its common case: the slab was full, is frozen
- * (another CPU's active slab) or may go back to the page allocator. The
- * object is on the slab's freelist already. */
-static void __attribute__((noinline)) slub_free_remote_moved_(struct kmm *k, struct kmm_cache *s,
-							       struct kmem_cache_cpu *c, struct kmm_page *slab)
+/* See slub_internal.h. */
+void __attribute__((noinline)) slub_free_remote_moved_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c,
+							struct kmm_page *slab)
 {
 	struct slub_cache *sc = slub_(s);
 	if (slab->slab.frozen) {
@@ -762,41 +759,12 @@ static void __attribute__((noinline)) slub_free_remote_moved_(struct kmm *k, str
 		slab_free_refile_(k, s, sc, n, slab);
 }
 
-/*
- * __slab_free()'s common case for one object on a single-threaded system
- * and a cache without debug flags (ops->free_fast only): an object of a
- * slab that is not the current CPU's active slab -- every free of a
- * workload that frees in another order than it allocated. Checked,
- * linked, counted, and the slab mostly left where it is; anything unusual
- * (misuse, a naive double free) takes the general path, which reports it.
- * c is the current CPU's state (the caller has it).
- *
- * A cold slab's free is bound by how many of them the CPU overlaps, so
- * the common case is short: the slab's fields are read once, before the
- * link is stored into the object (the store may alias anything for the
- * compiler, which would read them again behind it), and a slab that stays
- * on a partial list (a CPU's, or the node's and not emptied) is two
- * compares; the rest is slub_free_remote_moved_'s.
- */
+/* slub_free_remote_inl_() (slub_internal.h) for callers without the slab's
+ * address at hand. */
 void __attribute__((noinline)) slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c,
 						 struct kmm_page *slab, void *obj)
 {
-	struct slub_cache *sc = slub_(s);
-	void *prior = slab->slab.freelist;
-	unsigned inuse = slab->slab.inuse;
-	if (kmm_unlikely(slab == c->slab || obj == prior || !inuse ||
-			 !slub_object_ptr_(sc, slub_slab_base_(k, slab), slab, obj))) {
-		slub_free_slow_(k, s, slab, obj);
-		return;
-	}
-	unsigned list = slab->slab.list;
-	slub_fp_set_(&c->fp, obj, prior);
-	slab->slab.freelist = obj;
-	slab->slab.inuse = (uint16_t)(inuse - 1u);
-	c->stat[FREE_SLOWPATH]++;
-	if (kmm_likely(list == SLUB_LIST_CPU_PARTIAL || (list == SLUB_LIST_NODE_PARTIAL && inuse != 1u)))
-		return;
-	slub_free_remote_moved_(k, s, c, slab);
+	slub_free_remote_inl_(k, s, c, slab, slub_slab_base_(k, slab), obj);
 }
 
 static void slub_free(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj)

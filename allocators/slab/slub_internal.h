@@ -543,9 +543,15 @@ void *slub_alloc_bump_(struct kmem_cache_cpu *c);
 /* The pop whose next link is NULL or leaves the slab (reported). */
 void *slub_alloc_last_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, void *obj, void *next);
 /* A free that is not a push onto the CPU freelist (__slab_free()); c is
- * the current CPU's state. */
+ * the current CPU's state. slub_free_remote_inl_ below, out of line. */
 void slub_free_remote_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, struct kmm_page *slab,
 		       void *obj);
+/* One object past the fast paths: checked fully, then do_slab_free(). */
+void slub_free_slow_(struct kmm *k, struct kmm_cache *s, struct kmm_page *slab, void *obj);
+/* slub_free_remote_inl_ past its common case (the slab was full, is
+ * frozen, or may go back to the page allocator); the object is on the
+ * slab's freelist already. */
+void slub_free_remote_moved_(struct kmm *k, struct kmm_cache *s, struct kmem_cache_cpu *c, struct kmm_page *slab);
 
 /*
  * Pop CPU freelist c: the link load and decode (xor, bswap) with c's copy
@@ -615,6 +621,44 @@ static inline bool slub_free_push_cpu_(struct kmem_cache_cpu *c, void *obj)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * __slab_free()'s common case for one object on a single-threaded system
+ * and a cache without debug flags (ops->free_fast only): an object of a
+ * slab that is not the current CPU's active slab -- every free of a
+ * workload that frees in another order than it allocated. Checked,
+ * linked, counted, and the slab mostly left where it is; anything unusual
+ * (misuse, a naive double free) takes the general path, which reports it.
+ * c is the current CPU's state (the caller has it).
+ *
+ * A cold slab's free is bound by how many of them the CPU overlaps, so
+ * the common case is short: the slab's fields are read once, before the
+ * link is stored into the object (the store may alias anything for the
+ * compiler, which would read them again behind it), and a slab that stays
+ * on a partial list (a CPU's, or the node's and not emptied) is two
+ * compares; the rest is slub_free_remote_moved_'s. base is the slab's
+ * first byte (kfree has its PFN already; slub_free_remote_ computes it).
+ */
+static inline __attribute__((always_inline)) void slub_free_remote_inl_(struct kmm *k, struct kmm_cache *s,
+									struct kmem_cache_cpu *c, struct kmm_page *slab,
+									const char *base, void *obj)
+{
+	struct slub_cache *sc = slub_(s);
+	void *prior = slab->slab.freelist;
+	unsigned inuse = slab->slab.inuse;
+	if (kmm_unlikely(slab == c->slab || obj == prior || !inuse || !slub_object_ptr_(sc, base, slab, obj))) {
+		slub_free_slow_(k, s, slab, obj);
+		return;
+	}
+	unsigned list = slab->slab.list;
+	slub_fp_set_(&c->fp, obj, prior);
+	slab->slab.freelist = obj;
+	slab->slab.inuse = (uint16_t)(inuse - 1u);
+	c->stat[FREE_SLOWPATH]++;
+	if (kmm_likely(list == SLUB_LIST_CPU_PARTIAL || (list == SLUB_LIST_NODE_PARTIAL && inuse != 1u)))
+		return;
+	slub_free_remote_moved_(k, s, c, slab);
 }
 
 /* slab_free() of one object of slab (its head page), single-threaded, on
