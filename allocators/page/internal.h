@@ -114,7 +114,9 @@ static inline uint64_t page_state_(const struct kmm_page *p)
  * walk no list).
  */
 struct free_area {
-	struct list_head free_list[KMM_MIGRATE_TYPES];
+	/* 64-byte aligned: an area is two cache lines of its own, and the
+	 * array's stride a power of two (an index is a shift). */
+	_Alignas(64) struct list_head free_list[KMM_MIGRATE_TYPES];
 	uint64_t nr_free; /* blocks (not pages) on all lists of this order */
 	uint32_t nr_free_mt[KMM_MIGRATE_TYPES]; /* blocks on each list */
 };

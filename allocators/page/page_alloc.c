@@ -570,7 +570,10 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm 
  * pcp.c): a plain request of a pcp order takes the fast path's zone and
  * watermark test and then its block straight off the buddy lists, in one
  * function: the layers of the pcp path (the empty list, the batch test,
- * the tracking test) would each cost a call and always say "buddy".
+ * the tracking test) would each cost a call and always say "buddy". A
+ * block of exactly the order asked for is taken here; the search of the
+ * orders above and the split (alloc_pages_buddy_any_) are out of line, so
+ * that the common case saves few registers and runs no loop.
  */
 __attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm *k, kmm_gfp_t gfp,
 								       unsigned order)
@@ -580,7 +583,15 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm
 	const struct fast_alloc *fa = fast_zone_(k, gfp, order);
 	if (kmm_unlikely(!fa))
 		return alloc_pages_general_(k, gfp, order);
-	return alloc_pages_buddy_inl_(k, fa, gfp, order);
+	const size_t mt = fa->migratetype;
+	struct free_area *area = &fa->zone->free_area[order];
+	if (kmm_unlikely(!area->nr_free_mt[mt]))
+		return alloc_pages_buddy_any_(k, fa, gfp, order);
+	struct kmm_page *page = list_entry(area->free_list[mt].next, struct kmm_page, lru);
+	area_del_(area, page, (int)mt);
+	fa->zone->free_pages -= 1u << order;
+	fast_prep_(fa->pcp, page, gfp, order, (int)mt);
+	return page;
 }
 
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)
