@@ -34,11 +34,16 @@ static inline void list_add_hot(struct list_head *n, struct list_head *h)
 }
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { list_insert_(n, h->prev, h); }
 /* list_add_tail() if tail, else list_add(), choosing the neighbour by
- * value rather than by a branch (for a tail that is as good as random). */
+ * value rather than by a branch (for a tail that is as good as random);
+ * the stores in list_add_hot()'s order, for the same reason. */
 static inline void list_add_either(struct list_head *n, struct list_head *h, bool tail)
 {
 	struct list_head *prev = tail ? h->prev : h;
-	list_insert_(n, prev, prev->next);
+	struct list_head *next = prev->next;
+	n->prev = prev;
+	next->prev = n;
+	n->next = next;
+	prev->next = n;
 }
 /* Unlink e and leave its links stale (the hot paths relink it at once). */
 static inline void __list_del_entry(struct list_head *e)
