@@ -99,6 +99,7 @@ static void make_header(struct kmm_program_header *h, uint64_t seed)
 	h->debug_level = 0;
 	h->flags = 0;
 	h->min_free_kbytes = 0;
+	h->pcp_high = h->pcp_batch = 0; /* the kernel formulas */
 	h->seed = seed;
 	memcpy(h->zones[0], cfg.nodes[0].zones, sizeof(h->zones[0]));
 }

@@ -27,13 +27,20 @@
  *     [0]     flags: bit0 misuse mode; bit1 debug level 1, bit1+bit2 level
  *             2; bit3+bit6 an explicit min_free_kbytes follows; bit4 an
  *             explicit distance table; bit5 an explicit CPU -> node map;
- *             bit7 unused
+ *             bit7 explicit pcp sizes follow
  *     [1..8]  seed
  *     [9]     nodes: ignored by PAGES (1 node); NUMA: 2 + b % 7
  *     [10]    cpus: b < 128: 1 + b % 4 (PAGES) or 1 + b % 8 (NUMA);
  *             b >= 128: 1 + b % 16 (either kind)
  *     [11]    pageblock order: v = b % 9; 0 = default, else v + 2 (3..10)
  *     u16     min_free_kbytes % 16385            (only with bits 3 and 6)
+ *     pcp     (bit7) [b]: b odd: pcp_high = pcp_batch = 1, the buddy
+ *             path's sizes (half the inputs with bit7, so fuzzing reaches
+ *             libkmm's buddy path's mode at debug level 0 in builds where
+ *             nothing tracks blocks, i.e. not under ASan); b even: u16 v1,
+ *             u16 v2: pcp_high = 1 + v1 % 4096, pcp_batch = 1 + v2 % 4096
+ *             (batch above high allowed). Without bit7 both are 0: the
+ *             kernel formulas.
  *     per node:
  *       [mask]  bit z set: zone z (DMA, DMA32, Normal, HighMem, Movable)
  *               is described next, in zone order
@@ -145,6 +152,8 @@ static const kmm_gfp_t gfp_mods[8] = {
 #define H_MIN_FREE 0x48u /* both bits: "mostly the formula" */
 #define H_DISTANCE 0x10u
 #define H_CPU_MAP 0x20u
+#define H_PCP 0x80u      /* a pcp size record follows (codec_decode_pcp) */
+#define PCP_BUDDY 0x01u  /* pcp record byte: odd = high and batch 1 */
 
 /* Misuse kinds of page programs: the fold stays % 5 whatever is appended. */
 #define PAGE_MISUSE_KINDS (KMM_MISUSE_MISALIGNED + 1)
@@ -286,6 +295,8 @@ static void decode_header(struct dec *d)
 	h->pageblock_order = b ? (uint8_t)(b + 2) : 0;
 	if ((f & H_MIN_FREE) == H_MIN_FREE)
 		h->min_free_kbytes = rd16(&d->r) % (KMM_PROGRAM_MAX_MIN_FREE_KBYTES + 1);
+	if (f & H_PCP)
+		codec_decode_pcp(&d->r, h);
 
 	cap = kmm_program_node_cap(h->nr_nodes);
 	for (unsigned n = 0; n < h->nr_nodes; n++)
@@ -524,6 +535,8 @@ static void encode_header(struct enc *e)
 		f |= H_DISTANCE;
 	if (cpu_map && h->nr_nodes > 1)
 		f |= H_CPU_MAP;
+	if (h->pcp_high && h->pcp_batch)
+		f |= H_PCP;
 	put8(&e->w, f);
 	for (unsigned i = 0; i < 8; i++)
 		put8(&e->w, (unsigned)(h->seed >> (8 * i)) & 0xff);
@@ -532,6 +545,8 @@ static void encode_header(struct enc *e)
 	put8(&e->w, h->pageblock_order ? h->pageblock_order - 2u : 0);
 	if (f & H_MIN_FREE)
 		put16(&e->w, h->min_free_kbytes);
+	if (f & H_PCP)
+		codec_encode_pcp(&e->w, h);
 
 	for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++)
 		codec_encode_node(&e->w, h, n);
@@ -542,6 +557,28 @@ static void encode_header(struct enc *e)
 	if (f & H_CPU_MAP)
 		for (unsigned c = 0; c < h->nr_cpus; c++)
 			put8(&e->w, h->cpu_node[c]);
+}
+
+void codec_decode_pcp(struct reader *r, struct kmm_program_header *h)
+{
+	if (rd8(r) & PCP_BUDDY) {
+		h->pcp_high = h->pcp_batch = 1;
+		return;
+	}
+	h->pcp_high = (uint16_t)(1 + rd16(r) % KMM_PROGRAM_MAX_PCP);
+	h->pcp_batch = (uint16_t)(1 + rd16(r) % KMM_PROGRAM_MAX_PCP);
+}
+
+/* 1/1 takes the one-byte form; anything else the words v - 1. */
+void codec_encode_pcp(struct writer *w, const struct kmm_program_header *h)
+{
+	if (h->pcp_high == 1 && h->pcp_batch == 1) {
+		put8(w, PCP_BUDDY);
+		return;
+	}
+	put8(w, 0);
+	put16(w, h->pcp_high - 1u);
+	put16(w, h->pcp_batch - 1u);
 }
 
 /* Sizes go out as the words the decoder folds back into them, under the

@@ -31,9 +31,11 @@
  *     [11]    slab: bits 0-3 slab_debug (F Z P U; misuse mode adds F Z P),
  *             bits 4-5 slab_features (HARDENED, RANDOM)
  *     [X]     (bit3) bit0 explicit zones; bit1 distance table; bit2 CPU map;
- *             bit3 min_free_kbytes; bit4 pageblock order
+ *             bit3 min_free_kbytes; bit4 pageblock order; bit5 pcp sizes
  *     [pb]    (X bit4) v = b % 9: 0 default, else v + 2
  *     u16     (X bit3) min_free_kbytes % 16385
+ *     pcp     (X bit5) the page programs' pcp record (codec_decode_pcp):
+ *             [b] odd: high = batch = 1; even: u16 v1, u16 v2, 1 + v % 4096
  *     zones   X bit0: per node as in page programs (codec_decode_node);
  *             else the preset kmm_program_slab_default_node(): node 0 DMA
  *             128 + Normal 1024 pages, every other node Normal 1024 (a
@@ -185,6 +187,7 @@ static const kmm_gfp_t slab_mods[8] = {
 #define SX_CPU_MAP 0x04u
 #define SX_MIN_FREE 0x08u
 #define SX_PAGEBLOCK 0x10u
+#define SX_PCP 0x20u
 
 #define NODES_TWO 160u   /* nodes byte >= this: two nodes (SLUB, SLAB) */
 #define NODES_WIDE 240u  /* nodes byte >= this: 1..8 nodes */
@@ -557,6 +560,8 @@ static void decode_header(struct reader *r, enum kmm_program_kind kind, struct k
 	}
 	if (x & SX_MIN_FREE)
 		h->min_free_kbytes = rd16(r) % (KMM_PROGRAM_MAX_MIN_FREE_KBYTES + 1);
+	if (x & SX_PCP)
+		codec_decode_pcp(r, h);
 	if (x & SX_ZONES) {
 		uint32_t cap = kmm_program_node_cap(h->nr_nodes);
 
@@ -868,6 +873,8 @@ static void encode_header(struct writer *w, const struct kmm_program_header *h)
 		x |= SX_MIN_FREE;
 	if (h->pageblock_order)
 		x |= SX_PAGEBLOCK;
+	if (h->pcp_high && h->pcp_batch)
+		x |= SX_PCP;
 	if (h->flags & KMM_PROG_MISUSE)
 		f |= SH_MISUSE;
 	if (h->debug_level)
@@ -892,6 +899,8 @@ static void encode_header(struct writer *w, const struct kmm_program_header *h)
 		put8(w, h->pageblock_order - 2u);
 	if (x & SX_MIN_FREE)
 		put16(w, h->min_free_kbytes);
+	if (x & SX_PCP)
+		codec_encode_pcp(w, h);
 	if (x & SX_ZONES)
 		for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++)
 			codec_encode_node(w, h, n);

@@ -204,6 +204,8 @@ static void out_header(struct out *o, const struct kmm_program_header *h)
 		txt_out_str(o, " misuse=1");
 	if (h->min_free_kbytes)
 		txt_out_fmt(o, " min_free_kbytes=%u", (unsigned)h->min_free_kbytes);
+	if (h->pcp_high || h->pcp_batch)
+		txt_out_fmt(o, " pcp_high=%u pcp_batch=%u", (unsigned)h->pcp_high, (unsigned)h->pcp_batch);
 	txt_out_str(o, "\n");
 	txt_out_slab_header(o, h);
 
@@ -516,7 +518,11 @@ static int parse_system(struct parser *ps, const struct tok *toks, unsigned n)
 			    { "seed", 0, { 0, 0 }, { 0, 0 } },
 			    { "debug", 0, { 0, 0 }, { 0, 0 } },
 			    { "misuse", 0, { 0, 0 }, { 0, 0 } },
-			    { "min_free_kbytes", 0, { 0, 0 }, { 0, 0 } } };
+			    { "min_free_kbytes", 0, { 0, 0 }, { 0, 0 } },
+			    { "pcp_high", 0, { 0, 0 }, { 0, 0 } },
+			    { "pcp_batch", 0, { 0, 0 }, { 0, 0 } } };
+	/* kv_find falls back to kvs[0]: every lookup must use the full count. */
+	const unsigned nkv = (unsigned)(sizeof(kvs) / sizeof(kvs[0]));
 	struct kmm_program_header *h = &ps->p->hdr;
 	struct tok pos[1];
 	unsigned npos;
@@ -527,20 +533,20 @@ static int parse_system(struct parser *ps, const struct tok *toks, unsigned n)
 		return txt_perr(ps, toks[0].off, "a second 'system' line");
 	if (ps->header_lines)
 		return txt_perr(ps, toks[0].off, "'system' must come before zone, distance and cpu_node lines");
-	if (txt_split_operands(ps, toks, 1, n, kvs, 7, pos, 0, &npos, "system"))
+	if (txt_split_operands(ps, toks, 1, n, kvs, nkv, pos, 0, &npos, "system"))
 		return -EINVAL;
 	ps->system_seen = true;
-	if ((kv = kv_find(kvs, 7, "nodes"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "nodes"))->seen) {
 		if (txt_get_num(ps, kv->v, "nodes", 1, KMM_MAX_NODES, &v))
 			return -EINVAL;
 		h->nr_nodes = (uint8_t)v;
 	}
-	if ((kv = kv_find(kvs, 7, "cpus"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "cpus"))->seen) {
 		if (txt_get_num(ps, kv->v, "cpus", 1, KMM_MAX_CPUS, &v))
 			return -EINVAL;
 		h->nr_cpus = (uint8_t)v;
 	}
-	if ((kv = kv_find(kvs, 7, "pageblock_order"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "pageblock_order"))->seen) {
 		if (txt_get_num(ps, kv->v, "pageblock_order", 0, KMM_MAX_ORDER, &v))
 			return -EINVAL;
 		if (v && v < KMM_PROGRAM_MIN_PAGEBLOCK_ORDER)
@@ -549,25 +555,45 @@ static int parse_system(struct parser *ps, const struct tok *toks, unsigned n)
 				    (unsigned)v, KMM_PROGRAM_MIN_PAGEBLOCK_ORDER, KMM_MAX_ORDER);
 		h->pageblock_order = (uint8_t)v;
 	}
-	if ((kv = kv_find(kvs, 7, "seed"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "seed"))->seen) {
 		if (txt_get_num(ps, kv->v, "seed", 0, UINT64_MAX, &v))
 			return -EINVAL;
 		h->seed = v;
 	}
-	if ((kv = kv_find(kvs, 7, "debug"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "debug"))->seen) {
 		if (txt_get_num(ps, kv->v, "debug", 0, 2, &v))
 			return -EINVAL;
 		h->debug_level = (uint8_t)v;
 	}
-	if ((kv = kv_find(kvs, 7, "misuse"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "misuse"))->seen) {
 		if (txt_get_num(ps, kv->v, "misuse", 0, 1, &v))
 			return -EINVAL;
 		h->flags = v ? KMM_PROG_MISUSE : 0;
 	}
-	if ((kv = kv_find(kvs, 7, "min_free_kbytes"))->seen) {
+	if ((kv = kv_find(kvs, nkv, "min_free_kbytes"))->seen) {
 		if (txt_get_num(ps, kv->v, "min_free_kbytes", 0, KMM_PROGRAM_MAX_MIN_FREE_KBYTES, &v))
 			return -EINVAL;
 		h->min_free_kbytes = (uint32_t)v;
+	}
+	/* The pcp sizes come as a pair (a given high with the formula's batch
+	 * is no system the binary form carries); each 1..KMM_PROGRAM_MAX_PCP. */
+	{
+		struct kv *hi = kv_find(kvs, nkv, "pcp_high"), *ba = kv_find(kvs, nkv, "pcp_batch");
+
+		if (hi->seen) {
+			if (txt_get_num(ps, hi->v, "pcp_high", 1, KMM_PROGRAM_MAX_PCP, &v))
+				return -EINVAL;
+			h->pcp_high = (uint16_t)v;
+		}
+		if (ba->seen) {
+			if (txt_get_num(ps, ba->v, "pcp_batch", 1, KMM_PROGRAM_MAX_PCP, &v))
+				return -EINVAL;
+			h->pcp_batch = (uint16_t)v;
+		}
+		if (hi->seen != ba->seen)
+			return txt_perr(ps, (hi->seen ? hi : ba)->k.off,
+				    "%s without %s (give both pcp sizes, or neither)",
+				    hi->seen ? "pcp_high" : "pcp_batch", hi->seen ? "pcp_batch" : "pcp_high");
 	}
 	return 0;
 }

@@ -55,6 +55,8 @@ void kmm_program_config(const struct kmm_program_header *hdr, struct kmm_config 
 	memcpy(cfg->cpu_node, hdr->cpu_node, sizeof(cfg->cpu_node));
 	cfg->pageblock_order = hdr->pageblock_order;
 	cfg->min_free_kbytes = hdr->min_free_kbytes;
+	cfg->pcp_high = hdr->pcp_high;
+	cfg->pcp_batch = hdr->pcp_batch;
 	cfg->seed = hdr->seed;
 	cfg->debug_level = hdr->debug_level;
 	/* Slab programs: the backend (ALL is the executor's to split; SLUB here),
@@ -425,6 +427,18 @@ static int validate_header(const struct kmm_program_header *h, char *why, size_t
 	if (h->min_free_kbytes > KMM_PROGRAM_MAX_MIN_FREE_KBYTES)
 		return say(why, len, "min_free_kbytes %u out of range 0..%u",
 			   (unsigned)h->min_free_kbytes, KMM_PROGRAM_MAX_MIN_FREE_KBYTES);
+	if (h->pcp_high > KMM_PROGRAM_MAX_PCP)
+		return say(why, len, "pcp_high %u out of range 0..%u", (unsigned)h->pcp_high,
+			   KMM_PROGRAM_MAX_PCP);
+	if (h->pcp_batch > KMM_PROGRAM_MAX_PCP)
+		return say(why, len, "pcp_batch %u out of range 0..%u", (unsigned)h->pcp_batch,
+			   KMM_PROGRAM_MAX_PCP);
+	/* One size from the formula and one given is a system no codec prints. */
+	if (!h->pcp_high != !h->pcp_batch)
+		return say(why, len, "%s %u without %s (give both pcp sizes, or neither)",
+			   h->pcp_high ? "pcp_high" : "pcp_batch",
+			   (unsigned)(h->pcp_high ? h->pcp_high : h->pcp_batch),
+			   h->pcp_high ? "pcp_batch" : "pcp_high");
 	if (h->slab_backend > KMM_PROGRAM_SLAB_ALL)
 		return say(why, len, "slab_backend %u out of range 0..%u", h->slab_backend,
 			   KMM_PROGRAM_SLAB_ALL);
@@ -962,6 +976,8 @@ static bool header_equal(const struct kmm_program_header *a, const struct kmm_pr
 	HFIELD(debug_level, "%s", "debug_level");
 	HFIELD(flags, "%s", "flags");
 	HFIELD(min_free_kbytes, "%s", "min_free_kbytes");
+	HFIELD(pcp_high, "%s", "pcp_high");
+	HFIELD(pcp_batch, "%s", "pcp_batch");
 	HFIELD(slab_backend, "%s", "slab_backend");
 	HFIELD(slab_debug, "%s", "slab_debug");
 	HFIELD(slab_features, "%s", "slab_features");

@@ -98,6 +98,10 @@ struct kmm_program_header {
 	uint8_t debug_level;              /* 0..2 */
 	uint32_t flags;                   /* KMM_PROG_* */
 	uint32_t min_free_kbytes;         /* 0 = kernel formula */
+	/* Per-CPU page list sizes (cfg.pcp_high / pcp_batch): both 0 = the
+	 * kernel formulas, or both 1..KMM_PROGRAM_MAX_PCP (batch may exceed
+	 * high). 1 and 1 at debug level 0 is libkmm's "buddy path's mode". */
+	uint16_t pcp_high, pcp_batch;
 	uint8_t slab_backend;             /* enum kmm_program_slab; NONE = no slab ops */
 	uint8_t slab_debug;               /* KMM_SLAB_DEBUG_FLAGS bits, system-wide (slab_debug=) */
 	uint8_t slab_features;            /* cfg.slab_features */
@@ -190,6 +194,7 @@ size_t kmm_op_format(const struct kmm_op *op, char *buf, size_t cap);
 #define KMM_PROGRAM_NUMA_TOTAL_CAP 16384u  /* ... and of all of them */
 #define KMM_PROGRAM_DEFAULT_NODE_PAGES 1024u /* NORMAL zone of a node given no zones */
 #define KMM_PROGRAM_MAX_MIN_FREE_KBYTES 16384u
+#define KMM_PROGRAM_MAX_PCP 4096u          /* pcp_high / pcp_batch: 0 (formula) or 1..this */
 #define KMM_PROGRAM_MIN_PAGEBLOCK_ORDER 3u /* 0 (default) or 3..KMM_MAX_ORDER */
 
 /* Spanned-page cap of each node of an nr_nodes program. */

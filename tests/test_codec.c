@@ -1003,6 +1003,214 @@ TEST(seeds_cover_every_op_and_misuse)
 		CHECK(comp[c] || (fprintf(stderr, "no seed uses gfp composite #%u\n", c), 0));
 }
 
+/* ---- pcp sizes --------------------------------------------------------------------------- */
+
+/* Header flag bit7 (H_PCP) brings a pcp record: an odd byte is 1/1, an even
+ * one two words folded into 1..KMM_PROGRAM_MAX_PCP. */
+TEST(decode_folds_pcp_sizes)
+{
+	uint8_t b[64];
+	size_t n;
+
+	n = plain_header(b, 0x80, 0, 0);
+	/* the record sits right after the pageblock byte, before the zones */
+	memmove(b + 13, b + 12, n - 12);
+	b[12] = 0x03; /* odd: the buddy path's sizes, nothing more read */
+	kmm_program_decode(b, n + 1, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 1);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
+
+	n = plain_header(b, 0x80, 0, 0);
+	memmove(b + 17, b + 12, n - 12);
+	b[12] = 0x02; /* even: two words */
+	b[13] = 36;   /* high 1 + 36 */
+	b[14] = 0;
+	b[15] = 0xff; /* batch 1 + 0xffff % 4096 = 4096 */
+	b[16] = 0xff;
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 37);
+	CHECK_EQ(prog_a->hdr.pcp_batch, KMM_PROGRAM_MAX_PCP);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
+
+	/* A record cut short still decodes: missing bytes read as 0 (1 and 1). */
+	b[0] = 0x80;
+	b[12] = 0x00;
+	kmm_program_decode(b, 13, KMM_PROGRAM_NUMA, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 1);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
+	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
+
+	/* Without bit7: the formulas. */
+	n = plain_header(b, 0x00, 0, 0);
+	kmm_program_decode(b, n, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 0);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+
+	/* Random bytes with bit7 set: about half the headers get 1/1. */
+	{
+		unsigned ones = 0, total = 2000;
+
+		for (unsigned i = 0; i < total; i++) {
+			for (unsigned j = 0; j < sizeof(b); j++)
+				b[j] = (uint8_t)rng();
+			b[0] |= 0x80;
+			kmm_program_decode(b, sizeof(b), KMM_PROGRAM_NUMA, prog_a);
+			ones += prog_a->hdr.pcp_high == 1 && prog_a->hdr.pcp_batch == 1;
+		}
+		CHECK(ones > total * 4 / 10 && ones < total * 6 / 10);
+	}
+}
+
+/* Encode writes the record only when both sizes are set, and decode gives
+ * them back, in page, NUMA and slab programs. */
+TEST(pcp_sizes_round_trip)
+{
+	static uint8_t out[16 * 1024];
+	static const uint16_t sizes[][2] = { { 1, 1 }, { 37, 5 }, { 3, 7 }, { 1, 4096 }, { 4096, 1 },
+					     { 4096, 4096 }, { 2, 1 }, { 1, 2 } };
+	static const char *const systems[] = {
+		"system nodes=1 cpus=2 seed=0x11\n",
+		"system nodes=3 cpus=5 seed=0x12 debug=1 min_free_kbytes=77\ndistance 0 2 40\ncpu_node 4 2\n",
+		"system nodes=1 cpus=1 seed=0x13\nslab backend=slub debug=FZ\n",
+		"system nodes=2 cpus=2 seed=0x14\nslab backend=slab\nzone node=0 Normal pages=900\n",
+	};
+	char why[256], txt[512];
+	size_t n;
+
+	for (unsigned s = 0; s < sizeof(systems) / sizeof(systems[0]); s++) {
+		for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			REQUIRE(parse_ok(systems[s], prog_a) == 0);
+			prog_a->hdr.pcp_high = sizes[i][0];
+			prog_a->hdr.pcp_batch = sizes[i][1];
+			add_op(prog_a, mk_alloc(i % 4, KMM_GFP_KERNEL, -1));
+			add_op(prog_a, mk_h(KMM_OP_FREE_PAGES, 1));
+			CHECK(kmm_program_validate(prog_a, why, sizeof(why)) == 0 ||
+			      (fprintf(stderr, "%s\n", why), 0));
+			n = kmm_program_encode(prog_a, out, sizeof(out));
+			REQUIRE(n <= sizeof(out));
+			kmm_program_decode(out, n, kmm_program_kind_of(prog_a), prog_b);
+			CHECK(kmm_program_equal(prog_a, prog_b, why, sizeof(why)) ||
+			      (fprintf(stderr, "system %u sizes %u/%u: %s\n", s, sizes[i][0], sizes[i][1], why), 0));
+			CHECK(kmm_program_roundtrip_check(prog_a, why, sizeof(why)) == 0 ||
+			      (fprintf(stderr, "system %u sizes %u/%u: %s\n", s, sizes[i][0], sizes[i][1], why), 0));
+			kmm_program_format(prog_a, 0, txt, sizeof(txt));
+			snprintf(why, sizeof(why), " pcp_high=%u pcp_batch=%u\n", sizes[i][0], sizes[i][1]);
+			CHECK(strstr(txt, why) != NULL);
+		}
+	}
+
+	/* The page programs' exact bytes: flag bit7, then the record after the
+	 * pageblock byte: 0x01 for 1/1; 0x00, high - 1, batch - 1 otherwise. */
+	REQUIRE(parse_ok("system pcp_high=1 pcp_batch=1\n", prog_a) == 0);
+	n = kmm_program_encode(prog_a, out, sizeof(out));
+	CHECK_EQ(out[0], 0x80);
+	CHECK_EQ(out[12], 0x01);
+	CHECK_EQ(out[13], 0x04); /* node 0's zone mask follows */
+	REQUIRE(parse_ok("system pcp_high=37 pcp_batch=5\n", prog_a) == 0);
+	n = kmm_program_encode(prog_a, out, sizeof(out));
+	CHECK_EQ(out[0], 0x80);
+	CHECK_EQ(out[12], 0x00);
+	CHECK_EQ(out[13] | out[14] << 8, 36);
+	CHECK_EQ(out[15] | out[16] << 8, 4);
+	CHECK_EQ(out[17], 0x04);
+	/* ... and none of it without sizes. */
+	REQUIRE(parse_ok("system seed=1\n", prog_a) == 0);
+	n = kmm_program_encode(prog_a, out, sizeof(out));
+	CHECK_EQ(out[0] & 0x80, 0);
+	CHECK_EQ(out[12], 0x04);
+	(void)n;
+}
+
+TEST(pcp_sizes_in_text)
+{
+	const char *want = "system nodes=1 cpus=2 seed=0x0 pcp_high=37 pcp_batch=5\n";
+	char txt[512];
+
+	REQUIRE(parse_ok("system nodes=1 cpus=2 debug=0 pcp_batch=5 pcp_high=37\nalloc_pages a\n", prog_a) == 0);
+	CHECK_EQ(prog_a->hdr.pcp_high, 37);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 5);
+	kmm_program_format(prog_a, UINT32_MAX, txt, sizeof(txt));
+	CHECK(strncmp(txt, want, strlen(want)) == 0 ||
+	      (fprintf(stderr, "%s", txt), 0));
+	REQUIRE(parse_ok("system pcp_high=4096 pcp_batch=1 min_free_kbytes=9\n", prog_a) == 0);
+	CHECK_EQ(prog_a->hdr.pcp_high, 4096);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
+	CHECK_EQ(prog_a->hdr.min_free_kbytes, 9);
+	kmm_program_format(prog_a, UINT32_MAX, txt, sizeof(txt));
+	CHECK(strstr(txt, " min_free_kbytes=9 pcp_high=4096 pcp_batch=1\n") != NULL);
+	/* Not given: 0 (the formulas), and not printed. */
+	REQUIRE(parse_ok("system nodes=2 min_free_kbytes=100\n", prog_a) == 0);
+	CHECK_EQ(prog_a->hdr.pcp_high, 0);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+	CHECK_EQ(prog_a->hdr.min_free_kbytes, 100);
+	kmm_program_format(prog_a, UINT32_MAX, txt, sizeof(txt));
+	CHECK(strstr(txt, "pcp_") == NULL);
+
+	/* Errors, with line and column. */
+	CHECK(parse_err_is("system pcp_high=5\n",
+			   "line 1, column 8: pcp_high without pcp_batch (give both pcp sizes, or neither)"));
+	CHECK(parse_err_is("# c\nsystem nodes=2 pcp_batch=3\n",
+			   "line 2, column 16: pcp_batch without pcp_high (give both pcp sizes, or neither)"));
+	CHECK(parse_err_is("system pcp_high=4097 pcp_batch=1\n",
+			   "line 1, column 17: pcp_high 4097 out of range 1..4096"));
+	CHECK(parse_err_is("system pcp_high=1 pcp_batch=0\n",
+			   "line 1, column 29: pcp_batch 0 out of range 1..4096"));
+	CHECK(parse_err_is("system pcp_high=0 pcp_batch=0\n",
+			   "line 1, column 17: pcp_high 0 out of range 1..4096"));
+	CHECK(parse_err_is("system pcp_high=x pcp_batch=1\n",
+			   "line 1, column 17: pcp_high 'x' is not a number"));
+	CHECK(parse_err_is("system pcp_high=2 pcp_batch=1 pcp_high=2\n",
+			   "line 1, column 31: operand 'pcp_high' given twice"));
+	/* The keys before them still work (the operand table grew past 7). */
+	CHECK(parse_err_is("system min_free_kbytes=16385\n",
+			   "line 1, column 24: min_free_kbytes 16385 out of range 0..16384"));
+}
+
+TEST(validate_wants_both_pcp_sizes)
+{
+	char why[256];
+
+	REQUIRE(parse_ok("system pcp_high=2 pcp_batch=3\nalloc_pages a\n", prog_a) == 0);
+	memcpy(prog_b, prog_a, sizeof(*prog_a));
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), 0);
+	prog_b->hdr.pcp_batch = 0;
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), -1);
+	CHECK(strcmp(why, "pcp_high 2 without pcp_batch (give both pcp sizes, or neither)") == 0 ||
+	      (fprintf(stderr, "%s\n", why), 0));
+	prog_b->hdr.pcp_high = 0;
+	prog_b->hdr.pcp_batch = 9;
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), -1);
+	CHECK(strcmp(why, "pcp_batch 9 without pcp_high (give both pcp sizes, or neither)") == 0 ||
+	      (fprintf(stderr, "%s\n", why), 0));
+	prog_b->hdr.pcp_high = KMM_PROGRAM_MAX_PCP + 1;
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), -1);
+	CHECK(strcmp(why, "pcp_high 4097 out of range 0..4096") == 0 || (fprintf(stderr, "%s\n", why), 0));
+	prog_b->hdr.pcp_high = 1;
+	prog_b->hdr.pcp_batch = KMM_PROGRAM_MAX_PCP + 1;
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), -1);
+	CHECK(strcmp(why, "pcp_batch 4097 out of range 0..4096") == 0 || (fprintf(stderr, "%s\n", why), 0));
+	prog_b->hdr.pcp_high = 0;
+	prog_b->hdr.pcp_batch = 0;
+	CHECK_EQ(kmm_program_validate(prog_b, why, sizeof(why)), 0);
+	/* roundtrip_check refuses the half-set header too */
+	prog_b->hdr.pcp_high = 4;
+	CHECK_EQ(kmm_program_roundtrip_check(prog_b, why, sizeof(why)), -1);
+	CHECK(strstr(why, "pcp_high 4 without pcp_batch") != NULL);
+
+	/* equality names both fields */
+	memcpy(prog_b, prog_a, sizeof(*prog_a));
+	prog_b->hdr.pcp_high = 5;
+	CHECK(!kmm_program_equal(prog_a, prog_b, why, sizeof(why)));
+	CHECK(strcmp(why, "header pcp_high: 2 vs 5") == 0);
+	prog_b->hdr.pcp_high = 2;
+	prog_b->hdr.pcp_batch = 1;
+	CHECK(!kmm_program_equal(prog_a, prog_b, why, sizeof(why)));
+	CHECK(strcmp(why, "header pcp_batch: 3 vs 1") == 0);
+}
+
 /* ---- header -> config ------------------------------------------------------------------------------ */
 
 TEST(config_from_header)
@@ -1034,10 +1242,23 @@ TEST(config_from_header)
 	CHECK(cfg.sink.emit == NULL);
 	CHECK(cfg.platform == NULL);
 	CHECK_EQ(cfg.pcp_high, 0);
+	CHECK_EQ(cfg.pcp_batch, 0);
 	CHECK_EQ(cfg.threaded, 0);
 	CHECK_EQ(kmm_program_node_cap(1), 8192);
 	CHECK_EQ(kmm_program_node_cap(2), 4096);
 	CHECK_EQ(kmm_program_node_cap(8), 2048);
+
+	/* The pcp sizes go to cfg.pcp_high / pcp_batch as given. */
+	REQUIRE(parse_ok("system cpus=2 pcp_high=37 pcp_batch=5\n", prog_a) == 0);
+	kmm_program_config(&prog_a->hdr, &cfg);
+	CHECK_EQ(cfg.pcp_high, 37);
+	CHECK_EQ(cfg.pcp_batch, 5);
+	CHECK_EQ(kmm_config_validate(&cfg, NULL, 0), 0);
+	REQUIRE(parse_ok("system pcp_high=1 pcp_batch=4096\n", prog_a) == 0);
+	kmm_program_config(&prog_a->hdr, &cfg);
+	CHECK_EQ(cfg.pcp_high, 1);
+	CHECK_EQ(cfg.pcp_batch, 4096);
+	CHECK_EQ(kmm_config_validate(&cfg, NULL, 0), 0);
 }
 
 int main(int argc, char **argv)
@@ -1068,6 +1289,10 @@ int main(int argc, char **argv)
 	RUN(programs_at_the_op_limit);
 	RUN(every_seed_round_trips);
 	RUN(seeds_cover_every_op_and_misuse);
+	RUN(decode_folds_pcp_sizes);
+	RUN(pcp_sizes_round_trip);
+	RUN(pcp_sizes_in_text);
+	RUN(validate_wants_both_pcp_sizes);
 	RUN(config_from_header);
 
 	free(prog_a);
