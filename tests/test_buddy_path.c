@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The buddy path (pcp high = batch = 1, so the per-CPU lists hold nothing
- * and the fast paths go straight to the buddy lists: at debug level 0 and
- * without tracking the buddy path's mode, alloc_pages_direct_ in
- * page_alloc.c and free_pages_direct_ in page_free.c; else
+ * and the fast paths go straight to the buddy lists: at debug level 0 the
+ * buddy path's mode, alloc_pages_direct_ in page_alloc.c and
+ * free_pages_direct_ in page_free.c, tracked or not; else
  * alloc_pages_buddy_ and free_direct_ behind the pcp fast paths) gives the
  * general path's answers in every variant it has.
  *
@@ -14,11 +14,12 @@
  * mostly, some above, all zone modifiers and mobilities), frees and
  * deliberate double frees:
  *   fast      debug level 0, default policy: the buddy path's mode
- *             (k->direct_pfns; no asserts, no tracking);
+ *             (k->direct_pfns; no asserts; tracked only under ASan or
+ *             Valgrind);
  *   checked   debug level 2: the free takes its checked copy (asserts of
  *             __free_one_page);
- *   traced    debug level 0 with tracepoints set: the tracked copies, and
- *             every event is counted;
+ *   traced    debug level 0 with tracepoints set: the buddy path's mode
+ *             with its tracking events, every one counted;
  *   general   debug level 0 under MPOL_PREFERRED naming its only node:
  *             the same decisions, always through the general path.
  * After every step all four returned the same PFN and agree on every
@@ -99,11 +100,12 @@ static void run_program(unsigned pageblock_order, uint64_t seed, unsigned steps)
 	}
 	CHECK(k[FAST]->fast_ok && !k[GENERAL]->fast_ok);
 	CHECK(k[TRACED]->tracking);
-	/* Only the lean system runs in the buddy path's mode (unless every
-	 * block is tracked, as under ASan or Valgrind). */
-	CHECK_EQ(k[FAST]->direct_pfns, kmm_tracking(k[FAST]) ? 0 : k[FAST]->total_pages);
+	/* The lean and the traced system run in the buddy path's mode (the
+	 * tracked one with its events); debug level 2 and the general path
+	 * do not. */
+	CHECK_EQ(k[FAST]->direct_pfns, k[FAST]->total_pages);
+	CHECK_EQ(k[TRACED]->direct_pfns, k[TRACED]->total_pages);
 	CHECK_EQ(k[CHECKED]->direct_pfns, 0);
-	CHECK_EQ(k[TRACED]->direct_pfns, 0);
 	CHECK_EQ(k[GENERAL]->direct_pfns, 0);
 	static const kmm_gfp_t kinds[] = {
 		KMM_GFP_KERNEL, KMM_GFP_HIGHUSER_MOVABLE, KMM_GFP_KERNEL | KMM___GFP_RECLAIMABLE,

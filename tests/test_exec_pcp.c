@@ -10,10 +10,10 @@
  * alloc_pages and free_pages hooks note, before calling libkmm, whether the
  * system is in the mode at that moment, and before_teardown reads each
  * zone's pcp sizes back (kmm_zone_info) and the mode itself (internal.h, as
- * test_buddy_path.c does). Under the asan preset block tracking is always
- * on (track.h: KMM_TRACK_ASAN), and under valgrind while it runs, which
- * rules the mode out; there the pcp sizes are still checked and the mode
- * is required to be off (kmm_tracking() decides which).
+ * test_buddy_path.c does). Block tracking (always on under the asan
+ * preset, on under valgrind while it runs) does not rule the mode out: the
+ * direct paths deliver the tracking events, so the mode is required there
+ * too, and the fuzzers reach it under ASan.
  *
  * A program of a few hundred alloc_pages / free_pages of orders 0-3 with
  * GFP_KERNEL and GFP_HIGHUSER_MOVABLE (the pcp orders and both pcp
@@ -180,7 +180,7 @@ static int run(const struct kmm_program *p, struct seen *s, struct kmm_exec_resu
 }
 
 /* The run saw the wanted pcp sizes in every zone, and the mode exactly when
- * `mode` (and block tracking does not rule it out). */
+ * `mode`. */
 static void check_run(const struct kmm_program *p, uint32_t high, uint32_t batch, bool mode)
 {
 	struct kmm_exec_result res;
@@ -199,7 +199,7 @@ static void check_run(const struct kmm_program *p, uint32_t high, uint32_t batch
 	CHECK(res.allocs_ok > 100);
 	CHECK(res.frees > 100);
 	CHECK_EQ(calls_in_mode + calls_out_of_mode, res.allocs_ok + res.allocs_failed + res.frees);
-	if (mode && !s.tracking) {
+	if (mode) {
 		CHECK_EQ(s.direct_pfns, s.total_pages);
 		CHECK_EQ(calls_out_of_mode, 0);
 		CHECK(calls_in_mode > 200);

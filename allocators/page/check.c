@@ -411,8 +411,8 @@ static void check_fast_table_(struct check_ctx *c)
 		violation_(c, "fast path %s under policy %s%s", k->fast_ok ? "on" : "off", kmm_mpol_name(mode),
 			   k->cfg.threaded ? " with threads" : "");
 	/* The buddy path's mode: the fast path, pcp lists that hold nothing,
-	 * no tracking, debug level 0 (see update_fast_bounds_()). */
-	bool direct = ok && !kmm_tracking(k) && k->cfg.debug_level == 0;
+	 * debug level 0 (see update_fast_bounds_()). */
+	bool direct = ok && k->cfg.debug_level == 0;
 	for (unsigned n = 0; n < k->nr_nodes; n++)
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++)
 			for (unsigned cpu = 0; k->nodes[n].zones[zt].pcp && cpu < k->nr_cpus; cpu++)

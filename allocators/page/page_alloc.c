@@ -573,10 +573,13 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_order_(struct kmm 
  * the tracking test) would each cost a call and always say "buddy". A
  * block of exactly the order asked for is taken here; the search of the
  * orders above and the split (alloc_pages_buddy_any_) are out of line, so
- * that the common case saves few registers and runs no loop.
+ * that the common case saves few registers and runs no loop. track: the
+ * tracking event (its own copy, alloc_pages_direct_tracked_, so that the
+ * untracked copy keeps k live to no end).
  */
-__attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm *k, kmm_gfp_t gfp,
-								       unsigned order)
+static inline __attribute__((always_inline)) struct kmm_page *alloc_pages_direct_inl_(struct kmm *k,
+										      kmm_gfp_t gfp,
+										      unsigned order, bool track)
 {
 	if (kmm_unlikely(order > KMM_PCP_MAX_ORDER || (gfp & FAST_GFP_EXCLUDED)))
 		return alloc_pages_not_plain_(k, gfp, order);
@@ -586,12 +589,29 @@ __attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm
 	const size_t mt = fa->migratetype;
 	struct free_area *area = &fa->zone->free_area[order];
 	if (kmm_unlikely(!area->nr_free_mt[mt]))
-		return alloc_pages_buddy_any_(k, fa, gfp, order);
+		return track ? alloc_pages_buddy_tracked_(k, fa, gfp, order) : alloc_pages_buddy_any_(k, fa, gfp, order);
 	struct kmm_page *page = list_entry(area->free_list[mt].next, struct kmm_page, lru);
 	area_del_(area, page, (int)mt);
 	fa->zone->free_pages -= 1u << order;
 	fast_prep_(fa->pcp, page, gfp, order, (int)mt);
+	if (track)
+		return fast_track_alloc_(k, page, order);
 	return page;
+}
+
+/* Valgrind, ASan, tracepoints. */
+__attribute__((cold, noinline)) static struct kmm_page *alloc_pages_direct_tracked_(struct kmm *k, kmm_gfp_t gfp,
+										     unsigned order)
+{
+	return alloc_pages_direct_inl_(k, gfp, order, true);
+}
+
+__attribute__((noinline)) static struct kmm_page *alloc_pages_direct_(struct kmm *k, kmm_gfp_t gfp,
+								       unsigned order)
+{
+	if (kmm_unlikely(kmm_tracking(k)))
+		return alloc_pages_direct_tracked_(k, gfp, order);
+	return alloc_pages_direct_inl_(k, gfp, order, false);
 }
 
 struct kmm_page *kmm_alloc_pages(struct kmm *k, kmm_gfp_t gfp, unsigned order)

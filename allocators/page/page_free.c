@@ -438,18 +438,20 @@ __attribute__((noinline)) static void free_direct_merge_(struct kmm *k, struct k
  * pcp.c): the pcp lists hold nothing, so the free that the fast path would
  * push and trim at once goes straight to the buddy lists, with the fast
  * free's checks (a live plain block of this order, in a pageblock of a pcp
- * type) and counting; anything else is the general free's.
+ * type), counting and tracking event; anything else is the general free's.
  *
  * __free_one_page() split in two: in a random mix the buddy of a freed
  * block is rarely free (3 % of the frees of bench_pages' order 0-3 mix
  * merge), so the block that does not merge is put on its list here, with
  * buddy_merge_likely()'s choice of end, and only one that merges takes
  * the loop (free_direct_merge_). The common case then needs few enough
- * registers to save none, and no loop.
+ * registers to save none, and no loop. track: deliver the tracking event
+ * (a copy of its own, free_pages_direct_tracked_, so that the untracked
+ * copy holds no value across a call).
  */
 _Static_assert(KMM_PCP_MAX_ORDER < KMM_MAX_ORDER - 1, "a pcp order's pair has a buddy one order up");
-__attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
-							  unsigned order)
+static inline __attribute__((always_inline)) void free_pages_direct_inl_(struct kmm *k, struct kmm_page *page,
+									 kmm_pfn_t pfn, unsigned order, bool track)
 {
 	uintptr_t pb = k->pageblock_pcp[pfn >> k->pageblock_order];
 	size_t mt = pb & PAGEBLOCK_PCP_TYPE_MASK;
@@ -458,6 +460,8 @@ __attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct k
 		free_pages_slow_(k, page, order);
 		return;
 	}
+	if (track) /* the block is the user's no more; the merge touches struct pages only */
+		kmm_track_free(k, (char *)k->arena + ((size_t)pfn << KMM_PAGE_SHIFT), (size_t)KMM_PAGE_SIZE << order);
 	struct per_cpu_pages *pcp = (struct per_cpu_pages *)(pb - mt + k->pcp_cur);
 	struct kmm_zone *z = pcp->zone;
 	free_direct_clear_(page, pcp, order);
@@ -479,6 +483,23 @@ __attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct k
 	const uint64_t pair_state = page_state_word_(PG_buddy, order + 1);
 	bool tail = higher_buddy < zone_end && page_state_(&pages[higher_buddy]) == pair_state;
 	area_add_word_(&z->free_area[order], page, buddy_state, (int)mt, tail);
+}
+
+/* Valgrind, ASan, tracepoints. */
+__attribute__((cold, noinline)) static void free_pages_direct_tracked_(struct kmm *k, struct kmm_page *page,
+									kmm_pfn_t pfn, unsigned order)
+{
+	free_pages_direct_inl_(k, page, pfn, order, true);
+}
+
+__attribute__((noinline)) static void free_pages_direct_(struct kmm *k, struct kmm_page *page, kmm_pfn_t pfn,
+							  unsigned order)
+{
+	if (kmm_unlikely(kmm_tracking(k))) {
+		free_pages_direct_tracked_(k, page, pfn, order);
+		return;
+	}
+	free_pages_direct_inl_(k, page, pfn, order, false);
 }
 
 void kmm_free_pages(struct kmm *k, struct kmm_page *page, unsigned order)

@@ -94,13 +94,14 @@ void pcp_update_(struct kmm_zone *z)
  * hands it out, every free trims the block it added), the pcp layer only
  * passes blocks through, and kmm_alloc_pages() / kmm_free_pages() go
  * straight to the buddy lists (alloc_pages_direct_, free_pages_direct_),
- * with the fast path's checks and counting. Only where the fast path runs
- * (fast_ok), with no block tracking (those frees need their event) and at
- * debug level 0 (the direct merge skips __free_one_page's asserts).
+ * with the fast path's checks, counting and tracking events (Valgrind,
+ * ASan, tracepoints: so the checkers and the fuzzers see this code too).
+ * Only where the fast path runs (fast_ok) and at debug level 0 (the direct
+ * merge skips __free_one_page's asserts).
  */
 void update_fast_bounds_(struct kmm *k)
 {
-	bool direct = k->fast_ok && !kmm_tracking(k) && k->cfg.debug_level == 0;
+	bool direct = k->fast_ok && k->cfg.debug_level == 0;
 	for (unsigned n = 0; direct && n < k->nr_nodes; n++) {
 		for (unsigned zt = 0; zt < KMM_NR_ZONES; zt++) {
 			const struct per_cpu_pages *pcp = k->nodes[n].zones[zt].pcp;
