@@ -27,20 +27,28 @@
  *     [0]     flags: bit0 misuse mode; bit1 debug level 1, bit1+bit2 level
  *             2; bit3+bit6 an explicit min_free_kbytes follows; bit4 an
  *             explicit distance table; bit5 an explicit CPU -> node map;
- *             bit7 explicit pcp sizes follow
+ *             bit7+bit3 explicit pcp sizes follow (bit3 alone, or with
+ *             bit6 only, is min_free_kbytes' business)
  *     [1..8]  seed
  *     [9]     nodes: ignored by PAGES (1 node); NUMA: 2 + b % 7
  *     [10]    cpus: b < 128: 1 + b % 4 (PAGES) or 1 + b % 8 (NUMA);
  *             b >= 128: 1 + b % 16 (either kind)
  *     [11]    pageblock order: v = b % 9; 0 = default, else v + 2 (3..10)
  *     u16     min_free_kbytes % 16385            (only with bits 3 and 6)
- *     pcp     (bit7) [b]: b odd: pcp_high = pcp_batch = 1, the buddy
- *             path's sizes (half the inputs with bit7, so fuzzing reaches
- *             libkmm's buddy path's mode at debug level 0 in builds where
- *             nothing tracks blocks, i.e. not under ASan); b even: u16 v1,
- *             u16 v2: pcp_high = 1 + v1 % 4096, pcp_batch = 1 + v2 % 4096
- *             (batch above high allowed). Without bit7 both are 0: the
- *             kernel formulas.
+ *     pcp     (bits 7 and 3) [b]: b 1: pcp_high = pcp_batch = 1, the
+ *             buddy path's sizes (libkmm's buddy path's mode at debug
+ *             level 0); b other than 0 and 1: the formulas after all; b 0: u16
+ *             v1, u16 v2: pcp_high = 1 + ((v1 & 0xfff) >> s), s = 0 when
+ *             t = v1 >> 12 is 0, else 9 + t % 3; pcp_batch the same of
+ *             v2 (mostly 1..8 from random words; batch above high
+ *             allowed). Without both bits both are 0: the kernel
+ *             formulas. Why random bytes rarely give sizes: programs
+ *             with small pcp lists run several times longer under the
+ *             fuzz build (every request through refills, trims or the
+ *             buddy lists), and with sizes in a quarter of the headers
+ *             fuzz_pages ran 0.8x the executions a second; so they come
+ *             from fuzz_numa's seed and dictionary records and from the
+ *             regression traces.
  *     per node:
  *       [mask]  bit z set: zone z (DMA, DMA32, Normal, HighMem, Movable)
  *               is described next, in zone order
@@ -152,8 +160,9 @@ static const kmm_gfp_t gfp_mods[8] = {
 #define H_MIN_FREE 0x48u /* both bits: "mostly the formula" */
 #define H_DISTANCE 0x10u
 #define H_CPU_MAP 0x20u
-#define H_PCP 0x80u      /* a pcp size record follows (codec_decode_pcp) */
-#define PCP_BUDDY 0x01u  /* pcp record byte: odd = high and batch 1 */
+#define H_PCP 0x88u      /* both bits: a pcp size record follows (codec_decode_pcp) */
+#define PCP_SIZES 0x00u  /* pcp record byte: two size words follow */
+#define PCP_BUDDY 0x01u  /* pcp record byte: high = batch = 1; any other: the formulas */
 
 /* Misuse kinds of page programs: the fold stays % 5 whatever is appended. */
 #define PAGE_MISUSE_KINDS (KMM_MISUSE_MISALIGNED + 1)
@@ -295,7 +304,7 @@ static void decode_header(struct dec *d)
 	h->pageblock_order = b ? (uint8_t)(b + 2) : 0;
 	if ((f & H_MIN_FREE) == H_MIN_FREE)
 		h->min_free_kbytes = rd16(&d->r) % (KMM_PROGRAM_MAX_MIN_FREE_KBYTES + 1);
-	if (f & H_PCP)
+	if ((f & H_PCP) == H_PCP)
 		codec_decode_pcp(&d->r, h);
 
 	cap = kmm_program_node_cap(h->nr_nodes);
@@ -543,9 +552,9 @@ static void encode_header(struct enc *e)
 	put8(&e->w, h->nr_nodes >= 2 ? h->nr_nodes - 2u : 0);
 	put8(&e->w, h->nr_cpus <= 4 ? h->nr_cpus - 1u : CPUS_WIDE + h->nr_cpus - 1u);
 	put8(&e->w, h->pageblock_order ? h->pageblock_order - 2u : 0);
-	if (f & H_MIN_FREE)
+	if ((f & H_MIN_FREE) == H_MIN_FREE) /* each shares bit3 with the other */
 		put16(&e->w, h->min_free_kbytes);
-	if (f & H_PCP)
+	if ((f & H_PCP) == H_PCP)
 		codec_encode_pcp(&e->w, h);
 
 	for (unsigned n = 0; n < h->nr_nodes && n < KMM_MAX_NODES; n++)
@@ -559,14 +568,27 @@ static void encode_header(struct enc *e)
 			put8(&e->w, h->cpu_node[c]);
 }
 
+/* One size from a word: 1 + its low 12 bits, shifted right by 0 when its
+ * top 4 bits t are 0, else by 9 + t % 3. A random word gives 1..8 fifteen
+ * times in sixteen, spread over 1..2, 1..4 and 1..8 (the edges of refill
+ * and trim, batch above high among them; larger lists only slow a fuzzer
+ * down), while t = 0 spells every size 1..4096 exactly (the encoder's
+ * form). */
+static uint16_t pcp_size_fold(uint16_t v)
+{
+	unsigned t = v >> 12;
+	return (uint16_t)(1u + ((v & 0xfffu) >> (t ? 9 + t % 3 : 0)));
+}
+
 void codec_decode_pcp(struct reader *r, struct kmm_program_header *h)
 {
-	if (rd8(r) & PCP_BUDDY) {
+	uint8_t b = rd8(r);
+	if (b == PCP_BUDDY)
 		h->pcp_high = h->pcp_batch = 1;
+	if (b != PCP_SIZES)
 		return;
-	}
-	h->pcp_high = (uint16_t)(1 + rd16(r) % KMM_PROGRAM_MAX_PCP);
-	h->pcp_batch = (uint16_t)(1 + rd16(r) % KMM_PROGRAM_MAX_PCP);
+	h->pcp_high = pcp_size_fold(rd16(r));
+	h->pcp_batch = pcp_size_fold(rd16(r));
 }
 
 /* 1/1 takes the one-byte form; anything else the words v - 1. */

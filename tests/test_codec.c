@@ -1005,62 +1005,95 @@ TEST(seeds_cover_every_op_and_misuse)
 
 /* ---- pcp sizes --------------------------------------------------------------------------- */
 
-/* Header flag bit7 (H_PCP) brings a pcp record: an odd byte is 1/1, an even
- * one two words folded into 1..KMM_PROGRAM_MAX_PCP. */
+/* Header flag bits 7 and 3 (H_PCP) bring a pcp record: a byte 1 is 1/1, a
+ * 0 two words folded into 1..KMM_PROGRAM_MAX_PCP, anything else the
+ * formulas. */
 TEST(decode_folds_pcp_sizes)
 {
 	uint8_t b[64];
 	size_t n;
 
-	n = plain_header(b, 0x80, 0, 0);
+	n = plain_header(b, 0x88, 0, 0);
 	/* the record sits right after the pageblock byte, before the zones */
 	memmove(b + 13, b + 12, n - 12);
-	b[12] = 0x03; /* odd: the buddy path's sizes, nothing more read */
+	b[12] = 0x01; /* 1: the buddy path's sizes, nothing more read */
 	kmm_program_decode(b, n + 1, KMM_PROGRAM_PAGES, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 1);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
 	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
+	b[12] = 0x02; /* above 1: the formulas after all, nothing more read */
+	kmm_program_decode(b, n + 1, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 0);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
 
-	n = plain_header(b, 0x80, 0, 0);
+	n = plain_header(b, 0x88, 0, 0);
 	memmove(b + 17, b + 12, n - 12);
-	b[12] = 0x02; /* even: two words */
+	b[12] = 0x00; /* 0: two words */
 	b[13] = 36;   /* high 1 + 36 */
 	b[14] = 0;
-	b[15] = 0xff; /* batch 1 + 0xffff % 4096 = 4096 */
-	b[16] = 0xff;
+	b[15] = 0xff; /* batch 1 + 0xfff >> 0: 4096 */
+	b[16] = 0x0f;
 	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 37);
 	CHECK_EQ(prog_a->hdr.pcp_batch, KMM_PROGRAM_MAX_PCP);
+	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
+	/* top four bits t > 0 shift the low twelve by 9 + t % 3: 0x6fff is
+	 * 1 + (0xfff >> 9), 0x4fff 1 + (0xfff >> 10), 0xbfff 1 + (0xfff >> 11) */
+	b[13] = 0xff;
+	b[14] = 0x6f;
+	b[15] = 0xff;
+	b[16] = 0x4f;
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 8);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 4);
+	b[16] = 0xbf;
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 2);
 	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
 
 	/* A record cut short still decodes: missing bytes read as 0 (1 and 1). */
-	b[0] = 0x80;
+	b[0] = 0x88;
 	b[12] = 0x00;
 	kmm_program_decode(b, 13, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 1);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
 
-	/* Without bit7: the formulas. */
-	n = plain_header(b, 0x00, 0, 0);
-	kmm_program_decode(b, n, KMM_PROGRAM_PAGES, prog_a);
-	CHECK_EQ(prog_a->hdr.pcp_high, 0);
-	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+	/* Without the bits, or with bit7 or bit3 alone: the formulas (and the
+	 * byte after the pageblock byte is node 0's zone mask). */
+	static const uint8_t no_pcp[] = { 0x00, 0x80, 0x08 };
+	for (unsigned i = 0; i < sizeof(no_pcp); i++) {
+		n = plain_header(b, no_pcp[i], 0, 0);
+		kmm_program_decode(b, n, KMM_PROGRAM_PAGES, prog_a);
+		CHECK_EQ(prog_a->hdr.pcp_high, 0);
+		CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+		CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	}
 
-	/* Random bytes with bit7 set: about half the headers get 1/1. */
+	/* Random bytes with bits 7 and 3 set: sizes are rare (record bytes 0
+	 * and 1 are two in 256); random words after a record byte 0 give
+	 * mostly small sizes (15 in 16 at most 8), and not all 1/1. */
 	{
-		unsigned ones = 0, total = 2000;
+		unsigned ones = 0, small = 0, sized_ones = 0, total = 2000;
 
 		for (unsigned i = 0; i < total; i++) {
 			for (unsigned j = 0; j < sizeof(b); j++)
 				b[j] = (uint8_t)rng();
-			b[0] |= 0x80;
+			b[0] |= 0x88;
 			kmm_program_decode(b, sizeof(b), KMM_PROGRAM_NUMA, prog_a);
-			ones += prog_a->hdr.pcp_high == 1 && prog_a->hdr.pcp_batch == 1;
+			ones += prog_a->hdr.pcp_high != 0;
+			b[0] = 0x88; /* no min_free_kbytes: the record at byte 12 */
+			b[12] = 0x00;
+			kmm_program_decode(b, sizeof(b), KMM_PROGRAM_NUMA, prog_a);
+			small += prog_a->hdr.pcp_high <= 8 && prog_a->hdr.pcp_batch <= 8;
+			sized_ones += prog_a->hdr.pcp_high == 1 && prog_a->hdr.pcp_batch == 1;
 		}
-		CHECK(ones > total * 4 / 10 && ones < total * 6 / 10);
+		CHECK(ones < total * 3 / 100);
+		CHECK(small > total * 80 / 100);
+		CHECK(sized_ones < total * 20 / 100);
 	}
 }
 
@@ -1102,16 +1135,16 @@ TEST(pcp_sizes_round_trip)
 		}
 	}
 
-	/* The page programs' exact bytes: flag bit7, then the record after the
+	/* The page programs' exact bytes: flag bits 7 and 3, then the record after the
 	 * pageblock byte: 0x01 for 1/1; 0x00, high - 1, batch - 1 otherwise. */
 	REQUIRE(parse_ok("system pcp_high=1 pcp_batch=1\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
-	CHECK_EQ(out[0], 0x80);
+	CHECK_EQ(out[0], 0x88);
 	CHECK_EQ(out[12], 0x01);
 	CHECK_EQ(out[13], 0x04); /* node 0's zone mask follows */
 	REQUIRE(parse_ok("system pcp_high=37 pcp_batch=5\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
-	CHECK_EQ(out[0], 0x80);
+	CHECK_EQ(out[0], 0x88);
 	CHECK_EQ(out[12], 0x00);
 	CHECK_EQ(out[13] | out[14] << 8, 36);
 	CHECK_EQ(out[15] | out[16] << 8, 4);
@@ -1119,7 +1152,7 @@ TEST(pcp_sizes_round_trip)
 	/* ... and none of it without sizes. */
 	REQUIRE(parse_ok("system seed=1\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
-	CHECK_EQ(out[0] & 0x80, 0);
+	CHECK_EQ(out[0] & 0x88, 0);
 	CHECK_EQ(out[12], 0x04);
 	(void)n;
 }

@@ -229,7 +229,7 @@ TEST(binary_one_one_runs_in_the_buddy_path_mode)
 	REQUIRE(parse(prog) == 0);
 	n = kmm_program_encode(prog, bytes, sizeof(bytes));
 	REQUIRE(n <= sizeof(bytes));
-	CHECK(bytes[0] & 0x80); /* H_PCP */
+	CHECK((bytes[0] & 0x88) == 0x88); /* H_PCP */
 	kmm_program_decode(bytes, n, KMM_PROGRAM_PAGES, prog2);
 	CHECK(kmm_program_equal(prog, prog2, why, sizeof(why)) || (fprintf(stderr, "%s\n", why), 0));
 	check_run(prog2, 1, 1, true);

@@ -114,12 +114,19 @@ static inline uint64_t page_state_(const struct kmm_page *p)
  * walk no list).
  */
 struct free_area {
-	/* 64-byte aligned: an area is two cache lines of its own, and the
-	 * array's stride a power of two (an index is a shift). */
-	_Alignas(64) struct list_head free_list[KMM_MIGRATE_TYPES];
-	uint64_t nr_free; /* blocks (not pages) on all lists of this order */
-	uint32_t nr_free_mt[KMM_MIGRATE_TYPES]; /* blocks on each list */
+	/* Padded to 128 bytes: the array's stride is a power of two, so an
+	 * index is a shift. (Padded, not aligned: an alignment would oblige
+	 * every platform's meta_alloc to align struct kmm.) */
+	union {
+		struct {
+			struct list_head free_list[KMM_MIGRATE_TYPES];
+			uint64_t nr_free; /* blocks (not pages) on all lists of this order */
+			uint32_t nr_free_mt[KMM_MIGRATE_TYPES]; /* blocks on each list */
+		};
+		unsigned char size_[128];
+	};
 };
+_Static_assert(sizeof(struct free_area) == 128, "free_area's stride is a power of two");
 
 /*
  * Per-CPU page list of one zone for one CPU.
