@@ -27,28 +27,30 @@
  *     [0]     flags: bit0 misuse mode; bit1 debug level 1, bit1+bit2 level
  *             2; bit3+bit6 an explicit min_free_kbytes follows; bit4 an
  *             explicit distance table; bit5 an explicit CPU -> node map;
- *             bit7+bit3 explicit pcp sizes follow (bit3 alone, or with
- *             bit6 only, is min_free_kbytes' business)
+ *             bit7+bit3 explicit pcp sizes follow, NUMA only (bit3
+ *             alone, or with bit6 only, is min_free_kbytes' business)
  *     [1..8]  seed
  *     [9]     nodes: ignored by PAGES (1 node); NUMA: 2 + b % 7
  *     [10]    cpus: b < 128: 1 + b % 4 (PAGES) or 1 + b % 8 (NUMA);
  *             b >= 128: 1 + b % 16 (either kind)
  *     [11]    pageblock order: v = b % 9; 0 = default, else v + 2 (3..10)
  *     u16     min_free_kbytes % 16385            (only with bits 3 and 6)
- *     pcp     (bits 7 and 3) [b]: b 1: pcp_high = pcp_batch = 1, the
- *             buddy path's sizes (libkmm's buddy path's mode at debug
- *             level 0); b other than 0 and 1: the formulas after all; b 0: u16
- *             v1, u16 v2: pcp_high = 1 + ((v1 & 0xfff) >> s), s = 0 when
- *             t = v1 >> 12 is 0, else 9 + t % 3; pcp_batch the same of
- *             v2 (mostly 1..8 from random words; batch above high
- *             allowed). Without both bits both are 0: the kernel
- *             formulas. Why random bytes rarely give sizes: programs
- *             with small pcp lists run several times longer under the
- *             fuzz build (every request through refills, trims or the
- *             buddy lists), and with sizes in a quarter of the headers
- *             fuzz_pages ran 0.8x the executions a second; so they come
- *             from fuzz_numa's seed and dictionary records and from the
- *             regression traces.
+ *     pcp     (NUMA only; bits 7 and 3) [b]: b 1: pcp_high =
+ *             pcp_batch = 1, the buddy path's sizes (libkmm's buddy
+ *             path's mode at debug level 0); b other than 0 and 1: the
+ *             formulas after all; b 0: u16 v1, u16 v2: pcp_high = 1 +
+ *             ((v1 & 0xfff) >> s), s = 0 when t = v1 >> 12 is 0, else
+ *             9 + t % 3; pcp_batch the same of v2 (mostly 1..8 from
+ *             random words; batch above high allowed). Without both bits,
+ *             and always in PAGES, both are 0: the kernel formulas. Why
+ *             PAGES carries no record: a program with small pcp lists
+ *             runs several times longer under the fuzz build (every
+ *             request through refills, trims or the buddy lists), and
+ *             however rare the record was made from random bytes,
+ *             libFuzzer's compare-guided mutations spelled it, and
+ *             fuzz_pages fell to 0.8-0.9x its executions a second. The
+ *             sizes' paths are fuzzed by fuzz_numa (seed pcp_buddy_path,
+ *             dictionary records) and pinned by the regression traces.
  *     per node:
  *       [mask]  bit z set: zone z (DMA, DMA32, Normal, HighMem, Movable)
  *               is described next, in zone order
@@ -304,7 +306,7 @@ static void decode_header(struct dec *d)
 	h->pageblock_order = b ? (uint8_t)(b + 2) : 0;
 	if ((f & H_MIN_FREE) == H_MIN_FREE)
 		h->min_free_kbytes = rd16(&d->r) % (KMM_PROGRAM_MAX_MIN_FREE_KBYTES + 1);
-	if ((f & H_PCP) == H_PCP)
+	if ((f & H_PCP) == H_PCP && d->kind == KMM_PROGRAM_NUMA)
 		codec_decode_pcp(&d->r, h);
 
 	cap = kmm_program_node_cap(h->nr_nodes);
@@ -544,7 +546,7 @@ static void encode_header(struct enc *e)
 		f |= H_DISTANCE;
 	if (cpu_map && h->nr_nodes > 1)
 		f |= H_CPU_MAP;
-	if (h->pcp_high && h->pcp_batch)
+	if (h->pcp_high && h->pcp_batch && h->nr_nodes > 1) /* NUMA's bytes only */
 		f |= H_PCP;
 	put8(&e->w, f);
 	for (unsigned i = 0; i < 8; i++)

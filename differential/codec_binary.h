@@ -81,10 +81,11 @@ static inline void codec_put_index(struct writer *w, uint32_t idx, uint32_t coun
  * flags, spanned, hole and reservation; cap bounds the node's span. */
 void codec_decode_node(struct reader *r, struct kmm_program_header *h, unsigned nid, uint32_t cap);
 void codec_encode_node(struct writer *w, const struct kmm_program_header *h, unsigned nid);
-/* The pcp size record (header flag H_PCP / slab X bit5): one byte b; b odd:
- * high = batch = 1 (the buddy path's sizes); b even: u16 v1, u16 v2, high =
- * 1 + v1 % KMM_PROGRAM_MAX_PCP, batch = 1 + v2 % KMM_PROGRAM_MAX_PCP. The
- * encoder writes it only for a header with both sizes set. */
+/* The pcp size record (NUMA header flag H_PCP / slab X bit5): one byte b;
+ * 1: high = batch = 1 (the buddy path's sizes); 0: two u16 words, each
+ * folded to a size (pcp_size_fold: small from random words, exact when the
+ * top four bits are 0); anything else: the formulas. The encoder writes it
+ * only for a header with both sizes set. */
 void codec_decode_pcp(struct reader *r, struct kmm_program_header *h);
 void codec_encode_pcp(struct writer *w, const struct kmm_program_header *h);
 /* set_policy operands (mode, nodes, weights) for a system of `nodes` nodes. */

@@ -208,6 +208,10 @@ void kmm_program_default_node(struct kmm_program_header *hdr, unsigned nid);
  * header's slab_backend (SLUB, SLAB, SLOB, ALL: KMALLOC_DIFF), else PAGES
  * for one node, NUMA for 2..8. */
 enum kmm_program_kind kmm_program_kind_of(const struct kmm_program *p);
+/* NULL when kmm_program_encode(p) carries all of p; else what the bytes of
+ * p's kind drop, for a message. Today one thing: pcp sizes in a one-node
+ * page program (fuzz_pages never varies them: docs/trace-format.md). */
+const char *kmm_program_binary_loss(const struct kmm_program *p);
 
 /* Names as the text format spells them; "?" when out of range. */
 const char *kmm_op_name(unsigned code);          /* "alloc_pages", "free_pages", ... */
@@ -228,7 +232,8 @@ bool kmm_program_equal(const struct kmm_program *a, const struct kmm_program *b,
 		       size_t len);
 /*
  * The codecs' contract on one program: format -> parse gives p back and
- * formats to the same text; encode -> decode (kind_of(p)) gives p back.
+ * formats to the same text; encode -> decode (kind_of(p)) gives p back,
+ * but for what kmm_program_binary_loss(p) names, which comes back unset.
  * Returns 0, or -1 with the first difference described in why. Uses a
  * program-sized copy on the stack (~160 KiB) and mallocs the texts; -1 "out
  * of memory" if that fails.

@@ -152,6 +152,14 @@ basic_tests() {
 	run encode --kind pages "$TMP/t/numa.trace" -o "$TMP/x.bin"
 	expect_rc 2 "encode refuses a 2-node program as a pages input"
 	expect_err "cannot be expressed as a pages input" "... and says why"
+	# A one-node page program's bytes carry no pcp sizes (fuzz_pages keeps its speed).
+	printf 'system nodes=1 pcp_high=1 pcp_batch=1\nalloc_pages a order=0 gfp=GFP_KERNEL\n' >"$TMP/pcp1.trace"
+	run encode "$TMP/pcp1.trace" -o "$TMP/x.bin"
+	expect_rc 2 "encode refuses pcp sizes in a one-node page program"
+	expect_err "cannot carry this program's pcp sizes" "... and names them"
+	sed 's/nodes=1/nodes=2/' "$TMP/pcp1.trace" >"$TMP/pcp2.trace"
+	run encode "$TMP/pcp2.trace" -o "$TMP/x.bin"
+	expect_rc 0 "encode takes the same sizes in a two-node program"
 	# Slab kinds: the program's slab line picks the kind; a fuzz_<kind> path too.
 	printf 'slab backend=slob\nkmalloc k size=100\nkfree k\n' >"$TMP/slob.trace"
 	"$KMM" encode "$TMP/slob.trace" -o "$TMP/slob.bin" 2>/dev/null

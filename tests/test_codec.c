@@ -1005,28 +1005,41 @@ TEST(seeds_cover_every_op_and_misuse)
 
 /* ---- pcp sizes --------------------------------------------------------------------------- */
 
-/* Header flag bits 7 and 3 (H_PCP) bring a pcp record: a byte 1 is 1/1, a
- * 0 two words folded into 1..KMM_PROGRAM_MAX_PCP, anything else the
- * formulas. */
+/* Header flag bits 7 and 3 (H_PCP) bring a NUMA program a pcp record: a
+ * byte 1 is 1/1, a 0 two words folded into 1..KMM_PROGRAM_MAX_PCP, anything
+ * else the formulas. A PAGES program reads no record. */
 TEST(decode_folds_pcp_sizes)
 {
 	uint8_t b[64];
+	uint32_t normal;
 	size_t n;
+
+	/* PAGES: the bits mean nothing, byte 12 is node 0's zone mask. */
+	n = plain_header(b, 0x88, 0, 0);
+	kmm_program_decode(b, n, KMM_PROGRAM_PAGES, prog_a);
+	CHECK_EQ(prog_a->hdr.pcp_high, 0);
+	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	/* NUMA: node 0's Normal as a header without the bits gives it */
+	n = plain_header(b, 0x00, 0, 0);
+	kmm_program_decode(b, n, KMM_PROGRAM_NUMA, prog_a);
+	normal = prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages;
+	CHECK(normal > 0);
 
 	n = plain_header(b, 0x88, 0, 0);
 	/* the record sits right after the pageblock byte, before the zones */
 	memmove(b + 13, b + 12, n - 12);
 	b[12] = 0x01; /* 1: the buddy path's sizes, nothing more read */
-	kmm_program_decode(b, n + 1, KMM_PROGRAM_PAGES, prog_a);
+	kmm_program_decode(b, n + 1, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 1);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 1);
-	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, normal);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
 	b[12] = 0x02; /* above 1: the formulas after all, nothing more read */
-	kmm_program_decode(b, n + 1, KMM_PROGRAM_PAGES, prog_a);
+	kmm_program_decode(b, n + 1, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 0);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 0);
-	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, normal);
 
 	n = plain_header(b, 0x88, 0, 0);
 	memmove(b + 17, b + 12, n - 12);
@@ -1035,7 +1048,7 @@ TEST(decode_folds_pcp_sizes)
 	b[14] = 0;
 	b[15] = 0xff; /* batch 1 + 0xfff >> 0: 4096 */
 	b[16] = 0x0f;
-	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 37);
 	CHECK_EQ(prog_a->hdr.pcp_batch, KMM_PROGRAM_MAX_PCP);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
@@ -1045,13 +1058,13 @@ TEST(decode_folds_pcp_sizes)
 	b[14] = 0x6f;
 	b[15] = 0xff;
 	b[16] = 0x4f;
-	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_high, 8);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 4);
 	b[16] = 0xbf;
-	kmm_program_decode(b, n + 5, KMM_PROGRAM_PAGES, prog_a);
+	kmm_program_decode(b, n + 5, KMM_PROGRAM_NUMA, prog_a);
 	CHECK_EQ(prog_a->hdr.pcp_batch, 2);
-	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+	CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, normal);
 	CHECK_EQ(kmm_program_validate(prog_a, NULL, 0), 0);
 
 	/* A record cut short still decodes: missing bytes read as 0 (1 and 1). */
@@ -1067,10 +1080,10 @@ TEST(decode_folds_pcp_sizes)
 	static const uint8_t no_pcp[] = { 0x00, 0x80, 0x08 };
 	for (unsigned i = 0; i < sizeof(no_pcp); i++) {
 		n = plain_header(b, no_pcp[i], 0, 0);
-		kmm_program_decode(b, n, KMM_PROGRAM_PAGES, prog_a);
+		kmm_program_decode(b, n, KMM_PROGRAM_NUMA, prog_a);
 		CHECK_EQ(prog_a->hdr.pcp_high, 0);
 		CHECK_EQ(prog_a->hdr.pcp_batch, 0);
-		CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, 2048);
+		CHECK_EQ(prog_a->hdr.zones[0][KMM_ZONE_NORMAL].spanned_pages, normal);
 	}
 
 	/* Random bytes with bits 7 and 3 set: sizes are rare (record bytes 0
@@ -1098,7 +1111,8 @@ TEST(decode_folds_pcp_sizes)
 }
 
 /* Encode writes the record only when both sizes are set, and decode gives
- * them back, in page, NUMA and slab programs. */
+ * them back, in NUMA and slab programs; a one-node page program's bytes
+ * drop them (kmm_program_binary_loss names it), the rest comes back. */
 TEST(pcp_sizes_round_trip)
 {
 	static uint8_t out[16 * 1024];
@@ -1125,6 +1139,14 @@ TEST(pcp_sizes_round_trip)
 			n = kmm_program_encode(prog_a, out, sizeof(out));
 			REQUIRE(n <= sizeof(out));
 			kmm_program_decode(out, n, kmm_program_kind_of(prog_a), prog_b);
+			CHECK_EQ(kmm_program_binary_loss(prog_a) != NULL, s == 0);
+			if (s == 0) { /* pages: the sizes come back unset */
+				CHECK_EQ(out[0] & 0x88, 0);
+				CHECK_EQ(prog_b->hdr.pcp_high, 0);
+				CHECK_EQ(prog_b->hdr.pcp_batch, 0);
+				prog_b->hdr.pcp_high = sizes[i][0];
+				prog_b->hdr.pcp_batch = sizes[i][1];
+			}
 			CHECK(kmm_program_equal(prog_a, prog_b, why, sizeof(why)) ||
 			      (fprintf(stderr, "system %u sizes %u/%u: %s\n", s, sizes[i][0], sizes[i][1], why), 0));
 			CHECK(kmm_program_roundtrip_check(prog_a, why, sizeof(why)) == 0 ||
@@ -1135,22 +1157,26 @@ TEST(pcp_sizes_round_trip)
 		}
 	}
 
-	/* The page programs' exact bytes: flag bits 7 and 3, then the record after the
+	/* The NUMA programs' exact bytes: flag bits 7 and 3, then the record after the
 	 * pageblock byte: 0x01 for 1/1; 0x00, high - 1, batch - 1 otherwise. */
-	REQUIRE(parse_ok("system pcp_high=1 pcp_batch=1\n", prog_a) == 0);
+	REQUIRE(parse_ok("system nodes=2 pcp_high=1 pcp_batch=1\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
 	CHECK_EQ(out[0], 0x88);
 	CHECK_EQ(out[12], 0x01);
 	CHECK_EQ(out[13], 0x04); /* node 0's zone mask follows */
-	REQUIRE(parse_ok("system pcp_high=37 pcp_batch=5\n", prog_a) == 0);
+	REQUIRE(parse_ok("system nodes=2 pcp_high=37 pcp_batch=5\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
 	CHECK_EQ(out[0], 0x88);
 	CHECK_EQ(out[12], 0x00);
 	CHECK_EQ(out[13] | out[14] << 8, 36);
 	CHECK_EQ(out[15] | out[16] << 8, 4);
 	CHECK_EQ(out[17], 0x04);
-	/* ... and none of it without sizes. */
-	REQUIRE(parse_ok("system seed=1\n", prog_a) == 0);
+	/* ... and none of it without sizes, nor in a one-node program. */
+	REQUIRE(parse_ok("system nodes=2 seed=1\n", prog_a) == 0);
+	n = kmm_program_encode(prog_a, out, sizeof(out));
+	CHECK_EQ(out[0] & 0x88, 0);
+	CHECK_EQ(out[12], 0x04);
+	REQUIRE(parse_ok("system pcp_high=37 pcp_batch=5\n", prog_a) == 0);
 	n = kmm_program_encode(prog_a, out, sizeof(out));
 	CHECK_EQ(out[0] & 0x88, 0);
 	CHECK_EQ(out[12], 0x04);

@@ -199,7 +199,11 @@ int cmd_encode(int argc, char **argv)
 	if (!kind_opt)
 		kind = kmm_program_kind_of(p);
 	r = program_to_binary(p, kind, &bin);
-	if (r == -1) {
+	if (r == -1 && kmm_program_binary_loss(p) && kind == kmm_program_kind_of(p)) {
+		kmm_err(cmd, "%s: the binary form cannot carry this program's %s", path,
+			kmm_program_binary_loss(p));
+		rc = KMM_EXIT_USAGE;
+	} else if (r == -1) {
 		kmm_err(cmd, "%s: this program cannot be expressed as a %s input (it would decode "
 			"differently); check the header against the kind", path, kind_name(kind));
 		rc = KMM_EXIT_USAGE;
