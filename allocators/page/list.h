@@ -5,7 +5,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 struct list_head {
 	struct list_head *next, *prev;
@@ -36,14 +35,10 @@ static inline void list_add_hot(struct list_head *n, struct list_head *h)
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { list_insert_(n, h->prev, h); }
 /* list_add_tail() if tail, else list_add(), choosing the neighbour by
  * value rather than by a branch (for a tail that is as good as random);
- * the stores in list_add_hot()'s order, for the same reason. The choice is
- * a mask, not `tail ? h->prev : h`: gcc compiles that to a branch, which
- * a random tail mispredicts about half the time. */
+ * the stores in list_add_hot()'s order, for the same reason. */
 static inline void list_add_either(struct list_head *n, struct list_head *h, bool tail)
 {
-	const uintptr_t pick_tail = (uintptr_t)0 - (uintptr_t)tail; /* all ones or zero */
-	struct list_head *prev =
-		(struct list_head *)(((uintptr_t)h->prev & pick_tail) | ((uintptr_t)h & ~pick_tail));
+	struct list_head *prev = tail ? h->prev : h;
 	struct list_head *next = prev->next;
 	n->prev = prev;
 	next->prev = n;
