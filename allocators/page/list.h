@@ -33,9 +33,10 @@ static inline void list_add_hot(struct list_head *n, struct list_head *h)
 	h->next = n;
 }
 static inline void list_add_tail(struct list_head *n, struct list_head *h) { list_insert_(n, h->prev, h); }
-/* list_add_tail() if tail, else list_add(), choosing the neighbour by
- * value rather than by a branch (for a tail that is as good as random);
- * the stores in list_add_hot()'s order, for the same reason. */
+/* list_add_tail() if tail, else list_add(), the stores in list_add_hot()'s
+ * order. gcc compiles the choice to a branch on tail; an explicit mask
+ * select measured slower in the buddy path's mix (1.12-1.15x the naive
+ * buddy against 1.10x), where tail is mostly false and so predicted. */
 static inline void list_add_either(struct list_head *n, struct list_head *h, bool tail)
 {
 	struct list_head *prev = tail ? h->prev : h;
