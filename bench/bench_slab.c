@@ -111,6 +111,9 @@ static struct kmm *make_system_(enum kmm_slab_backend b, const char *debug, bool
 	if (use_huge_)
 		cfg.platform = kmm_platform_hosted_huge();
 	cfg.slab_backend = b;
+	/* libkmm's own asserts off, as the banner says (kmm_config_init turns
+	 * level 1 on); slab debugging is `debug`'s, through slab_debug. */
+	cfg.debug_level = 0;
 	if (plain)
 		cfg.slab_features = 0;
 	snprintf(cfg.slab_debug, sizeof(cfg.slab_debug), "%s", debug);
