@@ -288,6 +288,39 @@ TEST(boundary_test)
 	kmm_destroy(k);
 }
 
+/* kmem_cache_free's hint test stands for the arena test, and a CPU
+ * without an active slab has lo = span = 0, which NULL passes: NULL must
+ * still be a no-op there (a fresh cache, and one whose slabs a shrink
+ * took), not an object pushed onto the CPU freelist. */
+TEST(free_null_without_active_slab)
+{
+	struct kmm *k = make_(false, "");
+	REQUIRE(k != NULL);
+	struct kmm_cache *s = kmm_cache_create(k, "nullfree", 64, 8, KMM_SLAB_NO_MERGE, NULL);
+	REQUIRE(s != NULL);
+	REQUIRE(s->flags & SLAB_SLUB_LOCAL_);
+	struct kmem_cache_cpu *c = s->backend_cpu;
+	CHECK(c->slab == NULL && c->lo == 0 && c->span == 0);
+	log_clear_();
+	kmm_cache_free(k, s, NULL);
+	CHECK(c->freelist == NULL);
+	CHECK_EQ(log_len_, 0);
+	void *a = kmm_cache_alloc(k, s, KMM_GFP_KERNEL);
+	void *b = kmm_cache_alloc(k, s, KMM_GFP_KERNEL);
+	CHECK(a != NULL && b != NULL && a != b);
+	kmm_cache_free(k, s, a);
+	kmm_cache_free(k, s, b);
+	CHECK_EQ(kmm_cache_shrink(k, s), 0);
+	CHECK(c->slab == NULL);
+	kmm_cache_free(k, s, NULL);
+	CHECK(c->freelist == NULL);
+	CHECK_EQ(info_of_(k, s).active_objs, 0);
+	CHECK_EQ(kmm_cache_check(k, s), 0);
+	CHECK_EQ(log_len_, 0);
+	CHECK_EQ(kmm_cache_destroy(k, s), 0);
+	kmm_destroy(k);
+}
+
 /* The simulated clock counts calls on debug caches only. */
 TEST(jiffies_debug_only)
 {
@@ -320,6 +353,7 @@ int main(void)
 	RUN(kmalloc_cpu_tables);
 	RUN(shuffled_link_matches_general);
 	RUN(boundary_test);
+	RUN(free_null_without_active_slab);
 	RUN(jiffies_debug_only);
 	return test_summary();
 }

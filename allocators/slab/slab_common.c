@@ -333,19 +333,23 @@ __attribute__((noinline)) static void cache_free_(struct kmm *k, struct kmm_cach
 
 void kmm_cache_free(struct kmm *k, struct kmm_cache *s, void *obj)
 {
+	/* An object of the current CPU's active slab of s is s's: pushed at
+	 * once, as kfree does with its hint (slub_free_push_cpu_). s is
+	 * dereferenced as kmem_cache_alloc does. The slab's bounds stand in
+	 * for the arena test (kfree needs that one for its page lookup; here
+	 * it cost the kmem_cache row its lead over kmalloc): a CPU without a
+	 * slab has lo = span = 0 and an empty freelist, so NULL, the one
+	 * pointer that passes, equals the freelist's head, is refused by the
+	 * naive double-free test and goes the general way, a no-op. */
+	if (kmm_likely(s != NULL) && kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
+		struct kmem_cache_cpu *c = s->backend_cpu;
+		if ((uintptr_t)obj - c->lo <= c->span && slub_free_push_cpu_(c, obj))
+			return;
+	}
 	uintptr_t off = (uintptr_t)obj - (uintptr_t)k->arena;
 	/* kfree's shape, with the owner compared: page->slab.cache == s
 	 * makes s a cache of this system, so k->slab exists. */
 	if (kmm_likely(off < arena_bytes_(k))) {
-		/* An object of the current CPU's active slab of s is s's: pushed
-		 * at once, as kfree does with its hint (slub_free_push_cpu_; a
-		 * CPU without a slab has lo = span = 0, which no arena pointer
-		 * passes). s is dereferenced as kmem_cache_alloc does. */
-		if (kmm_likely(s != NULL) && kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
-			struct kmem_cache_cpu *c = s->backend_cpu;
-			if ((uintptr_t)obj - c->lo <= c->span && slub_free_push_cpu_(c, obj))
-				return;
-		}
 		struct kmm_page *page = slab_fast_head_(k, off);
 		if (kmm_likely((page->flags & PG_slab) && page->slab.cache == s && s != NULL)) {
 			if (kmm_likely(s->flags & SLAB_SLUB_LOCAL_)) {
