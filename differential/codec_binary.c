@@ -313,10 +313,14 @@ static void decode_header(struct dec *d)
 	for (unsigned n = 0; n < h->nr_nodes; n++)
 		codec_decode_node(&d->r, h, n, cap);
 
-	if ((f & H_DISTANCE) && h->nr_nodes > 1) {
-		for (unsigned a = 0; a < h->nr_nodes; a++) {
+	/* A local bound: the table's byte stores may alias h->nr_nodes for
+	 * the compiler, which then cannot see the bound above and warns
+	 * (-Wstringop-overflow at -O3) of stores past the table. */
+	const unsigned nodes = h->nr_nodes < KMM_MAX_NODES ? h->nr_nodes : KMM_MAX_NODES;
+	if ((f & H_DISTANCE) && nodes > 1) {
+		for (unsigned a = 0; a < nodes; a++) {
 			h->distance[a][a] = 10;
-			for (unsigned c = a + 1; c < h->nr_nodes; c++) {
+			for (unsigned c = a + 1; c < nodes; c++) {
 				uint8_t dist = (uint8_t)(11 + rd8(&d->r) % 244);
 				h->distance[a][c] = h->distance[c][a] = dist;
 			}
