@@ -22,11 +22,14 @@
  * medians and ratios (ours / peer, lower is better) with the issue's targets.
  *
  * usage: bench_slab [--runs N] [--quick] [--clock wall|cpu] [--traces DIR]
- *                   [--strict] [--huge] [lifo] [random] [cache] [memory] [debug] [traces]
+ *                   [--strict] [--huge] [--cpus N]
+ *                   [lifo] [random] [cache] [memory] [debug] [traces]
  *
  * The systems model this host: nr_cpus = its online CPUs (the kernel's
- * slab sizes follow the CPU count); --huge puts their arena and struct
- * pages in transparent huge pages (kmm_platform_hosted_huge).
+ * slab sizes follow the CPU count); --cpus N models a kernel on an N-CPU
+ * machine instead (its slab orders; the banner says so, and the targets
+ * are the host's); --huge puts their arena and struct pages in
+ * transparent huge pages (kmm_platform_hosted_huge).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
@@ -70,12 +73,19 @@ static const char *const section_names_[6] = { "lifo", "random", "cache", "memor
  * (kmalloc-512: 8 objects a slab instead of 16). Every timed run stays on
  * CPU 0, as a single-threaded caller on one CPU of such a kernel.
  */
-static unsigned bench_nr_cpus_(void)
+static unsigned cpus_override_; /* --cpus N, 0 without */
+
+static unsigned host_cpus_(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		return 1;
 	return n > KMM_MAX_CPUS ? KMM_MAX_CPUS : (unsigned)n;
+}
+
+static unsigned bench_nr_cpus_(void)
+{
+	return cpus_override_ ? cpus_override_ : host_cpus_();
 }
 
 static bool use_huge_;
@@ -484,7 +494,7 @@ __attribute__((format(printf, 1, 2))) static char *fmt_(const char *fmt, ...)
 static void usage_(void)
 {
 	fprintf(stderr, "usage: bench_slab [--runs N] [--quick] [--clock wall|cpu] [--traces DIR] [--strict] [--huge]\n"
-			"                  [lifo] [random] [cache] [memory] [debug] [traces]\n");
+			"                  [--cpus N] [lifo] [random] [cache] [memory] [debug] [traces]\n");
 	exit(2);
 }
 
@@ -509,6 +519,14 @@ static void parse_args_(int argc, char **argv, struct options *o)
 			o->strict = true;
 		} else if (!strcmp(a, "--huge")) {
 			use_huge_ = true;
+		} else if (!strcmp(a, "--cpus") && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || v < 1 || v > KMM_MAX_CPUS) {
+				fprintf(stderr, "bench_slab: --cpus must be 1..%d\n", KMM_MAX_CPUS);
+				exit(2);
+			}
+			cpus_override_ = (unsigned)v;
 		} else if (!strcmp(a, "--clock") && i + 1 < argc) {
 			const char *c = argv[++i];
 			if (strcmp(c, "cpu") && strcmp(c, "wall")) {
@@ -557,9 +575,10 @@ int main(int argc, char **argv)
 	       bench_clock_name(), o.runs, lifo_iters, nlive);
 	char thp[96];
 	thp_mode_(thp, sizeof(thp));
-	printf("systems: 1 node, %u pages (%u MiB), nr_cpus %u (the host's online CPUs; runs on CPU 0),\n"
+	printf("systems: 1 node, %u pages (%u MiB), nr_cpus %u (%s; runs on CPU 0),\n"
 	       "         arena and struct pages %s; host THP: %s\n",
 	       SYSTEM_PAGES, SYSTEM_PAGES >> 8, bench_nr_cpus_(),
+	       cpus_override_ ? "--cpus: a kernel on a machine of that size, not this host" : "the host's online CPUs",
 	       use_huge_ ? "advised MADV_HUGEPAGE (--huge: kmm_platform_hosted_huge, the kernel's huge-page direct map)"
 			 : "in 4 KiB pages (--huge: advised MADV_HUGEPAGE)",
 	       thp);
