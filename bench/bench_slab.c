@@ -498,6 +498,18 @@ static void usage_(void)
 	exit(2);
 }
 
+/* The value of option name: a decimal in lo..hi, else usage error. */
+static unsigned opt_uint_(const char *name, const char *text, unsigned lo, unsigned hi)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+	if (*end || end == text || v < lo || v > hi) {
+		fprintf(stderr, "bench_slab: %s must be %u..%u\n", name, lo, hi);
+		exit(2);
+	}
+	return (unsigned)v;
+}
+
 static void parse_args_(int argc, char **argv, struct options *o)
 {
 	bool any = false;
@@ -506,13 +518,7 @@ static void parse_args_(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--runs") && i + 1 < argc) {
-			char *end;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end || v < 1 || v > BENCH_MAX_RUNS) {
-				fprintf(stderr, "bench_slab: --runs must be 1..%d\n", BENCH_MAX_RUNS);
-				exit(2);
-			}
-			o->runs = (unsigned)v;
+			o->runs = opt_uint_("--runs", argv[++i], 1, BENCH_MAX_RUNS);
 		} else if (!strcmp(a, "--quick")) {
 			o->quick = true;
 		} else if (!strcmp(a, "--strict")) {
@@ -520,13 +526,7 @@ static void parse_args_(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--huge")) {
 			use_huge_ = true;
 		} else if (!strcmp(a, "--cpus") && i + 1 < argc) {
-			char *end;
-			unsigned long v = strtoul(argv[++i], &end, 10);
-			if (*end || v < 1 || v > KMM_MAX_CPUS) {
-				fprintf(stderr, "bench_slab: --cpus must be 1..%d\n", KMM_MAX_CPUS);
-				exit(2);
-			}
-			cpus_override_ = (unsigned)v;
+			cpus_override_ = opt_uint_("--cpus", argv[++i], 1, KMM_MAX_CPUS);
 		} else if (!strcmp(a, "--clock") && i + 1 < argc) {
 			const char *c = argv[++i];
 			if (strcmp(c, "cpu") && strcmp(c, "wall")) {
