@@ -326,6 +326,9 @@ int kmm_slab_show_slabinfo_(struct kmm *k, kmm_write_fn write, void *ctx);
 /* allocators/slab: is opt valid slab_debug= syntax? 0, or -1 with the
  * reason in why (kmm_config_validate). */
 int kmm_slab_debug_syntax_(const char *opt, char *why, size_t len);
+/* allocators/slab: does a user's cfg.slab_ops table have every required
+ * hook? 0, or -1 with what it lacks in why (kmm_config_validate). */
+int kmm_slab_ops_usable_(const struct kmm_slab_ops *ops, char *why, size_t len);
 
 static inline struct kmm_page *pfn_to_page_(struct kmm *k, kmm_pfn_t pfn) { return &k->pages[pfn]; }
 static inline kmm_pfn_t page_to_pfn_(const struct kmm *k, const struct kmm_page *p)

@@ -128,9 +128,11 @@ int kmm_config_validate(const struct kmm_config *cfg, char *msg, size_t len)
 		return config_error_(msg, len, "slab_debug is not NUL-terminated within %zu bytes",
 				     sizeof(cfg->slab_debug));
 	{
-		char why[96];
+		char why[128];
 		if (kmm_slab_debug_syntax_(cfg->slab_debug, why, sizeof(why)) < 0)
 			return config_error_(msg, len, "slab_debug \"%s\": %s", cfg->slab_debug, why);
+		if (cfg->slab_ops && kmm_slab_ops_usable_(cfg->slab_ops, why, sizeof(why)) < 0)
+			return config_error_(msg, len, "slab_ops: %s", why);
 	}
 
 	bool cpu_node_given = false;

@@ -80,11 +80,22 @@ static const char *slab_ops_missing_(const struct kmm_slab_ops *ops)
 	return NULL;
 }
 
+int kmm_slab_ops_usable_(const struct kmm_slab_ops *ops, char *why, size_t len)
+{
+	const char *missing = slab_ops_missing_(ops);
+	if (!missing)
+		return 0;
+	snprintf(why, len, "backend %s has no %s", ops->name ? ops->name : "(unnamed)", missing);
+	return -1;
+}
+
 static void slab_system_free_(struct kmm *k, struct kmm_slab_system *ss, bool backend_up);
 
 static struct kmm_slab_system *slab_system_create_(struct kmm *k)
 {
 	const struct kmm_slab_ops *ops = slab_pick_ops_(&k->cfg);
+	/* kmm_config_validate() refused a table like this already; this
+	 * catches one the user emptied after kmm_create. */
 	const char *missing = slab_ops_missing_(ops);
 	if (missing) {
 		kmm_report(k, KMM_REPORT_WARNING, "WARNING: slab backend %s has no %s: no object allocator\n",
