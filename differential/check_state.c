@@ -312,10 +312,29 @@ static int verify_live_(struct exec *x)
 	return 0;
 }
 
-int exec_full_check(struct exec *x)
+/* Every spanned zone: its info, its counters against the model's, then
+ * one more check (extra). 1 at the first failure. */
+static int zones_check_(struct exec *x, int (*extra)(struct exec *, unsigned, enum kmm_zone_type,
+						      const struct kmm_zone_info *))
 {
 	unsigned nr_nodes = kmm_model_nr_nodes(x->m);
 
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
+			struct kmm_zone_info zi;
+
+			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
+				continue;
+			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
+			    counters_(x, n, (enum kmm_zone_type)t, &zi) || extra(x, n, (enum kmm_zone_type)t, &zi))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int exec_full_check(struct exec *x)
+{
 	/* Nothing called the target since the last full check: same state. */
 	if (!x->dirty)
 		return 0;
@@ -324,31 +343,11 @@ int exec_full_check(struct exec *x)
 		return 1;
 	if (verify_live_(x))
 		return 1;
-	for (unsigned n = 0; n < nr_nodes; n++) {
-		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
-			struct kmm_zone_info zi;
-
-			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
-				continue;
-			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
-			    counters_(x, n, (enum kmm_zone_type)t, &zi) ||
-			    highatomic_(x, n, (enum kmm_zone_type)t, &zi))
-				return 1;
-		}
-	}
+	if (zones_check_(x, highatomic_))
+		return 1;
 	x->t->drain_all_pages(x->k);
-	for (unsigned n = 0; n < nr_nodes; n++) {
-		for (unsigned t = 0; t < KMM_NR_ZONES; t++) {
-			struct kmm_zone_info zi;
-
-			if (!kmm_model_zone(x->m, n, (enum kmm_zone_type)t)->spanned)
-				continue;
-			if (zone_info_(x, n, (enum kmm_zone_type)t, &zi) ||
-			    counters_(x, n, (enum kmm_zone_type)t, &zi) ||
-			    free_lists_(x, n, (enum kmm_zone_type)t, &zi))
-				return 1;
-		}
-	}
+	if (zones_check_(x, free_lists_))
+		return 1;
 	return exec_check_reports(x, 0, false);
 }
 

@@ -32,10 +32,13 @@
 
 #define MISUSE_DEBUG (KMM_SLAB_CONSISTENCY_CHECKS | KMM_SLAB_RED_ZONE | KMM_SLAB_POISON)
 
-static const struct {
+/* A flag and its name in the text. */
+struct flag_name {
 	unsigned flag;
 	const char *name;
-} cflag_names[] = {
+};
+
+static const struct flag_name cflag_names[] = {
 	{ KMM_SLAB_CONSISTENCY_CHECKS, "SLAB_CONSISTENCY_CHECKS" },
 	{ KMM_SLAB_RED_ZONE, "SLAB_RED_ZONE" },
 	{ KMM_SLAB_POISON, "SLAB_POISON" },
@@ -54,13 +57,11 @@ static const char debug_letters[4] = { 'F', 'Z', 'P', 'U' };
 static const unsigned debug_flags[4] = { KMM_SLAB_CONSISTENCY_CHECKS, KMM_SLAB_RED_ZONE,
 					 KMM_SLAB_POISON, KMM_SLAB_STORE_USER };
 
-static const struct {
-	unsigned flag;
-	const char *name;
-} feature_names[] = {
+static const struct flag_name feature_names[] = {
 	{ KMM_SLAB_FREELIST_HARDENED, "hardened" },
 	{ KMM_SLAB_FREELIST_RANDOM, "random" },
 };
+#define NR_FEATURES (sizeof(feature_names) / sizeof(feature_names[0]))
 
 /* ---- formatting ------------------------------------------------------------ */
 
@@ -207,6 +208,29 @@ void txt_out_slab_op(struct out *o, const struct kmm_op *op)
 
 /* ---- the slab header line --------------------------------------------------- */
 
+/* NAME|NAME|... out of names, or-ed into *out; an unknown NAME is an error
+ * at its column: "unknown <what> 'NAME'<hint>". */
+static int parse_flag_list(struct parser *ps, struct tok list, const struct flag_name *names, size_t nr,
+			   const char *what, const char *hint, unsigned *out)
+{
+	char q[QBUF];
+
+	for (size_t i = 0; i <= list.len;) {
+		struct tok f = { list.off + i, 0 };
+		size_t k;
+
+		while (i + f.len < list.len && ps->text[f.off + f.len] != '|')
+			f.len++;
+		for (k = 0; k < nr && !txt_tok_is(ps, f, names[k].name); k++)
+			;
+		if (k == nr)
+			return txt_perr(ps, f.off, "unknown %s '%s'%s", what, Q(ps, f, q), hint);
+		*out |= names[k].flag;
+		i += f.len + 1;
+	}
+	return 0;
+}
+
 int txt_parse_slab_line(struct parser *ps, const struct tok *toks, unsigned n)
 {
 	struct kv kvs[] = { { "backend", 0, { 0, 0 }, { 0, 0 } },
@@ -247,22 +271,12 @@ int txt_parse_slab_line(struct parser *ps, const struct tok *toks, unsigned n)
 		}
 	}
 	if (kvs[2].seen && !txt_tok_is(ps, kvs[2].v, "none")) {
-		size_t i = 0;
+		unsigned features = 0;
 
-		while (i <= kvs[2].v.len) {
-			struct tok f = { kvs[2].v.off + i, 0 };
-			unsigned k;
-
-			while (i + f.len < kvs[2].v.len && ps->text[f.off + f.len] != '|')
-				f.len++;
-			for (k = 0; k < 2 && !txt_tok_is(ps, f, feature_names[k].name); k++)
-				;
-			if (k == 2)
-				return txt_perr(ps, f.off, "unknown slab feature '%s' (hardened, random or none)",
-						Q(ps, f, q));
-			h->slab_features |= (uint8_t)feature_names[k].flag;
-			i += f.len + 1;
-		}
+		if (parse_flag_list(ps, kvs[2].v, feature_names, NR_FEATURES, "slab feature",
+				    " (hardened, random or none)", &features))
+			return -EINVAL;
+		h->slab_features |= (uint8_t)features;
 	}
 	ps->slab_seen = true;
 	return 0;
@@ -529,21 +543,11 @@ static int parse_cache_create(struct parser *ps, const struct tok *toks, unsigne
 		op->arg2 = (uint32_t)v;
 	}
 	if (kvs[2].seen && !txt_tok_is(ps, kvs[2].v, "0")) {
-		size_t i = 0;
+		unsigned cflags = 0;
 
-		while (i <= kvs[2].v.len) {
-			struct tok f = { kvs[2].v.off + i, 0 };
-			unsigned k;
-
-			while (i + f.len < kvs[2].v.len && ps->text[f.off + f.len] != '|')
-				f.len++;
-			for (k = 0; k < NR_CFLAGS && !txt_tok_is(ps, f, cflag_names[k].name); k++)
-				;
-			if (k == NR_CFLAGS)
-				return txt_perr(ps, f.off, "unknown cache flag '%s'", Q(ps, f, q));
-			op->cflags |= (uint16_t)cflag_names[k].flag;
-			i += f.len + 1;
-		}
+		if (parse_flag_list(ps, kvs[2].v, cflag_names, NR_CFLAGS, "cache flag", "", &cflags))
+			return -EINVAL;
+		op->cflags |= (uint16_t)cflags;
 		if ((op->cflags & KMM_SLAB_CACHE_DMA) && (op->cflags & KMM_SLAB_CACHE_DMA32))
 			return txt_perr(ps, kvs[2].v.off,
 					"SLAB_CACHE_DMA and SLAB_CACHE_DMA32 together name no zone");

@@ -462,16 +462,29 @@ int kmm_cache_shrink(struct kmm *k, struct kmm_cache *s)
 	return 0;
 }
 
+/* A backend hook (shrink, reap) on every cache, under the cache-list lock. */
+static void for_each_cache_(struct kmm *k, struct kmm_slab_system *ss, void (*fn)(struct kmm *, struct kmm_cache *))
+{
+	struct list_head *pos;
+	slab_lock_(k, ss);
+	list_for_each(pos, &ss->caches)
+		fn(k, list_entry(pos, struct kmm_cache, list));
+	slab_unlock_(k, ss);
+}
+
+/* ops->shrink returns 0 always (struct kmm_slab_ops); for_each_cache_ wants void. */
+static void shrink_one_(struct kmm *k, struct kmm_cache *s)
+{
+	k->slab->ops->shrink(k, s);
+}
+
 void kmm_slab_shrink_all(struct kmm *k)
 {
 	struct kmm_slab_system *ss = k->slab;
-	struct list_head *pos;
-	if (!ss || !ss->ops->shrink)
+	if (!ss)
 		return;
-	slab_lock_(k, ss);
-	list_for_each(pos, &ss->caches)
-		ss->ops->shrink(k, list_entry(pos, struct kmm_cache, list));
-	slab_unlock_(k, ss);
+	if (ss->ops->shrink)
+		for_each_cache_(k, ss, shrink_one_);
 	if (ss->ops->shrink_shared) /* SLOB: the heap, even with no cache */
 		ss->ops->shrink_shared(k);
 }
@@ -479,13 +492,8 @@ void kmm_slab_shrink_all(struct kmm *k)
 void kmm_cache_reap(struct kmm *k)
 {
 	struct kmm_slab_system *ss = k->slab;
-	struct list_head *pos;
-	if (!ss || !ss->ops->reap)
-		return;
-	slab_lock_(k, ss);
-	list_for_each(pos, &ss->caches)
-		ss->ops->reap(k, list_entry(pos, struct kmm_cache, list));
-	slab_unlock_(k, ss);
+	if (ss && ss->ops->reap)
+		for_each_cache_(k, ss, ss->ops->reap);
 }
 
 void kmm_rcu_barrier(struct kmm *k)
