@@ -258,12 +258,29 @@ TEST(topology_queries_reject_bad_ids)
 	CHECK_EQ(kmm_cpu_to_node(k, 2), 0);
 	CHECK_EQ(kmm_cpu_to_node(k, 3), 1);
 	CHECK_EQ(kmm_cpu_to_node(k, 4), -EINVAL);
+	/* numa_node_id(): the current CPU's node, following kmm_set_cpu() */
+	for (unsigned cpu = 0; cpu < 4; cpu++) {
+		CHECK_EQ(kmm_set_cpu(k, cpu), 0);
+		CHECK_EQ(kmm_numa_node_id(k), (int)(cpu % 2));
+	}
 	CHECK_EQ(kmm_node_distance(k, 0, 2), -EINVAL);
 	CHECK_EQ(kmm_node_distance(k, -1, 0), -EINVAL);
 	CHECK_EQ(kmm_node_fallback_order(k, 2, out), 0);
 	CHECK_EQ(kmm_node_fallback_order(k, -1, out), 0);
 	CHECK_EQ(kmm_nr_nodes(NULL), 0);
 	CHECK_EQ(kmm_nr_cpus(NULL), 0);
+	kmm_destroy(k);
+
+	/* an explicit placement, not cpu % nr_nodes */
+	static const uint8_t place[4] = { 1, 1, 0, 0 };
+	memcpy(c.cpu_node, place, sizeof(place));
+	k = kmm_create(&c);
+	REQUIRE(k);
+	for (unsigned cpu = 0; cpu < 4; cpu++) {
+		CHECK_EQ(kmm_set_cpu(k, cpu), 0);
+		CHECK_EQ(kmm_cpu_to_node(k, cpu), place[cpu]);
+		CHECK_EQ(kmm_numa_node_id(k), place[cpu]);
+	}
 	kmm_destroy(k);
 }
 
