@@ -11,12 +11,14 @@
 #     changed);
 #  3. run `kmm fuzz --time S --engine libfuzzer|both all`, which prints live
 #     progress (execs, exec/s, coverage, corpus, crashes) and a summary table,
-#     and minimises, decodes and saves every crash with its signature.
+#     and minimises, decodes and saves every crash with its signature. The
+#     runs (a target with an engine) take a core each, in waves: 14 runs on 2
+#     cores take about 7 x S seconds.
 #
-# Default: 60 seconds per target. Exit status is kmm fuzz's: 0 nothing found,
+# Default: 30 seconds per target. Exit status is kmm fuzz's: 0 nothing found,
 # 1 crashes found, 2 setup error.
 #
-#   scripts/fuzz.sh              60 s per target, every engine available
+#   scripts/fuzz.sh              30 s per target, every engine available
 #   scripts/fuzz.sh 600          10 minutes per target
 #   KMM_ENGINE=libfuzzer scripts/fuzz.sh 30   skip AFL++ even when installed
 #                                (libfuzzer, afl or both; default both when AFL++ is installed)
@@ -32,7 +34,7 @@ die() {
 	exit 2
 }
 
-secs="${1:-60}"
+secs="${1:-30}"
 case "$secs" in
 '' | *[!0-9]*) die "usage: scripts/fuzz.sh [SECONDS_PER_TARGET] (got '$secs')" ;;
 esac

@@ -471,6 +471,42 @@ FAKE
 	run fuzz --time 2 --minimize-time 5 --build-dir "$TMP/fakebuild" --out "$out" fuzz_pages
 	expect_out "known: saved by an earlier run" "a signature saved earlier is reported as known"
 	check "... and not saved twice" [ "$(ls "$out"/fuzz_pages/crashes/*.bin | wc -l)" -eq 1 ]
+
+	# The queue: at most --parallel engines at once, each for its whole budget.
+	local sb="$TMP/schedbuild/bin" log="$TMP/sched.log"
+	mkdir -p "$sb"
+	cat >"$sb/fuzz_pages" <<'FAKE'
+#!/usr/bin/env bash
+# Stand-in for a libFuzzer binary (flags: -max_total_time= ...) that logs when it runs.
+total=1
+for a in "$@"; do case $a in -max_total_time=*) total=${a#*=} ;; esac; done
+echo "start $(basename "$0") $(date +%s%N)" >>"$KMM_SCHED_LOG"
+sleep "$total"
+echo "end $(basename "$0") $(date +%s%N)" >>"$KMM_SCHED_LOG"
+echo "stat::number_of_executed_units: 10" >&2
+FAKE
+	chmod +x "$sb/fuzz_pages"
+	cp "$sb/fuzz_pages" "$sb/fuzz_numa"
+	# 1 when the two runs overlapped in time, 0 when one ran after the other
+	overlapped() {
+		awk '$1 == "start" { s[$2] = $3 } $1 == "end" { e[$2] = $3 }
+			END { print (s["fuzz_numa"] < e["fuzz_pages"] && s["fuzz_pages"] < e["fuzz_numa"]) ? 1 : 0 }' "$log"
+	}
+	export KMM_SCHED_LOG="$log"
+	rm -f "$log"
+	run fuzz --time 1 --parallel 1 --minimize-time 0 --build-dir "$TMP/schedbuild" \
+		--out "$TMP/sched-out" fuzz_pages fuzz_numa
+	expect_rc 0 "two runs, --parallel 1"
+	expect_out "2 runs for 1 s each .*1 at a time" "the plan is printed"
+	check "--parallel 1: one run after the other" [ "$(overlapped)" = 0 ]
+	check "... both ran" [ "$(grep -c '^end' "$log")" = 2 ]
+	rm -f "$log"
+	run fuzz --time 1 --parallel 2 --minimize-time 0 --build-dir "$TMP/schedbuild" \
+		--out "$TMP/sched-out" fuzz_pages fuzz_numa
+	expect_rc 0 "two runs, --parallel 2"
+	check "--parallel 2: side by side" [ "$(overlapped)" = 1 ]
+	run fuzz --time 1 --parallel 0 fuzz_pages
+	expect_rc 2 "--parallel 0 is refused"
 }
 
 case "$MODE" in

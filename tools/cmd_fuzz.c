@@ -6,9 +6,10 @@
  * Nothing here imitates an engine: libFuzzer binaries come from the `fuzz`
  * preset (build/fuzz/bin/fuzz_<t>), AFL++ binaries from the `afl` preset
  * (build/afl/bin/fuzz_<t>) and afl-fuzz from PATH. Every (target, engine)
- * pair runs at once for the whole budget, each in its own working directory
- * <out>/<target>/ (libFuzzer's corpus/ and artifacts/, AFL's afl/, the
- * engines' logs), seeded read-only from corpus/<target>/.
+ * pair runs for the whole budget, as many at once as --parallel allows (a
+ * core each by default), each in its own working directory <out>/<target>/
+ * (libFuzzer's corpus/ and artifacts/, AFL's afl/, the engines' logs),
+ * seeded read-only from corpus/<target>/.
  *
  * Exit status: 0 no crash, 1 crashes found, 2 usage or setup error (or an
  * engine that could not run).
@@ -59,10 +60,15 @@ static void fuzz_help(void)
 	       "\n"
 	       "Fuzz the targets (fuzz_pages, fuzz_numa, fuzz_slub, fuzz_slab, fuzz_slob,\n"
 	       "fuzz_kmalloc_diff, fuzz_trace_parser) with the real\n"
-	       "engines for a time budget, all at once, with live progress; then triage every\n"
+	       "engines for a time budget each, with live progress; then triage every\n"
 	       "crash: signature, dedupe, minimise, decode, save, and print a summary table.\n"
+	       "Runs (a target with an engine) wait in a queue for a free core: at most\n"
+	       "--parallel engine processes run at once, so the whole takes about\n"
+	       "ceil(runs / parallel) x S seconds.\n"
 	       "\n"
 	       "  --time S          seconds per target and engine (default 60)\n"
+	       "  --parallel N      engine processes at once (default: online CPUs); a run\n"
+	       "                    with --jobs J counts J\n"
 	       "  --jobs N          parallel workers per target and engine (default 1):\n"
 	       "                    libFuzzer -fork=N, AFL++ one -M and N-1 -S instances\n"
 	       "  --engine E        libfuzzer (default), afl, or both\n"
@@ -250,7 +256,7 @@ static bool dir_has_files(const char *dir)
 /* ---- setup ---- */
 
 struct fuzz_opts {
-	unsigned long time, jobs, minimize;
+	unsigned long time, jobs, minimize, parallel;
 	bool want[2];                  /* by enum fuzz_engine */
 	bool engine_explicit_afl;      /* --engine afl: missing AFL is an error */
 	const char *build_dir, *afl_build_dir, *out, *source;
@@ -385,6 +391,13 @@ static void free_run(struct fuzz_run *r)
 		buf_free(&r->procs[i].line);
 }
 
+/* The default of --parallel: one engine process a core. */
+static unsigned long online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned long)n : 1;
+}
+
 static int parse_fuzz_args(int argc, char **argv, struct fuzz_opts *o)
 {
 	const char *cmd = "fuzz";
@@ -394,6 +407,7 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_opts *o)
 	o->time = 60;
 	o->jobs = 1;
 	o->minimize = 30;
+	o->parallel = online_cpus();
 	o->want[ENGINE_LIBFUZZER] = true;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -404,6 +418,9 @@ static int parse_fuzz_args(int argc, char **argv, struct fuzz_opts *o)
 		}
 		if ((r = opt_value(cmd, argc, argv, &i, "--time", &v)) != 0) {
 			if (r < 0 || opt_uint(cmd, "--time", v, 1, 30 * 86400, &o->time))
+				return -1;
+		} else if ((r = opt_value(cmd, argc, argv, &i, "--parallel", &v)) != 0) {
+			if (r < 0 || opt_uint(cmd, "--parallel", v, 1, 1024, &o->parallel))
 				return -1;
 		} else if ((r = opt_value(cmd, argc, argv, &i, "--jobs", &v)) != 0) {
 			if (r < 0 || opt_uint(cmd, "--jobs", v, 1, FUZZ_MAX_JOBS, &o->jobs))
@@ -511,13 +528,41 @@ static void summary(const struct fuzz_session *s, bool interrupted)
 				 r->st.bitmap_pct);
 		printf("%-17s %-9s %7s %9s %8s  %-22s %7s %8u %7u%s\n", r->t->name,
 		       engine_name(r->engine), t, ex, rate, cov, corpus, r->findings, r->unique,
-		       r->failed ? "  FAILED" : "");
+		       r->failed ? "  FAILED" : r->queued ? "  not run (interrupted)" : "");
 		if (r->failed)
 			printf("    %s (log: %s)\n", r->error, r->log_path);
 	}
 }
 
 /* ---- the main loop ---- */
+
+/* Engine processes a run keeps busy: AFL++ one per job, libFuzzer -fork=N
+ * N workers. */
+static unsigned run_cost(const struct fuzz_run *r)
+{
+	return r->jobs ? r->jobs : 1;
+}
+
+/* Start queued runs, in order, while their processes fit in s->parallel
+ * beside the *busy ones (one run at least, whatever its size). Returns
+ * whether one started. */
+static bool start_queued(struct fuzz_session *s, unsigned *next, unsigned *busy)
+{
+	bool started = false;
+
+	while (*next < s->nr_runs) {
+		struct fuzz_run *r = &s->runs[*next];
+
+		if (*busy && *busy + run_cost(r) > s->parallel)
+			break;
+		(*next)++;
+		if (engine_start(s, r) == 0) {
+			*busy += run_cost(r);
+			started = true;
+		}
+	}
+	return started;
+}
 
 static void run_all(struct fuzz_session *s)
 {
@@ -528,8 +573,9 @@ static void run_all(struct fuzz_session *s)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	for (unsigned i = 0; i < s->nr_runs; i++)
-		engine_start(s, &s->runs[i]);
+	unsigned next = 0, busy = 0;
+
+	start_queued(s, &next, &busy);
 	status_draw(s, true);
 	for (;;) {
 		struct pollfd pfds[FUZZ_MAX_JOBS * 8];
@@ -563,7 +609,11 @@ static void run_all(struct fuzz_session *s)
 			}
 			if (engine_poll(s, r))
 				any = true;
+			else
+				busy -= run_cost(r); /* it ended: its cores are free */
 		}
+		if (!interrupted_flag && start_queued(s, &next, &busy))
+			any = true;
 		status_draw(s, false);
 		if (!any)
 			break;
@@ -607,6 +657,7 @@ int cmd_fuzz(int argc, char **argv)
 	s.minimize_time = (unsigned)o.minimize;
 	s.tty = isatty(STDERR_FILENO);
 	s.interrupted = &interrupted_flag;
+	s.parallel = (unsigned)o.parallel;
 	s.runs = xcalloc(NR_TARGETS * 2, sizeof(*s.runs));
 	for (size_t k = 0; k < NR_TARGETS; k++) {
 		for (int e = ENGINE_LIBFUZZER; e <= ENGINE_AFL; e++) {
@@ -627,6 +678,7 @@ int cmd_fuzz(int argc, char **argv)
 				rc = KMM_EXIT_USAGE;
 				goto out;
 			}
+			r->queued = true;
 			s.nr_runs++;
 		}
 	}
@@ -659,8 +711,15 @@ int cmd_fuzz(int argc, char **argv)
 		goto out;
 	}
 	s.symbolizer = find_symbolizer();
-	printf("fuzzing %u run%s for %lu s (%lu job%s each); engine logs in %s/<target>/\n",
-	       s.nr_runs, s.nr_runs == 1 ? "" : "s", o.time, o.jobs, o.jobs == 1 ? "" : "s", out);
+	{
+		unsigned per_run = (unsigned)o.jobs, at_once = s.parallel / per_run ? s.parallel / per_run : 1;
+		unsigned waves = (s.nr_runs + at_once - 1) / at_once;
+
+		printf("fuzzing %u run%s for %lu s each (%lu job%s each), %u at a time (--parallel %u): "
+		       "about %lu s; engine logs in %s/<target>/\n",
+		       s.nr_runs, s.nr_runs == 1 ? "" : "s", o.time, o.jobs, o.jobs == 1 ? "" : "s", at_once,
+		       s.parallel, (unsigned long)waves * o.time, out);
+	}
 	for (unsigned i = 0; i < s.nr_runs; i++)
 		printf("  %-17s %-9s %s%s%s\n", s.runs[i].t->name, engine_name(s.runs[i].engine),
 		       s.runs[i].binary, s.runs[i].dict ? "  dict " : "",
@@ -672,6 +731,8 @@ int cmd_fuzz(int argc, char **argv)
 	for (unsigned i = 0; i < s.nr_runs; i++) {
 		struct fuzz_run *r = &s.runs[i];
 
+		if (r->queued) /* ^C before its turn: nothing of its own to read */
+			continue;
 		if (r->engine == ENGINE_AFL)
 			engine_read_afl_stats(r);
 		crashes += triage_run(&s, r);

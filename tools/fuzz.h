@@ -10,8 +10,11 @@
  *                  minimisation with the engine's own minimiser, decoding,
  *                  saving under <out>/<target>/crashes/.
  *
- * One struct fuzz_run per (target, engine) pair; all runs go at once, each
- * for the whole time budget.
+ * One struct fuzz_run per (target, engine) pair, each for the whole time
+ * budget. Runs wait in a queue and start while the engine processes running
+ * stay within --parallel (default: the online CPUs): fuzzers sharing a core
+ * lose more than their share (libFuzzer beside afl-fuzz pairs ran at a
+ * tenth of its single-core rate), so each gets a core of its own.
  */
 #ifndef KMM_TOOL_FUZZ_H
 #define KMM_TOOL_FUZZ_H
@@ -84,6 +87,7 @@ struct fuzz_run {
 	unsigned nr_procs;
 	double start, stop_at;       /* monotonic seconds */
 	time_t wall_start;           /* findings newer than this belong to this run */
+	bool queued;                 /* set up, waiting for a free core (not started) */
 	bool running;
 	bool stopping;               /* SIGINT sent; SIGKILL at kill_at */
 	double kill_at;
@@ -116,6 +120,7 @@ struct fuzz_session {
 	unsigned status_lines;       /* lines drawn last time (tty) */
 	double last_status;
 	volatile int *interrupted;
+	unsigned parallel;           /* engine processes at once (>= 1) */
 	char *symbolizer;            /* llvm-symbolizer for sanitizer reports, or NULL */
 	/* signatures triaged this session: "target\tsignature" */
 	struct strlist seen;

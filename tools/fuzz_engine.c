@@ -178,6 +178,7 @@ static int spawn_proc(struct fuzz_session *s, struct fuzz_run *r, unsigned inst,
 
 int engine_start(struct fuzz_session *s, struct fuzz_run *r)
 {
+	r->queued = false;
 	r->start = now_seconds();
 	r->rate_t = r->start;
 	r->stop_at = r->start + r->time_budget;
@@ -676,7 +677,10 @@ static void run_line(const struct fuzz_run *r, char *buf, size_t cap)
 	char el[16], tot[16], ex[16], rate[16], a[16], b[16], corpus[16];
 	double t = r->rate_t - r->start;
 	double rps = t > 0.5 ? (double)r->st.execs / t : 0;
-	const char *state = r->failed ? "failed" : r->running ? (r->stopping ? "stopping" : "") : "done";
+	const char *state = r->failed	? "failed"
+			    : r->queued ? "queued"
+			    : r->running ? (r->stopping ? "stopping" : "")
+					 : "done";
 
 	clock_text(r->running ? now_seconds() - r->start : r->elapsed, el, sizeof(el));
 	clock_text(r->time_budget, tot, sizeof(tot));
