@@ -17,9 +17,7 @@
  * Usage: test_codec_slab [SOURCE_DIR]   (default: $KMM_SOURCE_DIR, else ".")
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* opendir */
 #endif
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -861,56 +859,50 @@ TEST(equality_and_config_cover_the_slab_fields)
 
 /* ---- seeds ---------------------------------------------------------------------------------------- */
 
+/* What the seeds of one slab target show, seed by seed. */
+struct slab_seed_walk {
+	enum kmm_program_kind kind;
+	unsigned bad;
+	bool code[KMM_OP_COUNT], misuse[KMM_MISUSE_COUNT];
+};
+
+static void slab_seed_(const char *path, char *text, size_t len, void *ctx)
+{
+	struct slab_seed_walk *w = ctx;
+	char err[256];
+
+	if (!text || kmm_program_parse(text, len, prog_a, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", path, text ? err : "cannot read");
+		w->bad++;
+	} else if (kmm_program_roundtrip_check(prog_a, err, sizeof(err)) || kmm_program_kind_of(prog_a) != w->kind ||
+		   text[0] != '#' || prog_a->nr_ops == 0 || prog_a->nr_ops > 60) {
+		fprintf(stderr, "%s: round trip (%s), kind %s, %u ops, or no comment on top\n", path, err,
+			kmm_program_kind_name(kmm_program_kind_of(prog_a)), prog_a->nr_ops);
+		w->bad++;
+	} else {
+		for (uint32_t i = 0; i < prog_a->nr_ops; i++) {
+			w->code[prog_a->ops[i].code] = true;
+			if (prog_a->ops[i].code == KMM_OP_MISUSE)
+				w->misuse[prog_a->ops[i].mode] = true;
+		}
+	}
+	free(text);
+}
+
 TEST(slab_seeds_parse_round_trip_and_cover_their_target)
 {
 	for (unsigned k = 0; k < 4; k++) {
 		const char *target = kmm_program_kind_target(slab_kinds[k]);
 		bool kdiff = slab_kinds[k] == KMM_PROGRAM_KMALLOC_DIFF;
-		bool code[KMM_OP_COUNT] = { false }, misuse[KMM_MISUSE_COUNT] = { false };
-		char dir[4096];
-		unsigned files = 0, bad = 0;
-		struct dirent *e;
-		DIR *d;
+		struct slab_seed_walk w;
+		bool *code = w.code, *misuse = w.misuse;
+		int files;
 
-		snprintf(dir, sizeof(dir), "%s/corpus/seeds/%s", source_dir, target);
-		d = opendir(dir);
-		if (!d) {
-			fprintf(stderr, "no seed directory %s\n", dir);
-			CHECK(d != NULL);
-			continue;
-		}
-		while ((e = readdir(d)) != NULL) {
-			size_t n = strlen(e->d_name), len = 0;
-			char path[8192], err[256];
-			char *text;
-
-			if (n < 7 || strcmp(e->d_name + n - 6, ".trace") != 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			text = test_read_whole(path, &len);
-			files++;
-			if (!text || kmm_program_parse(text, len, prog_a, err, sizeof(err))) {
-				fprintf(stderr, "%s: %s\n", path, text ? err : "cannot read");
-				bad++;
-			} else if (kmm_program_roundtrip_check(prog_a, err, sizeof(err)) ||
-				   kmm_program_kind_of(prog_a) != slab_kinds[k] || text[0] != '#' ||
-				   prog_a->nr_ops == 0 || prog_a->nr_ops > 60) {
-				fprintf(stderr, "%s: round trip (%s), kind %s, %u ops, or no comment on top\n",
-					path, err, kmm_program_kind_name(kmm_program_kind_of(prog_a)),
-					prog_a->nr_ops);
-				bad++;
-			} else {
-				for (uint32_t i = 0; i < prog_a->nr_ops; i++) {
-					code[prog_a->ops[i].code] = true;
-					if (prog_a->ops[i].code == KMM_OP_MISUSE)
-						misuse[prog_a->ops[i].mode] = true;
-				}
-			}
-			free(text);
-		}
-		closedir(d);
+		memset(&w, 0, sizeof(w));
+		w.kind = slab_kinds[k];
+		files = test_each_seed(source_dir, target, slab_seed_, &w);
 		CHECK(files >= 3 && files <= 12);
-		CHECK_EQ(bad, 0);
+		CHECK_EQ(w.bad, 0);
 		for (unsigned c = KMM_OP_CACHE_CREATE; c < KMM_OP_COUNT; c++) {
 			if (!code[c])
 				fprintf(stderr, "%s: no seed has op %s\n", target, kmm_op_name(c));

@@ -20,8 +20,6 @@
  *    the checks, slabinfo, cache_info, destroy with live objects) answers
  *    without a crash, and the objects stay intact.
  */
-#define _POSIX_C_SOURCE 200809L /* opendir */
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 
@@ -98,57 +96,35 @@ static void note_backend(struct kmm *k, void *ctx)
 	snprintf(seen_backend, sizeof(seen_backend), "%s", kmm_slab_backend_name(k));
 }
 
-/* Run every seed of corpus/seeds/<target> through the executor on the
- * user's target. Returns the number run; *mismatches counts failures. */
-static unsigned run_seeds(const char *target, unsigned *mismatches)
+/* One seed through the executor on the user's target. */
+static void run_seed_(const char *path, char *text, size_t len, void *ctx)
 {
 	static struct kmm_program prog;
-	char dir[4096];
-	unsigned files = 0;
-	struct dirent *e;
-	DIR *d;
+	unsigned *mismatches = ctx;
+	struct kmm_exec_options opt;
+	struct kmm_exec_result res;
+	char err[256];
 
-	snprintf(dir, sizeof(dir), "%s/corpus/seeds/%s", source_dir, target);
-	d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "no seed directory %s\n", dir);
-		return 0;
-	}
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name), len = 0;
-		char path[8192], err[256];
-		struct kmm_exec_options opt;
-		struct kmm_exec_result res;
-		char *text;
-
-		if (n < 7 || strcmp(e->d_name + n - 6, ".trace") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		text = test_read_whole(path, &len);
-		if (!text || kmm_program_parse(text, len, &prog, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s: %s\n", path, text ? err : "cannot read");
-			free(text);
-			(*mismatches)++;
-			continue;
-		}
+	if (!text || kmm_program_parse(text, len, &prog, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", path, text ? err : "cannot read");
 		free(text);
-		memset(&opt, 0, sizeof(opt));
-		opt.target = &user_target;
-		opt.quiet_reports = true;
-		opt.before_teardown = note_backend;
-		seen_backend[0] = '\0';
-		files++;
-		if (kmm_exec_run(&prog, &opt, &res) != 0) {
-			fprintf(stderr, "%s on %s: %s\n%s\n", path, user_ops.name, res.signature, res.detail);
-			(*mismatches)++;
-		} else if (strcmp(seen_backend, user_ops.name) != 0) {
-			fprintf(stderr, "%s: the system ran backend '%s', not the user's '%s'\n", path,
-				seen_backend, user_ops.name);
-			(*mismatches)++;
-		}
+		(*mismatches)++;
+		return;
 	}
-	closedir(d);
-	return files;
+	free(text);
+	memset(&opt, 0, sizeof(opt));
+	opt.target = &user_target;
+	opt.quiet_reports = true;
+	opt.before_teardown = note_backend;
+	seen_backend[0] = '\0';
+	if (kmm_exec_run(&prog, &opt, &res) != 0) {
+		fprintf(stderr, "%s on %s: %s\n%s\n", path, user_ops.name, res.signature, res.detail);
+		(*mismatches)++;
+	} else if (strcmp(seen_backend, user_ops.name) != 0) {
+		fprintf(stderr, "%s: the system ran backend '%s', not the user's '%s'\n", path, seen_backend,
+			user_ops.name);
+		(*mismatches)++;
+	}
 }
 
 TEST(user_backend_passes_the_seeds)
@@ -166,10 +142,11 @@ TEST(user_backend_passes_the_seeds)
 	user_target.name = "user";
 	user_target.create = user_create;
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned mismatches = 0, files;
+		unsigned mismatches = 0;
+		int files;
 
 		user_ops_over(cases[i].base, cases[i].name);
-		files = run_seeds(cases[i].target, &mismatches);
+		files = test_each_seed(source_dir, cases[i].target, run_seed_, &mismatches);
 		CHECK(files >= 3);
 		CHECK_EQ(mismatches, 0);
 		/* the user's hooks did the work */

@@ -8,8 +8,10 @@
 #ifndef KMM_TEST_UTIL_H
 #define KMM_TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The file at path, NUL-terminated, in malloc'd memory (*len its size), or
  * NULL when it cannot be read. */
@@ -33,6 +35,38 @@ static inline char *test_read_whole(const char *path, size_t *len)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* Each <source>/corpus/seeds/<target>/<name>.trace, read whole: fn(path,
+ * text, len, ctx), text NULL when the file cannot be read (fn frees it).
+ * Returns how many there were, or -1 (said on stderr) without the directory. */
+static inline int test_each_seed(const char *source, const char *target,
+				 void (*fn)(const char *path, char *text, size_t len, void *ctx), void *ctx)
+{
+	char dir[4096];
+	struct dirent *e;
+	DIR *d;
+	int files = 0;
+
+	snprintf(dir, sizeof(dir), "%s/corpus/seeds/%s", source, target);
+	d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "no seed directory %s\n", dir);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name), len = 0;
+		char path[8192], *text;
+
+		if (n < 7 || strcmp(e->d_name + n - 6, ".trace") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		files++;
+		text = test_read_whole(path, &len); /* before len is passed on */
+		fn(path, text, len, ctx);
+	}
+	closedir(d);
+	return files;
 }
 
 /*
