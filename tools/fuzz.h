@@ -88,6 +88,7 @@ struct fuzz_run {
 	double start, stop_at;       /* monotonic seconds */
 	time_t wall_start;           /* findings newer than this belong to this run */
 	bool queued;                 /* set up, waiting for a free core (not started) */
+	bool done_shown;             /* its "done" line went out (status without a tty) */
 	bool running;
 	bool stopping;               /* SIGINT sent; SIGKILL at kill_at */
 	double kill_at;

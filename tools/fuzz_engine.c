@@ -715,9 +715,18 @@ void status_draw(struct fuzz_session *s, bool final)
 	if (s->tty && s->status_lines)
 		fprintf(stderr, "\033[%uA", s->status_lines);
 	for (unsigned i = 0; i < s->nr_runs; i++) {
+		struct fuzz_run *r = &s->runs[i];
 		char line[512];
 
-		run_line(&s->runs[i], line, sizeof(line));
+		/* Without a tty (a log, CI): the runs going, and each run's end
+		 * once; the queue and the finished stay quiet until the last. */
+		if (!s->tty && !final) {
+			if (r->queued || r->done_shown)
+				continue;
+			if (!r->running)
+				r->done_shown = true;
+		}
+		run_line(r, line, sizeof(line));
 		if (s->tty) {
 			if (strlen(line) >= cols)
 				line[cols - 1] = '\0';
