@@ -507,6 +507,17 @@ FAKE
 	check "--parallel 2: side by side" [ "$(overlapped)" = 1 ]
 	run fuzz --time 1 --parallel 0 fuzz_pages
 	expect_rc 2 "--parallel 0 is refused"
+	# ^C while a run waits: it never starts, and the summary says so.
+	rm -f "$log"
+	"$KMM" fuzz --time 30 --parallel 1 --minimize-time 0 --build-dir "$TMP/schedbuild" \
+		--out "$TMP/sched-out" fuzz_pages fuzz_numa >"$TMP/q.out" 2>"$TMP/q.err" &
+	local qpid=$!
+	sleep 2
+	kill -INT "$qpid"
+	wait "$qpid"
+	check "^C: the summary comes" grep -q "^summary (interrupted)" "$TMP/q.out"
+	check "... the queued run is marked not run" grep -q "^fuzz_numa .*not run (interrupted)" "$TMP/q.out"
+	check "... and never started" bash -c "! grep -q 'start fuzz_numa' '$log'"
 }
 
 case "$MODE" in
