@@ -710,18 +710,23 @@ bool kmm_omodel_must_succeed(const struct kmm_omodel *m, const struct kmm_model 
 			has_memory = true;
 			if (z > (unsigned)highest || plenty)
 				continue;
-			if (mz->free_pages >= mz->wmark_high + mz->lowmem_reserve[highest] + need &&
+			/* Pages in HIGHATOMIC pageblocks, free or not, count against
+			 * a plain request's watermark (as the kernel's
+			 * nr_reserved_highatomic does): plenty is above them too. */
+			uint64_t ha = kmm_model_highatomic_bound(pm, n, (enum kmm_zone_type)z);
+			if (mz->free_pages >= mz->wmark_high + mz->lowmem_reserve[highest] + ha + need &&
 			    kmm_model_has_block(pm, n, (enum kmm_zone_type)z, order, true)) {
 				plenty = true;
 				if (used < len)
 					used += (size_t)snprintf(why + used, len - used,
 								 "%snode %u zone %s has %llu free pages > high %llu + "
-								 "protection %llu + %llu needed, with a free order-%u block",
+								 "protection %llu + highatomic %llu + %llu needed, "
+								 "with a free order-%u block",
 								 any_node ? "; " : "", n, kmm_zone_name((enum kmm_zone_type)z),
 								 (unsigned long long)mz->free_pages,
 								 (unsigned long long)mz->wmark_high,
 								 (unsigned long long)mz->lowmem_reserve[highest],
-								 (unsigned long long)need, order);
+								 (unsigned long long)ha, (unsigned long long)need, order);
 			}
 		}
 		if (!has_memory)
