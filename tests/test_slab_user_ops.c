@@ -226,6 +226,19 @@ TEST(missing_required_hook_refused)
 	kmm_kfree(k, p);
 	CHECK_EQ(nr_reports, 0);
 	kmm_destroy(k);
+
+	/* a table emptied after kmm_create, before the object allocators are
+	 * made (on first use): a warning, and no object allocator */
+	static struct kmm_slab_ops later;
+	later = kmm_slab_ops;
+	later.name = "later";
+	k = user_system(&later, "");
+	REQUIRE(k != NULL);
+	later.free = NULL;
+	CHECK(kmm_kmalloc(k, 64, KMM_GFP_KERNEL) == NULL);
+	CHECK(strstr(reports, "WARNING: slab backend later has no alloc / free: no object allocator") != NULL);
+	CHECK_EQ(kmm_page_check(k), 0);
+	kmm_destroy(k);
 }
 
 /* ---- a table with only what the contract requires ----------------------------------- */

@@ -96,10 +96,9 @@ static struct kmm_slab_system *slab_system_create_(struct kmm *k)
 	const struct kmm_slab_ops *ops = slab_pick_ops_(&k->cfg);
 	/* kmm_config_validate() refused a table like this already; this
 	 * catches one the user emptied after kmm_create. */
-	const char *missing = slab_ops_missing_(ops);
-	if (missing) {
-		kmm_report(k, KMM_REPORT_WARNING, "WARNING: slab backend %s has no %s: no object allocator\n",
-			   ops->name ? ops->name : "(unnamed)", missing);
+	char why[128];
+	if (kmm_slab_ops_usable_(ops, why, sizeof(why)) < 0) {
+		kmm_report(k, KMM_REPORT_WARNING, "WARNING: slab %s: no object allocator\n", why);
 		return NULL;
 	}
 	struct kmm_slab_system *ss = meta_alloc_(k, sizeof(*ss));
