@@ -501,9 +501,8 @@ static void usage_(void)
 /* The value of option name: a decimal in lo..hi, else usage error. */
 static unsigned opt_uint_(const char *name, const char *text, unsigned lo, unsigned hi)
 {
-	char *end;
-	unsigned long v = strtoul(text, &end, 10);
-	if (*end || end == text || v < lo || v > hi) {
+	unsigned long v;
+	if (!bench_parse_uint(text, lo, hi, &v)) {
 		fprintf(stderr, "bench_slab: %s must be %u..%u\n", name, lo, hi);
 		exit(2);
 	}

@@ -6,6 +6,7 @@
 
 #include "bench_util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -201,4 +202,19 @@ unsigned bench_print_table(FILE *out, const struct bench_row *rows, unsigned n)
 	fprintf(out, "\nns/op: median of the runs; +-: (max - min) / median over the runs; "
 		     "ratio: ns/op / peer ns/op (lower is better).\n");
 	return missed;
+}
+
+bool bench_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
 }

@@ -52,6 +52,10 @@ struct bench_samples {
 	unsigned n;
 	double v[BENCH_MAX_RUNS];
 };
+/* A command-line number: decimal digits only, lo..hi. True and *out set,
+ * or false (a sign, junk, overflow, out of range). */
+bool bench_parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out);
+
 void bench_add(struct bench_samples *s, double ns_per_op);
 double bench_median(const struct bench_samples *s);
 /* (max - min) / median, as a fraction: how much the runs disagreed. */

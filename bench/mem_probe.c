@@ -122,12 +122,8 @@ static int usage_(const char *why)
 /* A positive whole number no larger than max, or 0. */
 static unsigned long number_(const char *s, unsigned long max)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > max)
-		return 0;
-	return v;
+	unsigned long v;
+	return bench_parse_uint(s, 1, max, &v) ? v : 0;
 }
 
 int main(int argc, char **argv)
